@@ -1,0 +1,39 @@
+# TradeWatch — `make run` sets up and runs the pipeline on Raw/; `make test` proves it.
+SWIFT      ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+RELEASE_BIN = .build/release/tradewatch
+DEBS        = libsqlite3-dev libxml2-dev zlib1g-dev pkg-config sqlite3 libxml2-utils
+export PATH := /opt/swift/usr/bin:$(PATH)
+
+.PHONY: all deps build build-release run test lint-imports bench fuzz clean report-png
+
+all: build
+
+## Install the Debian packages the build needs, only when one is missing.
+deps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+build-release: deps
+	$(SWIFT) build -c release --product tradewatch
+
+## Build in release mode and run the whole pipeline on the sample in Raw/.
+run: build-release
+	$(RELEASE_BIN) run
+
+test: deps lint-imports
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## The module layering of DESIGN.md: imports only go down a layer.
+lint-imports:
+	@sh tools/lint-imports.sh
+
+clean:
+	rm -rf .build Warehouse/*.sqlite* Warehouse/reports

@@ -1,0 +1,49 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Module layering (DESIGN.md): imports go only downwards.
+// 0 TradeCore · 1 TradeConfig, TradeWarehouse · 2 TradeIngest, TradeAnalysis · 3 TradeRunner · 4 tradewatch
+let package = Package(
+    name: "TradeWatch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tradewatch", targets: ["tradewatch"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
+                       providers: [.apt(["libxml2-dev"])]),
+        .target(name: "TradeCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "TradeConfig", dependencies: ["TradeCore", "Yams"]),
+        .target(name: "TradeWarehouse", dependencies: [
+            "TradeCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
+        .target(name: "TradeIngest", dependencies: [
+            "TradeCore", "TradeConfig", "CLibXML2", "ZIPFoundation",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "TradeAnalysis", dependencies: ["TradeCore", "TradeWarehouse"]),
+        .target(name: "TradeRunner", dependencies: ["TradeCore", "TradeConfig", "TradeWarehouse", "TradeIngest", "TradeAnalysis"]),
+        .executableTarget(name: "tradewatch", dependencies: [
+            "TradeRunner", "TradeCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "TradeCoreTests", dependencies: ["TradeCore"]),
+        .testTarget(name: "TradeConfigTests", dependencies: ["TradeConfig"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TradeWarehouseTests", dependencies: ["TradeWarehouse"]),
+        .testTarget(name: "TradeIngestTests", dependencies: ["TradeIngest"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TradeAnalysisTests", dependencies: ["TradeAnalysis", "TradeWarehouse"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TradeRunnerTests", dependencies: ["TradeRunner"], resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,45 @@
+/// A detector finding (a row of the `anomalies` view, without its id and run).
+public struct Anomaly: Sendable, Hashable, Codable {
+    public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
+        case low, medium, high
+        public static func < (a: Severity, b: Severity) -> Bool {
+            let order: [Severity] = [.low, .medium, .high]
+            return order.firstIndex(of: a)! < order.firstIndex(of: b)!
+        }
+    }
+
+    /// `volume_spike`, `new_partner`, `mirror_gap`, `transshipment_conduit`, `unit_value_outlier`, `control_diversion`.
+    public var detector: String
+    public var severity: Severity
+    public var score: Double
+    /// Exporting (origin) country for flow-based detectors.
+    public var reporter: String?
+    /// Importing (destination) country.
+    public var partner: String?
+    /// Conduit country for transshipment findings.
+    public var via: String?
+    public var hsCode: String?
+    /// `YYYY-MM` or `YYYY`.
+    public var periodStart: String
+    public var periodEnd: String
+    /// One plain sentence with the numbers.
+    public var summary: String
+    /// Baseline, observed, ratio, statistic, thresholds used, periods compared.
+    public var evidence: JSONValue
+
+    public init(detector: String, severity: Severity, score: Double, reporter: String?, partner: String?,
+                via: String? = nil, hsCode: String?, periodStart: String, periodEnd: String,
+                summary: String, evidence: JSONValue) {
+        self.detector = detector
+        self.severity = severity
+        self.score = score
+        self.reporter = reporter
+        self.partner = partner
+        self.via = via
+        self.hsCode = hsCode
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.summary = summary
+        self.evidence = evidence
+    }
+}

@@ -1,0 +1,2 @@
+import TradeRunner
+print("tradewatch: not built yet")
