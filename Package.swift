@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/JohnSundell/Plot", exact: "0.14.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
@@ -31,7 +32,7 @@ let package = Package(
             "TradeCore", "TradeConfig", "CLibXML2", "ZIPFoundation",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "TradeAnalysis", dependencies: ["TradeCore", "TradeWarehouse"]),
+        .target(name: "TradeAnalysis", dependencies: ["TradeCore", "TradeWarehouse", "Plot"]),
         .target(name: "TradeRunner", dependencies: ["TradeCore", "TradeConfig", "TradeWarehouse", "TradeIngest", "TradeAnalysis"]),
         .executableTarget(name: "tradewatch", dependencies: [
             "TradeRunner", "TradeCore",

@@ -9,7 +9,7 @@ allowed() {
     TradeConfig)    echo "Foundation TradeCore Yams Glibc" ;;
     TradeWarehouse) echo "Foundation TradeCore GRDB GRDBSQLite Glibc" ;;
     TradeIngest)    echo "Foundation FoundationEssentials TradeCore TradeConfig CLibXML2 ZIPFoundation Crypto Glibc" ;;
-    TradeAnalysis)  echo "Foundation TradeCore TradeWarehouse Glibc" ;;
+    TradeAnalysis)  echo "Foundation TradeCore TradeWarehouse Plot Glibc" ;;
     TradeRunner)    echo "Foundation TradeCore TradeConfig TradeWarehouse TradeIngest TradeAnalysis Glibc Dispatch" ;;
     tradewatch)     echo "Foundation TradeRunner TradeCore TradeConfig TradeWarehouse TradeIngest TradeAnalysis ArgumentParser Logging Glibc Dispatch" ;;
     *) echo "" ;;
