@@ -1,0 +1,24 @@
+import Foundation
+import TradeCore
+import TradeWarehouse
+import TradeAnalysis
+
+extension Pipeline {
+    /// Writes the HTML, Markdown and JSON reports for a run; returns the path of `latest.html`.
+    func reportStage(warehouse: Warehouse, runID: Int64, filter: ReportFilter) throws -> String {
+        let input = try ReportAssembler(warehouse: warehouse).input(runID: runID, filter: filter)
+        let directory = URL(fileURLWithPath: options.reportsDirectory, isDirectory: true)
+        _ = try ReportWriter().write(input, to: directory, runID: runID)
+        return options.reportsDirectory + "/latest.html"
+    }
+
+    /// `tradewatch report`: reports from the warehouse as it stands (no lock needed: read only).
+    public func report(filter: ReportFilter) throws -> CommandResult {
+        let warehouse = try Warehouse.openReadOnly(path: options.warehousePath)
+        guard let runID = try warehouse.status().runs.first?.id else {
+            throw RunFailure(.failure, "tradewatch: \(options.warehousePath) has no runs yet: run `tradewatch run` first")
+        }
+        let path = try reportStage(warehouse: warehouse, runID: runID, filter: filter)
+        return CommandResult(status: .success, summary: "tradewatch: report for run \(runID) → \(path)")
+    }
+}

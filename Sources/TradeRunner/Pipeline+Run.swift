@@ -1,0 +1,90 @@
+import Foundation
+import TradeCore
+import TradeConfig
+import TradeWarehouse
+import TradeIngest
+import TradeAnalysis
+
+/// The result of a command, for the executable to print and exit with.
+public struct CommandResult: Sendable {
+    public var status: ExitStatus
+    /// One summary line for stdout.
+    public var summary: String
+}
+
+extension Pipeline {
+    /// `tradewatch run`: every stage, under the run lock, recorded in the run ledger.
+    public func run() throws -> CommandResult {
+        try execute(command: "run", detect: true, report: true)
+    }
+
+    /// `tradewatch load`: extract, normalize and load only.
+    public func load() throws -> CommandResult {
+        try execute(command: "load", detect: false, report: false)
+    }
+
+    /// `tradewatch init`: create or migrate the warehouse and load the reference tables.
+    public func initialize() throws -> CommandResult {
+        let (_, reference) = try loadConfiguration()
+        let warehouse = try openWarehouse()
+        let lock = try lock(warehouse)
+        defer { lock.release() }
+        try warehouse.replaceReference(countries: reference.countries, commodities: reference.commodities,
+                                       exportControls: reference.exportControls, fxRates: reference.fxRates)
+        return CommandResult(status: .success, summary: "tradewatch: warehouse ready at \(options.warehousePath)")
+    }
+
+    func execute(command: String, detect: Bool, report: Bool) throws -> CommandResult {
+        // Configuration first: a broken definition loads nothing at all.
+        let (sources, reference) = try loadConfiguration()
+        let settings = detect ? try loadDetectorSettings() : DetectorSettings()
+        let warehouse = try openWarehouse()
+        let lock = try lock(warehouse)
+        defer { lock.release() }
+
+        let runID = try warehouse.beginRun(command: command)
+        var load = LoadReport()
+        do {
+            try warehouse.replaceReference(countries: reference.countries, commodities: reference.commodities,
+                                           exportControls: reference.exportControls, fxRates: reference.fxRates)
+            load = try loadStage(warehouse: warehouse, runID: runID, sources: sources, reference: reference)
+        } catch {
+            do {
+                try warehouse.finishRun(runID, status: .failed, counts: counts(load))
+            } catch let ledger {
+                logger.error("could not record the failed run in the ledger: \(ledger)")
+            }
+            throw error
+        }
+
+        var findings: [Anomaly] = []
+        if detect {
+            findings = try detectStage(warehouse: warehouse, runID: runID, settings: settings)
+        }
+        let status: RunStatus = load.filesFailed > 0 ? .partial : .succeeded
+        try warehouse.finishRun(runID, status: status, counts: counts(load))
+        var reportPath: String?
+        if report {
+            reportPath = try reportStage(warehouse: warehouse, runID: runID, filter: ReportFilter())
+        }
+
+        var exit: ExitStatus = load.filesFailed > 0 ? .failure : .success
+        if exit == .success, let failOn = options.failOn, findings.contains(where: { $0.severity >= failOn }) {
+            exit = .findings
+        }
+        var line = "tradewatch: \(command) \(runID) \(exit == .failure ? "FAILED" : "ok") — "
+            + "\(load.filesSeen) files (\(load.filesLoaded) loaded, \(load.filesSkipped) unchanged, \(load.filesFailed) failed), "
+            + "\(load.rowsLoaded) rows loaded, \(load.rowsRejected) rejected"
+        if detect {
+            let high = findings.filter { $0.severity == .high }.count
+            line += ", \(findings.count) findings (\(high) high)"
+        }
+        if let reportPath { line += " → \(reportPath)" }
+        return CommandResult(status: exit, summary: line)
+    }
+
+    func counts(_ load: LoadReport) -> RunCounts {
+        RunCounts(filesSeen: load.filesSeen, filesLoaded: load.filesLoaded, filesSkipped: load.filesSkipped,
+                  filesFailed: load.filesFailed, rowsLoaded: load.rowsLoaded, rowsRejected: load.rowsRejected)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import TradeCore
+import TradeConfig
+import TradeWarehouse
+import TradeIngest
+import TradeAnalysis
+
+/// One TradeWatch run: extract → normalize → load → detect → report, over the
+/// definitions in `Pipelines/` and the files in the raw directory.
+public struct Pipeline {
+    public let options: RunOptions
+    public let logger: Logger
+
+    public init(options: RunOptions, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    // MARK: configuration
+
+    /// Source definitions and reference tables; any mistake is a located error before anything is loaded.
+    func loadConfiguration() throws -> (sources: [SourceDefinition], reference: ReferenceData) {
+        let pipelines = URL(fileURLWithPath: options.pipelinesDirectory, isDirectory: true)
+        let sources = try PipelineLoader.loadSources(directory: pipelines, displayDirectory: options.pipelinesDirectory)
+        let reference = try ReferenceLoader.load(
+            directory: pipelines.appendingPathComponent("reference", isDirectory: true),
+            displayDirectory: options.pipelinesDirectory + "/reference")
+        return (sources, reference)
+    }
+
+    func loadDetectorSettings() throws -> DetectorSettings {
+        let display = options.pipelinesDirectory + "/detectors.yaml"
+        let url = URL(fileURLWithPath: display)
+        guard FileManager.default.fileExists(atPath: url.path) else { return DetectorSettings() }
+        let located = try PipelineLoader.loadDetectorThresholds(file: url, display: display)
+        var overrides: [String: [String: Double]] = [:]
+        for (detector, keys) in located {
+            for (key, number) in keys { overrides[detector, default: [:]][key] = number.value }
+        }
+        do {
+            return try DetectorSettings(overrides: overrides)
+        } catch {
+            // Point at the first key the detectors did not accept.
+            let location = located.values.flatMap(\.values).map(\.location).min { $0.line < $1.line }
+            throw Diagnostic("\(error)", at: location ?? SourceLocation(file: display, line: 1, column: 1))
+        }
+    }
+
+    // MARK: warehouse
+
+    func openWarehouse() throws -> Warehouse {
+        try Warehouse(path: options.warehousePath)
+    }
+
+    func lock(_ warehouse: Warehouse) throws -> RunLock {
+        do {
+            return try warehouse.acquireRunLock(wait: options.wait)
+        } catch let error as WarehouseError {
+            throw RunFailure(.locked, "\(error)")
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import TradeCore
+
+/// Where a run reads and writes, and how it behaves; filled by the command line.
+public struct RunOptions: Sendable {
+    public var warehousePath: String
+    public var rawDirectory: String
+    public var pipelinesDirectory: String
+    public var reportsDirectory: String
+    /// Wait for another run's lock instead of exiting 3.
+    public var wait: Bool
+    /// A finding of at least this severity makes `run` exit 4.
+    public var failOn: Anomaly.Severity?
+    /// Show progress (files, rows/s) on stderr; only when stderr is a terminal.
+    public var showProgress: Bool
+
+    public init(warehousePath: String = "Warehouse/tradewatch.sqlite", rawDirectory: String = "Raw",
+                pipelinesDirectory: String = "Pipelines", reportsDirectory: String = "Warehouse/reports",
+                wait: Bool = false, failOn: Anomaly.Severity? = nil, showProgress: Bool = false) {
+        self.warehousePath = warehousePath
+        self.rawDirectory = rawDirectory
+        self.pipelinesDirectory = pipelinesDirectory
+        self.reportsDirectory = reportsDirectory
+        self.wait = wait
+        self.failOn = failOn
+        self.showProgress = showProgress
+    }
+}
+
+/// Exit codes of the command-line contract (DESIGN.md).
+public enum ExitStatus: Int32, Sendable {
+    case success = 0
+    /// A failure; nothing was half-loaded.
+    case failure = 1
+    case usage = 2
+    /// Another run holds the warehouse lock.
+    case locked = 3
+    /// A finding reached `--fail-on`.
+    case findings = 4
+}
+
+/// A run-level failure carrying the exit status it maps to.
+public struct RunFailure: Error, CustomStringConvertible, Sendable {
+    public var status: ExitStatus
+    public var message: String
+
+    public init(_ status: ExitStatus, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import TradeRunner
+
+extension TradeWatchCommand {
+    struct Query: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run read-only SQL against the warehouse (the connection cannot write).")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The SQL to run.")
+        var sql: String?
+        @Option(help: "Read the SQL from a file (e.g. Warehouse/queries/top-partners.sql).")
+        var file: String?
+        @Flag(help: "Output CSV.")
+        var csv = false
+        @Flag(help: "Output a JSON array of objects.")
+        var json = false
+
+        func validate() throws {
+            if (sql == nil) == (file == nil) { throw ValidationError("give either SQL or --file, not both or neither") }
+            if csv && json { throw ValidationError("--csv and --json exclude each other") }
+        }
+
+        func run() throws {
+            let text: String
+            if let file {
+                guard let contents = FileManager.default.contents(atPath: file) else {
+                    throw RunFailure(.failure, "tradewatch: cannot read \(file)")
+                }
+                text = String(decoding: contents, as: UTF8.self)
+            } else {
+                text = sql ?? ""
+            }
+            let format: QueryOutputFormat = csv ? .csv : json ? .json : .table
+            let inspector = Inspector(warehousePath: common.warehouse)
+            FileHandle.standardOutput.write(Data(try inspector.query(text, format: format).utf8))
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Is the warehouse fresh and healthy? Runs, sources, newest periods, rejected rows.")
+        @OptionGroup var common: CommonOptions
+
+        func run() throws {
+            let inspector = Inspector(warehousePath: common.warehouse, pipelinesDirectory: common.pipelines)
+            let (text, healthy) = try inspector.status()
+            FileHandle.standardOutput.write(Data(text.utf8))
+            if !healthy { throw CommandExit(status: .failure) }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import TradeCore
+import TradeRunner
+
+extension TradeWatchCommand {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Extract → normalize → load → detect → report (the cron entry point).")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Directory for the HTML/Markdown/JSON reports.")
+        var reports = "Warehouse/reports"
+        @Flag(help: "Wait for another run's lock instead of exiting 3.")
+        var wait = false
+        @Option(help: "Exit 4 when a finding has at least this severity (low, medium, high).")
+        var failOn: Anomaly.Severity?
+
+        func run() throws {
+            let pipeline = Pipeline(options: common.runOptions(reports: reports, wait: wait, failOn: failOn),
+                                    logger: common.makeLogger())
+            try finish(try pipeline.run())
+        }
+    }
+
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create or migrate the warehouse and load the reference tables.")
+        @OptionGroup var common: CommonOptions
+
+        func run() throws {
+            try finish(try Pipeline(options: common.runOptions(), logger: common.makeLogger()).initialize())
+        }
+    }
+
+    struct Load: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Extract, normalize and load new or changed raw files (no detection).",
+            aliases: ["extract"])
+        @OptionGroup var common: CommonOptions
+        @Flag(help: "Wait for another run's lock instead of exiting 3.")
+        var wait = false
+
+        func run() throws {
+            try finish(try Pipeline(options: common.runOptions(wait: wait), logger: common.makeLogger()).load())
+        }
+    }
+
+    struct Detect: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the anomaly detectors over the warehouse.")
+        @OptionGroup var common: CommonOptions
+        @Flag(help: "Wait for another run's lock instead of exiting 3.")
+        var wait = false
+        @Option(help: "Exit 4 when a finding has at least this severity.")
+        var failOn: Anomaly.Severity?
+
+        func run() throws {
+            try finish(try Pipeline(options: common.runOptions(wait: wait, failOn: failOn),
+                                    logger: common.makeLogger()).detect())
+        }
+    }
+
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the HTML, Markdown and JSON reports.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Directory for the reports.")
+        var reports = "Warehouse/reports"
+        @Option(help: "Only findings ending in or after this period (YYYY-MM or YYYY).")
+        var since: String?
+        @Option(help: "Only findings of at least this severity.")
+        var minSeverity: Anomaly.Severity?
+        @Option(help: "Only this detector (repeatable).")
+        var detector: [String] = []
+
+        func validate() throws {
+            if let since, Period(since) == nil {
+                throw ValidationError("--since takes YYYY-MM or YYYY, not \(since)")
+            }
+        }
+
+        func run() throws {
+            let filter = ReportFilter(since: since.flatMap { Period($0) }, minSeverity: minSeverity,
+                                      detectors: Set(detector))
+            try finish(try Pipeline(options: common.runOptions(reports: reports), logger: common.makeLogger())
+                .report(filter: filter))
+        }
+    }
+}

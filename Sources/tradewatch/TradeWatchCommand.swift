@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import TradeCore
+import TradeRunner
+
+/// `tradewatch`: the root command. Subcommands are declared in `Commands/`.
+@main
+struct TradeWatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tradewatch",
+        abstract: "Rare-earth trade statistics: extract → normalize → load → detect → report.",
+        discussion: "Exit codes: 0 success, 1 failure (nothing half-loaded), 2 usage error, 3 another run holds the lock, 4 a finding reached --fail-on.",
+        subcommands: [Run.self, Init.self, Load.self, Detect.self, Report.self, Query.self, Status.self])
+
+    /// Parses, runs, and maps every outcome onto the exit codes of DESIGN.md.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let result as CommandExit {
+            Foundation.exit(result.status.rawValue)
+        } catch let failure as RunFailure {
+            FileHandle.standardError.write(Data((failure.message + "\n").utf8))
+            Foundation.exit(failure.status.rawValue)
+        } catch let diagnostic as Diagnostic {
+            FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
+            Foundation.exit(ExitStatus.failure.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))  // --help, --version
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            // ArgumentParser reports usage errors as 64; our contract says 2.
+            Foundation.exit(code == .validationFailure ? ExitStatus.usage.rawValue : ExitStatus.failure.rawValue)
+        }
+    }
+}
+
+/// Thrown by a subcommand after printing its result, to exit with a status other than 0.
+struct CommandExit: Error {
+    var status: ExitStatus
+}

@@ -1,2 +1,0 @@
-import TradeRunner
-print("tradewatch: not built yet")
