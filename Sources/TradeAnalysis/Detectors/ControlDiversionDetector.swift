@@ -78,7 +78,7 @@ public struct ControlDiversionDetector: Detector {
                     var factor = 1.0
                     if w.seasonal {
                         let preLY = tonnes(series, w.pre.map { $0 - 12 }), postLY = tonnes(series, w.post.map { $0 - 12 })
-                        if preLY >= s.floorTonnes, postLY >= s.floorTonnes { factor = min(max(postLY / preLY, 0.5), 2) }
+                        if preLY >= s.floorTonnes, postLY >= s.floorTonnes { factor = min(max(postLY / preLY, 0.2), 5) }
                     }
                     return (pre * factor, post, pre, factor)
                 }

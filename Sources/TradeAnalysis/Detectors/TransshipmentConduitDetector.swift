@@ -10,7 +10,7 @@ import TradeCore
 /// previous `baseline_years`); with monthly data the K → D window may lag O → K by 0…`max_lag_months`
 /// (the lag that best matches the volumes is used). Freund's criteria, as far as the data allow:
 /// K's imports from O ≥ `min_leg_coverage` × D's imports from K; O's share of K's imports rises;
-/// K's share of D's imports rises; O's share of D's imports falls (not evaluable when O never
+/// K's share of D's imports rises (a share already ≥ 95 % counts as risen); O's share of D's imports falls (not evaluable when O never
 /// shipped to D directly). K's USGS mine production (latest year ≤ Y, t REO) must be below
 /// `max_production_ratio` × the K → D leg. Transshipped ≈ min(O → K, K → D) = the score.
 public struct TransshipmentConduitDetector: Detector {
@@ -89,9 +89,11 @@ public struct TransshipmentConduitDetector: Detector {
         let od = legs[[o, d]] ?? Leg()
         var out: [Anomaly] = []
         for y in ok.annual.keys.sorted() {
-            let base = Array((y - s.baselineYears)..<y)
-            guard cube.yearCovered(o, y - 1) || cube.yearCovered(k, y - 1),
-                  cube.yearCovered(k, y - 1) || cube.yearCovered(d, y - 1) else { continue }
+            // Baseline years: those the declarers of each leg published (an unpublished year is no zero).
+            let window = Array((y - s.baselineYears)..<y)
+            let baseA = window.filter { cube.yearCovered(o, $0) || cube.yearCovered(k, $0) }
+            let baseB = window.filter { cube.yearCovered(k, $0) || cube.yearCovered(d, $0) }
+            guard !baseA.isEmpty, !baseB.isEmpty else { continue }
             // Volumes, with the best 0…max lag when both legs are monthly.
             var a = ok.annual[y] ?? 0, b = kd.annual[y] ?? 0, lag = 0
             var start = String(y), end = String(y)
@@ -105,8 +107,8 @@ public struct TransshipmentConduitDetector: Detector {
                 if let f = (0..<12).first(where: { (om[y * 12 + $0] ?? 0) > 0 }) { start = AnomalyText.period(monthIndex: y * 12 + f) }
                 if let l = (0..<12).last(where: { (km[y * 12 + lag + $0] ?? 0) > 0 }) { end = AnomalyText.period(monthIndex: y * 12 + lag + l) }
             }
-            let medA = RobustStatistics.median(base.map { ok.annual[$0] ?? 0 }) ?? 0
-            let medB = RobustStatistics.median(base.map { kd.annual[$0] ?? 0 }) ?? 0
+            let medA = RobustStatistics.median(baseA.map { ok.annual[$0] ?? 0 }) ?? 0
+            let medB = RobustStatistics.median(baseB.map { kd.annual[$0] ?? 0 }) ?? 0
             guard a >= s.minTonnes, b >= s.minTonnes,
                   a >= s.surgeRatio * max(medA, s.floorTonnes), b >= s.surgeRatio * max(medB, s.floorTonnes),
                   a >= s.minLegCoverage * b else { continue }
@@ -116,11 +118,12 @@ public struct TransshipmentConduitDetector: Detector {
                 let den = years.reduce(0) { $0 + (inflow[c]?[$1] ?? 0) }
                 return den > 0 ? num / den : nil
             }
-            let okPre = share(ok, into: k, years: base), okPost = share(ok, into: k, years: [y]) ?? 0
-            let kdPre = share(kd, into: d, years: base), kdPost = share(kd, into: d, years: [y]) ?? 0
-            let odPre = share(od, into: d, years: base), odPost = share(od, into: d, years: [y]) ?? 0
-            let originRisesInK = okPre.map { okPost > $0 } ?? true
-            let conduitRisesInD = kdPre.map { kdPost > $0 } ?? true
+            let okPre = share(ok, into: k, years: baseA), okPost = share(ok, into: k, years: [y]) ?? 0
+            let kdPre = share(kd, into: d, years: baseB), kdPost = share(kd, into: d, years: [y]) ?? 0
+            let odPre = share(od, into: d, years: baseB), odPost = share(od, into: d, years: [y]) ?? 0
+            // "Rises" also holds when the share is already dominant (≥ 95 %) and cannot rise further.
+            let originRisesInK = okPre.map { okPost > $0 || okPost >= 0.95 } ?? true
+            let conduitRisesInD = kdPre.map { kdPost > $0 || kdPost >= 0.95 } ?? true
             let odEvaluable = (odPre ?? 0) > 0
             let originFallsInD = odEvaluable ? odPost < odPre! : true
             guard originRisesInK, conduitRisesInD, originFallsInD else { continue }
@@ -136,7 +139,7 @@ public struct TransshipmentConduitDetector: Detector {
             let sharesText = odEvaluable
                 ? "\(o)'s share of \(d)'s imports fell from \(AnomalyText.percent(odPre!)) to \(AnomalyText.percent(odPost)) while \(k)'s rose from \(AnomalyText.percent(kdPre ?? 0)) to \(AnomalyText.percent(kdPost))"
                 : "\(k)'s share of \(d)'s imports rose from \(AnomalyText.percent(kdPre ?? 0)) to \(AnomalyText.percent(kdPost))"
-            let baseSpan = AnomalyText.years(base.first!, base.last!)
+            let baseSpan = AnomalyText.years(window.first!, window.last!)
             let summary = "Possible transshipment of \(input.catalog.label(key)) from \(o) via \(k) to \(d) in \(y): "
                 + "\(k) took \(AnomalyText.tonnes(a)) from \(o) and shipped \(AnomalyText.tonnes(b)) to \(d) \(lagText) "
                 + "(\(baseSpan) medians \(AnomalyText.tonnes(medA)) and \(AnomalyText.tonnes(medB))); \(prodText); \(sharesText); "
@@ -146,7 +149,7 @@ public struct TransshipmentConduitDetector: Detector {
                 "origin": .string(o), "via": .string(k), "destination": .string(d), "compared_at": .string(key),
                 "observed": ["origin_to_via_t": j(a), "via_to_destination_t": j(b), "lag_months": .number(Double(lag))],
                 "baseline": ["origin_to_via_median_t": j(medA), "via_to_destination_median_t": j(medB),
-                             "years": .array(base.map { .number(Double($0)) })],
+                             "years": .array(baseA.map { .number(Double($0)) })],
                 "ratio": ["origin_to_via": j(a / max(medA, s.floorTonnes)), "via_to_destination": j(b / max(medB, s.floorTonnes)),
                           "leg_coverage": j(b > 0 ? a / b : nil)],
                 "statistic": "transshipped_tonnes_min_of_legs", "transshipped_t": j(moved),
@@ -159,7 +162,7 @@ public struct TransshipmentConduitDetector: Detector {
                 "via_mine_production_t": production.map { ["value": j($0.value), "year": .number(Double($0.year)), "estimated": .bool($0.estimated)] } ?? .null,
                 "leg_sources": ["origin_to_via": .array(ok.sources.sorted().map { .string($0) }),
                                 "via_to_destination": .array(kd.sources.sorted().map { .string($0) })],
-                "periods_compared": ["observed": .string(String(y)), "baseline": .array(base.map { .string(String($0)) })],
+                "periods_compared": ["observed": .string(String(y)), "baseline": .array(baseA.map { .string(String($0)) })],
                 "thresholds": settings.thresholdsJSON(name),
             ]
             out.append(Anomaly(detector: name, severity: AnomalyText.severity(moved, medium: s.severityMedium, high: s.severityHigh),
