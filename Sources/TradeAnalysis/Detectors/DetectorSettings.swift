@@ -116,8 +116,8 @@ extension DetectorSettings {
         public var minCoveredMonths = 10
         /// Partner series whose baseline median is below this are left to new_partner.
         public var partnerMinBaselineTonnes = 0.5
-        public var severityMedium = 6.0
-        public var severityHigh = 9.0
+        public var severityMedium = 5.0
+        public var severityHigh = 8.0
     }
 
     public struct NewPartner: Sendable, Hashable {

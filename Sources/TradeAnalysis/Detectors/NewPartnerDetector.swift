@@ -50,6 +50,8 @@ public struct NewPartnerDetector: Detector {
                                 + "\(AnomalyText.tonnes(totalMedian)) for all partners; \(partner) took \(AnomalyText.percent(share)) of the code's exports."
                             let evidence: JSONValue = [
                                 "declared_by": .string(exporter), "flow": .string(flow.rawValue),
+                                "observed": ["period": .string(String(y)), "partner_t": AnomalyText.json(observed),
+                                             "code_total_t": AnomalyText.json(codeTotal), "share": AnomalyText.json(share)],
                                 "observed_t": AnomalyText.json(observed), "code_total_t": AnomalyText.json(codeTotal),
                                 "share": AnomalyText.json(share),
                                 "baseline_partner_median_t": AnomalyText.json(partnerMedian),

@@ -127,6 +127,7 @@ public struct VolumeSpikeDetector: Detector {
             let evidence: JSONValue = [
                 "declared_by": .string(declarer), "flow": .string(flow.rawValue),
                 "series": partner == nil ? "total" : "partner", "mode": .string(f.mode),
+                "observed": ["period": .string(c.observedPeriod), "tonnes": AnomalyText.json(c.observed)],
                 "observed_t": AnomalyText.json(c.observed), "expected_t": AnomalyText.json(c.expected),
                 "baseline_median_t": AnomalyText.json(c.median),
                 "ratio": c.expected > 0 ? AnomalyText.json(c.observed / c.expected) : .null,
