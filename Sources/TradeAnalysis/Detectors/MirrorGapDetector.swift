@@ -128,6 +128,10 @@ public struct MirrorGapDetector: Detector {
                             : "exports exceed imports by \(AnomalyText.percent(-gap)) in \(what)"
         }
         var parts = [direction(g.usdGap, "value"), direction(g.kgGap, "weight")].compactMap { $0 }
+        if let u = g.usdGap, let k = g.kgGap, (u >= 0) == (k >= 0) {
+            parts = [(u >= 0 ? "imports exceed exports" : "exports exceed imports")
+                + " by \(AnomalyText.percent(abs(u))) in value and \(AnomalyText.percent(abs(k))) in weight"]
+        }
         if parts.isEmpty { parts = ["the two sides disagree"] }
         let estimated = g.exports.kgEstimated || g.imports.kgEstimated
         let note = estimated ? " (weights partly estimated by the publisher; the kg gap counts ×\(AnomalyText.number(g.kgWeight, 2)))" : ""
