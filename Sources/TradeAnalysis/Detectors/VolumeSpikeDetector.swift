@@ -118,7 +118,9 @@ public struct VolumeSpikeDetector: Detector {
             let (exporter, importer) = AnomalyText.orient(declarer: declarer, partner: partner ?? "WLD", flow: flow)
             let toFrom = (flow == .export || flow == .reExport) ? "to" : "from"
             let who = partner.map { "\(toFrom) \($0)" } ?? "\(toFrom) all partners"
-            let baseSpan = AnomalyText.span(c.baseline.first?.period ?? "", c.baseline.last?.period ?? "")
+            let firstBase = c.baseline.first?.period ?? "", lastBase = c.baseline.last?.period ?? ""
+            let baseSpan = f.mode == "annual" ? AnomalyText.span(firstBase, lastBase)
+                : "the same 12-month windows of " + AnomalyText.span(String(firstBase.suffix(7).prefix(4)), String(lastBase.suffix(7).prefix(4)))
             let when = f.mode == "annual" ? "in \(c.observedPeriod)" : "in the 12 months \(c.observedPeriod)"
             let began = f.mode == "annual" ? "" : (f.start == f.end ? "" : "; anomalous from \(f.start) to \(f.end)")
             let summary = "\(declarer) \(AnomalyText.noun(flow)) of \(input.catalog.label(code)) \(who): "
