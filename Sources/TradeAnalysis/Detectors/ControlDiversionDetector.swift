@@ -1,0 +1,202 @@
+import Foundation
+import TradeCore
+
+/// `control_diversion`: after an export-control date, flows of controlled codes fall while an
+/// uncontrolled catch-all code, or a third-country route, rises to take their place.
+///
+/// Method. For each regime of the export-control table (a regime suspended on or before its
+/// effective date never took effect and is skipped; a later suspension ends the post window):
+/// controlled codes are commodity lines whose elements intersect the regime's (`*` = all rare-earth
+/// lines); catch-all lines (elements `*`, or described n.e.s. / other) are the channel, unless the
+/// regime covers everything. For each exporter of the issuing country (every exporter when the
+/// issuer cannot be resolved), compare the `window_months` before the effective month with the same
+/// number after it (calendar years before / after for annual data), scaling the pre window by the
+/// same windows one year earlier when they exist (seasonality). Catch-all channel: controlled
+/// exports fall ≥ `min_controlled_drop`, a catch-all code rises ≥ `min_catch_all_rise` and ≥
+/// `min_tonnes`. Route channel: for a controlled code, one partner grows ≥ `route_rise_ratio` ×
+/// its pre level (floored) and ≥ `min_tonnes` while exports to all other partners fall ≥
+/// `min_controlled_drop`. Score = offset share, the part of the fall the channel took up (≥
+/// `min_offset_share`, capped at 5).
+public struct ControlDiversionDetector: Detector {
+    public let name = "control_diversion"
+    public init() {}
+
+    /// Pre and post windows: month indexes (monthly) or years (annual).
+    struct Windows {
+        var monthly: Bool
+        var pre: [Int]
+        var post: [Int]
+        var seasonal: Bool
+        var preText: String { text(pre) }
+        var postText: String { text(post) }
+        func text(_ xs: [Int]) -> String {
+            guard let f = xs.first, let l = xs.last else { return "" }
+            return monthly ? AnomalyText.span(AnomalyText.period(monthIndex: f), AnomalyText.period(monthIndex: l))
+                           : AnomalyText.years(f, l)
+        }
+        var start: String { monthly ? AnomalyText.period(monthIndex: post.first!) : String(post.first!) }
+        var end: String { monthly ? AnomalyText.period(monthIndex: post.last!) : String(post.last!) }
+    }
+
+    public func detect(_ input: DetectionInput, settings: DetectorSettings) -> [Anomaly] {
+        let s = settings.controlDiversion
+        let cube = input.cube
+        var out: [Anomaly] = []
+        for regime in input.exportControls.sorted(by: { ($0.effective, $0.regime) < ($1.effective, $1.regime) }) {
+            guard let effective = regime.effectivePeriod else { continue }
+            if let from = regime.suspendedFrom, !from.isEmpty, from <= regime.effective { continue } // never took effect
+            let suspensionLimit = regime.suspendedFrom.flatMap { Period(String($0.prefix(7))) }.map { $0.monthIndex - 1 }
+            let star = regime.elements.contains("*")
+            let elements = Set(regime.elements)
+            let issuers = Self.resolve(issuer: regime.issuer, countries: input.countries)
+            let exporters = issuers.map { Array($0).sorted() } ?? cube.declarers(.export)
+            for o in exporters {
+                // The most detailed codes only (a heading that other declared codes refine would double count).
+                let declared = cube.codes(o, .export)
+                let codes = declared.filter { c in !declared.contains { $0 != c && $0.hasPrefix(c) } }
+                var controlled: [String] = [], catchAlls: [String] = []
+                for code in codes {
+                    guard let line = input.catalog.line(for: code), !line.elements.isEmpty else { continue }
+                    let catchAll = input.catalog.isCatchAll(line)
+                    if star { controlled.append(code) }
+                    else if catchAll { catchAlls.append(code) }
+                    else if !elements.isDisjoint(with: line.elements) { controlled.append(code) }
+                }
+                guard !controlled.isEmpty,
+                      let w = windows(cube, o, effective: effective, suspensionLimit: suspensionLimit, s: s) else { continue }
+                func tonnes(_ series: TradeCube.Series, _ idx: [Int]) -> Double {
+                    if w.monthly {
+                        let m = TradeCube.monthly(series)
+                        return idx.reduce(0) { $0 + (m[$1]?.tonnes ?? 0) }
+                    }
+                    let a = TradeCube.annual(series)
+                    return idx.reduce(0) { $0 + (a[$1]?.tonnes ?? 0) }
+                }
+                /// (pre scaled for season, post, seasonal factor)
+                func window(_ series: TradeCube.Series) -> (pre: Double, post: Double, rawPre: Double, factor: Double) {
+                    let pre = tonnes(series, w.pre), post = tonnes(series, w.post)
+                    var factor = 1.0
+                    if w.seasonal {
+                        let preLY = tonnes(series, w.pre.map { $0 - 12 }), postLY = tonnes(series, w.post.map { $0 - 12 })
+                        if preLY >= s.floorTonnes, postLY >= s.floorTonnes { factor = min(max(postLY / preLY, 0.2), 5) }
+                    }
+                    return (pre * factor, post, pre, factor)
+                }
+                var controlledSeries: TradeCube.Series = [:]
+                for c in controlled {
+                    let t = cube.totalSeries(o, .export, key: c)
+                    for p in t.keys.sorted() { controlledSeries[p, default: Cell()].add(t[p]!) }
+                }
+                let cw = window(controlledSeries)
+                let controlledDrop = cw.pre - cw.post
+                let context = Context(regime: regime, exporter: o, windows: w, issuerResolved: issuers != nil, controlled: controlled)
+
+                // Channel 1: catch-all codes.
+                if cw.pre >= s.minTonnes, cw.post <= (1 - s.minControlledDrop) * cw.pre {
+                    for k in catchAlls {
+                        let kw = window(cube.totalSeries(o, .export, key: k))
+                        let rise = kw.post - kw.pre
+                        guard rise >= s.minTonnes, kw.post >= (1 + s.minCatchAllRise) * max(kw.pre, s.floorTonnes) else { continue }
+                        let offset = min(rise / controlledDrop, 5)
+                        guard offset >= s.minOffsetShare else { continue }
+                        let listed = controlled.prefix(3).map { input.catalog.label($0) }.joined(separator: ", ")
+                            + (controlled.count > 3 ? " and \(controlled.count - 3) more" : "")
+                        let summary = "After \(regime.regime) (effective \(regime.effective)), \(o) exports of controlled lines (\(listed)) "
+                            + "fell from \(AnomalyText.tonnes(cw.pre)) to \(AnomalyText.tonnes(cw.post)) (\(AnomalyText.change(cw.post / cw.pre - 1))) "
+                            + "in \(w.postText) vs \(w.preText)\(cw.factor != 1 ? " (season-adjusted)" : ""), while \(input.catalog.label(k)) rose from "
+                            + "\(AnomalyText.tonnes(kw.pre)) to \(AnomalyText.tonnes(kw.post)), taking up \(AnomalyText.percent(offset)) of the fall."
+                        out.append(anomaly(context, channel: "catch_all", code: k, partner: nil, fell: cw, rose: kw, offset: offset,
+                                           summary: summary, settings: settings))
+                    }
+                }
+
+                // Channel 2: third-country routes of each controlled code.
+                for c in controlled {
+                    let total = window(cube.totalSeries(o, .export, key: c))
+                    for p in cube.partners(o, .export, key: c) {
+                        let pw = window(cube.partnerSeries(o, .export, key: c, partner: p))
+                        let othersPre = total.pre - pw.pre, othersPost = total.post - pw.post
+                        guard pw.post >= s.minTonnes, pw.post - pw.pre >= s.minTonnes,
+                              pw.post >= s.routeRiseRatio * max(pw.pre, s.floorTonnes),
+                              othersPre >= s.minTonnes, othersPost <= (1 - s.minControlledDrop) * othersPre else { continue }
+                        let offset = min((pw.post - pw.pre) / (othersPre - othersPost), 5)
+                        guard offset >= s.minOffsetShare else { continue }
+                        let others = (pre: othersPre, post: othersPost, rawPre: othersPre, factor: total.factor)
+                        let summary = "After \(regime.regime) (effective \(regime.effective)), \(o) exports of \(input.catalog.label(c)) to \(p) "
+                            + "rose from \(AnomalyText.tonnes(pw.pre)) to \(AnomalyText.tonnes(pw.post)) in \(w.postText) vs \(w.preText) while its "
+                            + "exports to all other partners fell from \(AnomalyText.tonnes(othersPre)) to \(AnomalyText.tonnes(othersPost)) "
+                            + "(\(AnomalyText.change(othersPost / othersPre - 1))); \(p) took up \(AnomalyText.percent(offset)) of the fall."
+                        out.append(anomaly(context, channel: "third_country_route", code: c, partner: p, fell: others, rose: pw,
+                                           offset: offset, summary: summary, settings: settings))
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    struct Context {
+        var regime: ExportControl
+        var exporter: String
+        var windows: Windows
+        var issuerResolved: Bool
+        var controlled: [String]
+    }
+
+    func anomaly(_ c: Context, channel: String, code: String, partner: String?,
+                 fell: (pre: Double, post: Double, rawPre: Double, factor: Double),
+                 rose: (pre: Double, post: Double, rawPre: Double, factor: Double),
+                 offset: Double, summary: String, settings: DetectorSettings) -> Anomaly {
+        let s = settings.controlDiversion
+        func side(_ x: (pre: Double, post: Double, rawPre: Double, factor: Double)) -> JSONValue {
+            ["pre_t": AnomalyText.json(x.rawPre), "pre_season_adjusted_t": AnomalyText.json(x.pre), "post_t": AnomalyText.json(x.post),
+             "seasonal_factor": AnomalyText.json(x.factor), "ratio": x.pre > 0 ? AnomalyText.json(x.post / x.pre) : .null]
+        }
+        let evidence: JSONValue = [
+            "regime": .string(c.regime.regime), "issuer": .string(c.regime.issuer), "issuer_resolved": .bool(c.issuerResolved),
+            "effective": .string(c.regime.effective), "suspended_from": c.regime.suspendedFrom.map { .string($0) } ?? .null,
+            "regime_elements": .array(c.regime.elements.map { .string($0) }),
+            "channel": .string(channel), "controlled_codes": .array(c.controlled.map { .string($0) }),
+            "baseline": side(fell), "observed": side(rose),
+            "fell": side(fell), "rose": side(rose),
+            "ratio": rose.pre > 0 ? AnomalyText.json(rose.post / rose.pre) : .null,
+            "statistic": "offset_share_of_fall", "offset_share": AnomalyText.json(offset),
+            "periods_compared": ["pre": .string(c.windows.preText), "post": .string(c.windows.postText),
+                                 "granularity": c.windows.monthly ? "monthly" : "annual"],
+            "thresholds": settings.thresholdsJSON(name),
+        ]
+        return Anomaly(detector: name, severity: AnomalyText.severity(offset, medium: s.severityMedium, high: s.severityHigh),
+                       score: (offset * 10000).rounded() / 10000, reporter: c.exporter, partner: partner, hsCode: code,
+                       periodStart: c.windows.start, periodEnd: c.windows.end, summary: summary, evidence: evidence)
+    }
+
+    /// Equal-length windows before and after the effective month (or calendar years for annual data).
+    func windows(_ cube: TradeCube, _ o: String, effective: Period, suspensionLimit: Int?,
+                 s: DetectorSettings.ControlDiversion) -> Windows? {
+        let e = effective.monthIndex
+        if cube.hasMonthlyData(o), let last = cube.lastMonthIndex[o] {
+            var postEnd = min(e + s.windowMonths - 1, last)
+            if let limit = suspensionLimit { postEnd = min(postEnd, limit) }
+            let len = postEnd - e + 1
+            guard len >= s.minPostMonths else { return nil }
+            let pre = Array((e - len)..<e), post = Array(e...postEnd)
+            guard (pre + post).allSatisfy({ cube.monthCovered(o, $0) }) else { return nil }
+            let seasonal = (pre + post).allSatisfy { cube.monthCovered(o, $0 - 12) }
+            return Windows(monthly: true, pre: pre, post: post, seasonal: seasonal)
+        }
+        let preYear = effective.year - 1
+        let postYear = effective.month == 1 || effective.month == nil ? effective.year : effective.year + 1
+        if let limit = suspensionLimit, limit < postYear * 12 + 11 { return nil }
+        guard cube.yearComplete(o, preYear), cube.yearComplete(o, postYear) else { return nil }
+        return Windows(monthly: false, pre: [preYear], post: [postYear], seasonal: false)
+    }
+
+    /// ISO3 codes the issuer name stands for, or nil when it cannot be resolved.
+    static func resolve(issuer: String, countries: [Country]) -> Set<String>? {
+        let key = issuer.trimmingCharacters(in: .whitespaces).lowercased()
+        let hits = countries.filter { c in
+            ([c.iso3, c.iso2, c.nameEN, c.nameZH] + c.aliases).contains { $0.lowercased() == key }
+        }.map(\.iso3)
+        return hits.isEmpty ? nil : Set(hits)
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import TradeCore
+
+/// The six detectors of DESIGN.md, run in a fixed order with a deterministic result.
+public enum DetectorSuite {
+    /// Recorded with every run's anomalies; bump when a method or a default changes.
+    public static let version = "1.0.0"
+
+    public static let all: [any Detector] = [
+        VolumeSpikeDetector(),
+        NewPartnerDetector(),
+        MirrorGapDetector(),
+        TransshipmentConduitDetector(),
+        UnitValueOutlierDetector(),
+        ControlDiversionDetector(),
+    ]
+
+    /// Runs every detector; the same input and settings always give the identical, identically ordered list.
+    public static func run(_ input: DetectionInput, settings: DetectorSettings = DetectorSettings()) -> [Anomaly] {
+        all.flatMap { detector in
+            detector.detect(input, settings: settings).sorted(by: canonicalOrder)
+        }
+    }
+
+    /// Within one detector: by period, then reporter, partner, via, code, summary.
+    static func canonicalOrder(_ a: Anomaly, _ b: Anomaly) -> Bool {
+        let ka = [a.periodStart, a.periodEnd, a.reporter ?? "", a.partner ?? "", a.via ?? "", a.hsCode ?? "", a.summary]
+        let kb = [b.periodStart, b.periodEnd, b.reporter ?? "", b.partner ?? "", b.via ?? "", b.hsCode ?? "", b.summary]
+        return ka.lexicographicallyPrecedes(kb)
+    }
+
+    /// Drops a finding when the same detector found the same pair (and conduit) over an overlapping
+    /// period at a more detailed code that starts with its code: report the most specific line only.
+    static func keepMostSpecific(_ anomalies: [Anomaly]) -> [Anomaly] {
+        anomalies.filter { a in
+            guard let code = a.hsCode else { return true }
+            return !anomalies.contains { b in
+                guard let other = b.hsCode, other.count > code.count, other.hasPrefix(code) else { return false }
+                return b.detector == a.detector && b.reporter == a.reporter && b.partner == a.partner && b.via == a.via
+                    && b.periodStart <= a.periodEnd && a.periodStart <= b.periodEnd
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import TradeCore
+
+/// Summed figures of one or more trade rows.
+struct Cell: Sendable, Hashable {
+    var kg: Double = 0
+    var usd: Double = 0
+    /// Part of `usd` valued CIF (declared `cif`, or an import of unknown valuation).
+    var usdCIF: Double = 0
+    /// Kilograms that the publisher estimated.
+    var estimatedKg: Double = 0
+    var rowsWithKg = 0
+    var rows = 0
+
+    var tonnes: Double { kg / 1000 }
+    var hasKg: Bool { rowsWithKg > 0 }
+    var kgEstimated: Bool { estimatedKg > 0 }
+
+    init() {}
+
+    init(_ row: TradeRow) {
+        rows = 1
+        if let q = row.quantityKg, q.isFinite, q >= 0 {
+            kg = q
+            rowsWithKg = 1
+            if row.quantityEstimated { estimatedKg = q }
+        }
+        if let v = row.valueUSD, v.isFinite {
+            usd = v
+            let cif = row.valuation == .cif || (row.valuation == .unknown && (row.flow == .import || row.flow == .reImport))
+            if cif { usdCIF = v }
+        }
+    }
+
+    mutating func add(_ o: Cell) {
+        kg += o.kg
+        usd += o.usd
+        usdCIF += o.usdCIF
+        estimatedKg += o.estimatedKg
+        rowsWithKg += o.rowsWithKg
+        rows += o.rows
+    }
+
+    /// USD with the CIF part brought to an FOB basis by dividing out `allowance` (0.06 = 6 %).
+    func usdFOB(allowance: Double) -> Double { usd - usdCIF * allowance / (1 + allowance) }
+}
+
+/// Trade rows indexed by declarer, flow, declared code, partner and period, with the
+/// aggregation rules every detector shares:
+///
+/// * A *key* is a code prefix. A declarer's value at key `k` sums the declarer's codes that start
+///   with `k` at the shortest such length (so a Comtrade extract carrying both `2846` and `284690`
+///   is not double counted, and China's 8-digit lines add up to their 6-digit heading).
+/// * Totals use the declarer's `WLD` row for a period when there is one, else the sum of partners.
+/// * A declarer *covers* a month when it declared anything that month (missing then means zero).
+struct TradeCube: Sendable {
+    typealias Series = [Period: Cell]
+
+    private var data: [String: [Flow: [String: [String: Series]]]] = [:]
+    private var monthsCovered: [String: Set<Int>] = [:]
+    private var annualYears: [String: Set<Int>] = [:]
+    /// Every declared code, sorted.
+    private(set) var allCodes: [String] = []
+    /// Last covered month index over all declarers.
+    private(set) var lastMonthIndex: [String: Int] = [:]
+
+    init(rows: [TradeRow]) {
+        var codes = Set<String>()
+        for row in rows {
+            data[row.reporter, default: [:]][row.flow, default: [:]][row.hsCode, default: [:]][row.partner, default: [:]][row.period, default: Cell()]
+                .add(Cell(row))
+            codes.insert(row.hsCode)
+            if row.period.month != nil {
+                monthsCovered[row.reporter, default: []].insert(row.period.monthIndex)
+                lastMonthIndex[row.reporter] = max(lastMonthIndex[row.reporter] ?? .min, row.period.monthIndex)
+            } else {
+                annualYears[row.reporter, default: []].insert(row.period.year)
+            }
+        }
+        allCodes = codes.sorted()
+    }
+
+    /// A total order on rows so that the same multiset of rows always sums the same way.
+    static func canonicalOrder(_ a: TradeRow, _ b: TradeRow) -> Bool {
+        if a.period != b.period { return a.period < b.period }
+        if a.reporter != b.reporter { return a.reporter < b.reporter }
+        if a.partner != b.partner { return a.partner < b.partner }
+        if a.flow != b.flow { return a.flow.rawValue < b.flow.rawValue }
+        if a.hsCode != b.hsCode { return a.hsCode < b.hsCode }
+        if a.rawLine != b.rawLine { return a.rawLine < b.rawLine }
+        if a.quantityKg != b.quantityKg { return (a.quantityKg ?? -1) < (b.quantityKg ?? -1) }
+        return (a.valueUSD ?? -1) < (b.valueUSD ?? -1)
+    }
+
+    // MARK: - What exists
+
+    func declarers(_ flow: Flow) -> [String] {
+        data.filter { $0.value[flow] != nil }.keys.sorted()
+    }
+
+    func codes(_ declarer: String, _ flow: Flow) -> [String] {
+        (data[declarer]?[flow]?.keys).map { $0.sorted() } ?? []
+    }
+
+    /// The declarer's codes that make up key `key`: those starting with it, at the shortest length.
+    func levelCodes(_ declarer: String, _ flow: Flow, key: String) -> [String] {
+        let matching = codes(declarer, flow).filter { $0.hasPrefix(key) }
+        guard let shortest = matching.map(\.count).min() else { return [] }
+        return matching.filter { $0.count == shortest }
+    }
+
+    /// Partners (not `WLD`) the declarer traded the key with, sorted.
+    func partners(_ declarer: String, _ flow: Flow, key: String) -> [String] {
+        var set = Set<String>()
+        for code in levelCodes(declarer, flow, key: key) {
+            guard let byPartner = data[declarer]?[flow]?[code] else { continue }
+            for p in byPartner.keys where p != "WLD" { set.insert(p) }
+        }
+        return set.sorted()
+    }
+
+    func partnerSeries(_ declarer: String, _ flow: Flow, key: String, partner: String) -> Series {
+        var out: Series = [:]
+        for code in levelCodes(declarer, flow, key: key) {
+            guard let s = data[declarer]?[flow]?[code]?[partner] else { continue }
+            for period in s.keys.sorted() { out[period, default: Cell()].add(s[period]!) }
+        }
+        return out
+    }
+
+    /// World total: the `WLD` row of a period when declared, else the sum over partners.
+    func totalSeries(_ declarer: String, _ flow: Flow, key: String) -> Series {
+        let world = partnerSeries(declarer, flow, key: key, partner: "WLD")
+        var summed: Series = [:]
+        for p in partners(declarer, flow, key: key) {
+            let s = partnerSeries(declarer, flow, key: key, partner: p)
+            for period in s.keys.sorted() { summed[period, default: Cell()].add(s[period]!) }
+        }
+        for (period, cell) in world { summed[period] = cell }
+        return summed
+    }
+
+    // MARK: - Coverage
+
+    func monthCovered(_ declarer: String, _ monthIndex: Int) -> Bool {
+        monthsCovered[declarer]?.contains(monthIndex) ?? false
+    }
+
+    func hasMonthlyData(_ declarer: String) -> Bool { !(monthsCovered[declarer]?.isEmpty ?? true) }
+
+    /// The declarer published something for `year` (an annual row or any month).
+    func yearCovered(_ declarer: String, _ year: Int) -> Bool {
+        if annualYears[declarer]?.contains(year) ?? false { return true }
+        return (0..<12).contains { monthCovered(declarer, year * 12 + $0) }
+    }
+
+    /// The declarer published the whole of `year` (an annual row or all twelve months).
+    func yearComplete(_ declarer: String, _ year: Int) -> Bool {
+        if annualYears[declarer]?.contains(year) ?? false { return true }
+        return (0..<12).allSatisfy { monthCovered(declarer, year * 12 + $0) }
+    }
+
+    /// Years the declarer covers, sorted.
+    func coveredYears(_ declarer: String) -> [Int] {
+        var years = annualYears[declarer] ?? []
+        for m in monthsCovered[declarer] ?? [] { years.insert(m / 12) }
+        return years.sorted()
+    }
+
+    // MARK: - Reshaping
+
+    /// Calendar-year totals: an annual row when there is one for the year, else the sum of its months.
+    static func annual(_ series: Series) -> [Int: Cell] {
+        var annualRows: [Int: Cell] = [:]
+        var monthSums: [Int: Cell] = [:]
+        for period in series.keys.sorted() {
+            if period.month == nil { annualRows[period.year, default: Cell()].add(series[period]!) }
+            else { monthSums[period.year, default: Cell()].add(series[period]!) }
+        }
+        return monthSums.merging(annualRows) { _, annual in annual }
+    }
+
+    /// Monthly cells keyed by month index (annual rows dropped).
+    static func monthly(_ series: Series) -> [Int: Cell] {
+        var out: [Int: Cell] = [:]
+        for (period, cell) in series where period.month != nil { out[period.monthIndex] = cell }
+        return out
+    }
+
+    static func hasMonthly(_ series: Series) -> Bool { series.keys.contains { $0.month != nil } }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import TradeCore
+
+/// `transshipment_conduit`: origin O's shipments to a conduit K and K's shipments to a destination
+/// D surge together, K mines little, and the shares move as in Freund (2025, "The China Wash").
+///
+/// Method. Each leg is the larger of what its exporter declared (exports + re-exports) and what
+/// its importer declared, in tonnes, at a common code prefix. For year Y: both legs carry ≥
+/// `min_tonnes` and ≥ `surge_ratio` × their baseline median (floored at `floor_tonnes`; baseline =
+/// previous `baseline_years`); with monthly data the K → D window may lag O → K by 0…`max_lag_months`
+/// (the lag that best matches the volumes is used). Freund's criteria, as far as the data allow:
+/// K's imports from O ≥ `min_leg_coverage` × D's imports from K; O's share of K's imports rises;
+/// K's share of D's imports rises (a share already ≥ 95 % counts as risen); O's share of D's imports falls (not evaluable when O never
+/// shipped to D directly). K's USGS mine production (latest year ≤ Y, t REO) must be below
+/// `max_production_ratio` × the K → D leg. Transshipped ≈ min(O → K, K → D) = the score.
+public struct TransshipmentConduitDetector: Detector {
+    public let name = "transshipment_conduit"
+    public init() {}
+
+    struct Leg {
+        var annual: [Int: Double] = [:]
+        var monthly: [Int: Double]? = nil
+        var sources: Set<String> = []
+    }
+
+    static func leg(_ cube: TradeCube, from o: String, to k: String, key: String) -> Leg {
+        var leg = Leg()
+        var exported: TradeCube.Series = [:]
+        for flow in [Flow.export, .reExport] {
+            let s = cube.partnerSeries(o, flow, key: key, partner: k)
+            for p in s.keys.sorted() { exported[p, default: Cell()].add(s[p]!) }
+        }
+        let imported = cube.partnerSeries(k, .import, key: key, partner: o)
+        for (side, series) in [("\(o) exports", exported), ("\(k) imports", imported)] where !series.isEmpty {
+            leg.sources.insert(side)
+            for (y, c) in TradeCube.annual(series) { leg.annual[y] = max(leg.annual[y] ?? 0, c.tonnes) }
+            if TradeCube.hasMonthly(series) {
+                var m = leg.monthly ?? [:]
+                for (t, c) in TradeCube.monthly(series) { m[t] = max(m[t] ?? 0, c.tonnes) }
+                leg.monthly = m
+            }
+        }
+        return leg
+    }
+
+    public func detect(_ input: DetectionInput, settings: DetectorSettings) -> [Anomaly] {
+        let s = settings.transshipmentConduit
+        let cube = input.cube
+        var out: [Anomaly] = []
+        for key in cube.allCodes {
+            var pairs = Set<[String]>()
+            for flow in [Flow.export, .reExport] {
+                for d in cube.declarers(flow) where !cube.levelCodes(d, flow, key: key).isEmpty {
+                    for p in cube.partners(d, flow, key: key) { pairs.insert([d, p]) }
+                }
+            }
+            for d in cube.declarers(.import) where !cube.levelCodes(d, .import, key: key).isEmpty {
+                for p in cube.partners(d, .import, key: key) { pairs.insert([p, d]) }
+            }
+            pairs = pairs.filter { $0[0] != "WLD" && $0[1] != "WLD" && $0[0] != $0[1] }
+            guard pairs.count >= 2 else { continue }
+            var legs: [[String]: Leg] = [:]
+            for pair in pairs.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                legs[pair] = Self.leg(cube, from: pair[0], to: pair[1], key: key)
+            }
+            var inflow: [String: [Int: Double]] = [:] // country → year → tonnes imported (all origins)
+            for pair in legs.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                for (y, t) in legs[pair]!.annual { inflow[pair[1], default: [:]][y, default: 0] += t }
+            }
+            let origins = Dictionary(grouping: pairs, by: { $0[1] }).mapValues { $0.map { $0[0] }.sorted() }
+            let destinations = Dictionary(grouping: pairs, by: { $0[0] }).mapValues { $0.map { $0[1] }.sorted() }
+            for k in origins.keys.sorted() {
+                guard let ds = destinations[k] else { continue }
+                for o in origins[k]! {
+                    for d in ds where d != o {
+                        out += evaluate(o: o, k: k, d: d, key: key, legs: legs, inflow: inflow, input: input, settings: settings)
+                    }
+                }
+            }
+        }
+        return DetectorSuite.keepMostSpecific(out)
+    }
+
+    func evaluate(o: String, k: String, d: String, key: String, legs: [[String]: Leg], inflow: [String: [Int: Double]],
+                  input: DetectionInput, settings: DetectorSettings) -> [Anomaly] {
+        let s = settings.transshipmentConduit
+        let cube = input.cube
+        let ok = legs[[o, k]]!, kd = legs[[k, d]]!
+        let od = legs[[o, d]] ?? Leg()
+        var out: [Anomaly] = []
+        for y in ok.annual.keys.sorted() {
+            // Baseline years: those the declarers of each leg published (an unpublished year is no zero).
+            let window = Array((y - s.baselineYears)..<y)
+            let baseA = window.filter { cube.yearCovered(o, $0) || cube.yearCovered(k, $0) }
+            let baseB = window.filter { cube.yearCovered(k, $0) || cube.yearCovered(d, $0) }
+            guard !baseA.isEmpty, !baseB.isEmpty else { continue }
+            // Volumes, with the best 0…max lag when both legs are monthly.
+            var a = ok.annual[y] ?? 0, b = kd.annual[y] ?? 0, lag = 0
+            var start = String(y), end = String(y)
+            if let om = ok.monthly, let km = kd.monthly {
+                a = (0..<12).reduce(0) { $0 + (om[y * 12 + $1] ?? 0) }
+                var best = -1.0
+                for l in 0...s.maxLagMonths {
+                    let bl = (0..<12).reduce(0) { $0 + (km[y * 12 + l + $1] ?? 0) }
+                    if min(a, bl) > best + 1e-9 { best = min(a, bl); b = bl; lag = l }
+                }
+                if let f = (0..<12).first(where: { (om[y * 12 + $0] ?? 0) > 0 }) { start = AnomalyText.period(monthIndex: y * 12 + f) }
+                if let l = (0..<12).last(where: { (km[y * 12 + lag + $0] ?? 0) > 0 }) { end = AnomalyText.period(monthIndex: y * 12 + lag + l) }
+            }
+            let medA = RobustStatistics.median(baseA.map { ok.annual[$0] ?? 0 }) ?? 0
+            let medB = RobustStatistics.median(baseB.map { kd.annual[$0] ?? 0 }) ?? 0
+            guard a >= s.minTonnes, b >= s.minTonnes,
+                  a >= s.surgeRatio * max(medA, s.floorTonnes), b >= s.surgeRatio * max(medB, s.floorTonnes),
+                  a >= s.minLegCoverage * b else { continue }
+
+            func share(_ leg: Leg, into c: String, years: [Int]) -> Double? {
+                let num = years.reduce(0) { $0 + (leg.annual[$1] ?? 0) }
+                let den = years.reduce(0) { $0 + (inflow[c]?[$1] ?? 0) }
+                return den > 0 ? num / den : nil
+            }
+            let okPre = share(ok, into: k, years: baseA), okPost = share(ok, into: k, years: [y]) ?? 0
+            let kdPre = share(kd, into: d, years: baseB), kdPost = share(kd, into: d, years: [y]) ?? 0
+            let odPre = share(od, into: d, years: baseB), odPost = share(od, into: d, years: [y]) ?? 0
+            // "Rises" also holds when the share is already dominant (≥ 95 %) and cannot rise further.
+            let originRisesInK = okPre.map { okPost > $0 || okPost >= 0.95 } ?? true
+            let conduitRisesInD = kdPre.map { kdPost > $0 || kdPost >= 0.95 } ?? true
+            let odEvaluable = (odPre ?? 0) > 0
+            let originFallsInD = odEvaluable ? odPost < odPre! : true
+            guard originRisesInK, conduitRisesInD, originFallsInD else { continue }
+
+            let production = Self.production(of: k, year: y, stats: input.mineralStats)
+            let producedTonnes = production?.value ?? 0
+            guard producedTonnes < s.maxProductionRatio * b else { continue }
+
+            let moved = min(a, b)
+            let lagText = lag == 0 ? "in the same months" : "with a \(lag)-month lag"
+            let prodText = production.map { "\(k) mined \(AnomalyText.number($0.value, 0)) t REO in \($0.year) (USGS)" }
+                ?? "USGS lists no mine production for \(k)"
+            let sharesText = odEvaluable
+                ? "\(o)'s share of \(d)'s imports fell from \(AnomalyText.percent(odPre!)) to \(AnomalyText.percent(odPost)) while \(k)'s rose from \(AnomalyText.percent(kdPre ?? 0)) to \(AnomalyText.percent(kdPost))"
+                : "\(k)'s share of \(d)'s imports rose from \(AnomalyText.percent(kdPre ?? 0)) to \(AnomalyText.percent(kdPost))"
+            let baseSpan = AnomalyText.years(window.first!, window.last!)
+            let summary = "Possible transshipment of \(input.catalog.label(key)) from \(o) via \(k) to \(d) in \(y): "
+                + "\(k) took \(AnomalyText.tonnes(a)) from \(o) and shipped \(AnomalyText.tonnes(b)) to \(d) \(lagText) "
+                + "(\(baseSpan) medians \(AnomalyText.tonnes(medA)) and \(AnomalyText.tonnes(medB))); \(prodText); \(sharesText); "
+                + "about \(AnomalyText.tonnes(moved)) transshipped."
+            func j(_ v: Double?) -> JSONValue { v.map(AnomalyText.json) ?? .null }
+            let evidence: JSONValue = [
+                "origin": .string(o), "via": .string(k), "destination": .string(d), "compared_at": .string(key),
+                "observed": ["origin_to_via_t": j(a), "via_to_destination_t": j(b), "lag_months": .number(Double(lag))],
+                "baseline": ["origin_to_via_median_t": j(medA), "via_to_destination_median_t": j(medB),
+                             "years": .array(baseA.map { .number(Double($0)) })],
+                "ratio": ["origin_to_via": j(a / max(medA, s.floorTonnes)), "via_to_destination": j(b / max(medB, s.floorTonnes)),
+                          "leg_coverage": j(b > 0 ? a / b : nil)],
+                "statistic": "transshipped_tonnes_min_of_legs", "transshipped_t": j(moved),
+                "freund": [
+                    "origin_share_of_via_imports": ["pre": j(okPre), "post": j(okPost)],
+                    "via_share_of_destination_imports": ["pre": j(kdPre), "post": j(kdPost)],
+                    "origin_share_of_destination_imports": ["pre": j(odPre), "post": j(odPost), "evaluable": .bool(odEvaluable)],
+                    "via_imports_from_origin_over_destination_imports_from_via": j(b > 0 ? a / b : nil),
+                ],
+                "via_mine_production_t": production.map { ["value": j($0.value), "year": .number(Double($0.year)), "estimated": .bool($0.estimated)] } ?? .null,
+                "leg_sources": ["origin_to_via": .array(ok.sources.sorted().map { .string($0) }),
+                                "via_to_destination": .array(kd.sources.sorted().map { .string($0) })],
+                "periods_compared": ["observed": .string(String(y)), "baseline": .array(baseA.map { .string(String($0)) })],
+                "thresholds": settings.thresholdsJSON(name),
+            ]
+            out.append(Anomaly(detector: name, severity: AnomalyText.severity(moved, medium: s.severityMedium, high: s.severityHigh),
+                               score: (moved * 1000).rounded() / 1000, reporter: o, partner: d, via: k, hsCode: key,
+                               periodStart: start, periodEnd: end, summary: summary, evidence: evidence))
+        }
+        return out
+    }
+
+    /// K's USGS mine production: the latest year ≤ `year`, else the earliest after it.
+    static func production(of country: String, year: Int, stats: [MineralStat]) -> (value: Double, year: Int, estimated: Bool)? {
+        let rows = stats.filter { $0.country == country && $0.measure == "mine_production" && $0.value != nil }
+            .sorted { ($0.year, $0.rawLine) < ($1.year, $1.rawLine) }
+        guard let pick = rows.last(where: { $0.year <= year }) ?? rows.first else { return nil }
+        return (pick.value!, pick.year, pick.estimated)
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import TradeCore
+@testable import TradeAnalysis
+
+@Suite("control_diversion") struct ControlDiversionDetectorTests {
+    let xanadu = Country(iso3: "XAA", iso2: "XA", isoNumeric: "900", comtradeCode: "900", nameEN: "Xanadu",
+                         nameZH: "仙乐都", aliases: ["Xanadu Republic"])
+
+    /// A made-up regime on dysprosium and terbium, effective mid-2016.
+    var regime: ExportControl {
+        ExportControl(regime: "TEST 2016 No.1", issuer: "Xanadu", announced: "2016-06-15", effective: "2016-07-01",
+                      suspendedFrom: nil, suspendedUntil: nil, elements: ["Dy", "Tb"], scope: "test")
+    }
+
+    /// Suspended the day before it would have taken effect: must never be evaluated.
+    var stillborn: ExportControl {
+        ExportControl(regime: "TEST 2016 No.2", issuer: "Xanadu", announced: "2016-05-01", effective: "2016-07-01",
+                      suspendedFrom: "2016-06-30", suspendedUntil: "2017-06-30", elements: ["Ce"], scope: "test")
+    }
+
+    func scenario() -> [TradeRow] {
+        let after = { (y: Int, m: Int) in y * 12 + m >= 2016 * 12 + 7 }
+        var rows = Fx.background("XAA", years: 2014...2016)
+        // Controlled dysprosium oxide falls from 20 to 4 t a month; the oxides n.e.s. catch-all rises from 2 to 14.
+        rows += Fx.monthly("XAA", "XBB", .export, "28469015", years: 2014...2016) { y, m in after(y, m) ? 4 : 20 * Fx.wiggle(y, m) }
+        rows += Fx.monthly("XAA", "XBB", .export, "28469019", years: 2014...2016) { y, m in after(y, m) ? 14 : 2 }
+        // Controlled dysprosium metal: usual buyers XBB and XCC fall, a third country XRR appears.
+        rows += Fx.monthly("XAA", "XBB", .export, "28053012", years: 2014...2016) { y, m in after(y, m) ? 2 : 10 }
+        rows += Fx.monthly("XAA", "XCC", .export, "28053012", years: 2014...2016) { y, m in after(y, m) ? 1 : 10 }
+        rows += Fx.monthly("XAA", "XRR", .export, "28053012", years: 2014...2016) { y, m in after(y, m) ? 12 : 0 }
+        // Decoys: a catch-all with a second-half peak every year; uncontrolled cerium with a December
+        // peak and a February dip; cerium's (stillborn) regime must not be evaluated.
+        rows += Fx.monthly("XAA", "XBB", .export, "28469099", years: 2014...2016) { _, m in m >= 7 ? 8 : 2 }
+        rows += Fx.monthly("XAA", "XCC", .export, "28461010", years: 2014...2016) { y, m in
+            m == 12 ? 40 : (m == 2 ? 1 : (after(y, m) ? 2 : 10))
+        }
+        rows += Fx.monthly("XAA", "XSS", .export, "28461010", years: 2016...2016) { y, m in after(y, m) ? 20 : 0 }
+        return rows
+    }
+
+    @Test func catchAllAndThirdCountryRouteFire() throws {
+        let found = try Fx.run(ControlDiversionDetector(), scenario(), controls: [regime, stillborn], countries: [xanadu])
+        expectWellFormed(found)
+        #expect(found.count == 2, "\(found.map(\.summary))")
+        let catchAll = try #require(found.first { $0.hsCode == "28469019" })
+        #expect(catchAll.reporter == "XAA" && catchAll.partner == nil)
+        #expect(catchAll.periodStart == "2016-07" && catchAll.periodEnd == "2016-12")
+        #expect(catchAll.summary.contains("After TEST 2016 No.1 (effective 2016-07-01)"))
+        #expect(catchAll.summary.contains("28469019 rare-earth oxides n.e.s. rose from 12.0 t to 84.0 t"))
+        let route = try #require(found.first { $0.partner == "XRR" })
+        #expect(route.hsCode == "28053012")
+        #expect(route.summary.contains("to XRR rose from 0.0 t to 72.0 t"))
+        #expect(route.severity == .medium)
+        #expect(!found.contains { $0.summary.contains("No.2") })
+    }
+
+    @Test func unresolvedIssuerChecksEveryExporter() throws {
+        let found = try Fx.run(ControlDiversionDetector(), scenario(), controls: [regime])
+        guard case .object(let e) = try #require(found.first).evidence else { Issue.record("evidence"); return }
+        #expect(e["issuer_resolved"] == .bool(false))
+    }
+
+    @Test func anotherIssuersRegimeIgnoresThisExporter() throws {
+        var other = regime
+        other.issuer = "Otherland"
+        let otherland = Country(iso3: "XOO", iso2: "XO", isoNumeric: "901", comtradeCode: "901", nameEN: "Otherland",
+                                nameZH: "", aliases: [])
+        #expect(try Fx.run(ControlDiversionDetector(), scenario(), controls: [other], countries: [xanadu, otherland]).isEmpty)
+    }
+
+    @Test func annualDataUseTheYearsAroundTheDate() throws {
+        var rows = Fx.background("XAA", years: 2014...2017).filter { $0.period.year != 2016 }
+        rows += Fx.annual("XAA", "XBB", .export, "28469015", [2015: 240, 2017: 50])
+        rows += Fx.annual("XAA", "XBB", .export, "28469019", [2015: 24, 2017: 170])
+        let annualOnly = rows.filter { $0.period.month == nil }
+        let found = try Fx.run(ControlDiversionDetector(), annualOnly, controls: [regime], countries: [xanadu])
+        let a = try #require(found.first)
+        #expect(a.periodStart == "2017" && a.hsCode == "28469019")
+    }
+}

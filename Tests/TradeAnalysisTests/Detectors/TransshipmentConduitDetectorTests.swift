@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import TradeCore
+@testable import TradeAnalysis
+
+@Suite("transshipment_conduit") struct TransshipmentConduitDetectorTests {
+    /// Origin XAA (8-digit monthly customs lines) used to ship praseodymium oxide straight to XDD
+    /// (~30 t a year). In 2017 XAA ships 60 t (Jul–Dec) to XKK, a country that mines nothing, and XKK
+    /// ships 54 t (Sep 2017 – Feb 2018, declared monthly at 6 digits) to XDD, whose direct imports
+    /// from XAA fall to 8 t.
+    func scenario() -> [TradeRow] {
+        var rows = Fx.background("XAA", years: 2013...2018) + Fx.background("XKK", years: 2013...2018)
+        rows += Fx.monthly("XAA", "XDD", .export, "28469017", years: 2013...2018) { y, m in
+            y < 2017 ? 2.5 * Fx.wiggle(y, m) : (m <= 4 ? 2 : 0)
+        }
+        rows += Fx.monthly("XAA", "XKK", .export, "28469017", years: 2013...2018) { y, m in
+            y == 2017 ? (m >= 7 ? 10 : 0) : (m == 1 ? 0.1 : 0)
+        }
+        rows += Fx.monthly("XKK", "XDD", .export, "284690", years: 2013...2018) { y, m in
+            let t = y * 12 + m
+            return t >= 2017 * 12 + 9 && t <= 2018 * 12 + 2 ? 9 : 0
+        }
+        return rows
+    }
+
+    let noProduction: [MineralStat] = [
+        MineralStat(country: "XAA", year: 2017, measure: "mine_production", value: 90_000, unit: "t_REO", estimated: true, rawLine: 2),
+    ]
+
+    @Test func conduitIsNamedWithLagAndTonnage() throws {
+        let found = try Fx.run(TransshipmentConduitDetector(), scenario(), stats: noProduction)
+        expectWellFormed(found)
+        #expect(found.count == 1, "\(found.map(\.summary))")
+        let a = try #require(found.first)
+        #expect(a.reporter == "XAA" && a.via == "XKK" && a.partner == "XDD")
+        #expect(a.hsCode == "284690")
+        #expect(a.periodStart == "2017-07" && a.periodEnd == "2018-02")
+        guard case .object(let e) = a.evidence, case .object(let obs) = e["observed"] else { Issue.record("evidence"); return }
+        #expect(obs["lag_months"] == .number(2))
+        #expect(a.score == 54)
+        #expect(a.severity == .medium)
+        #expect(a.summary.contains("from XAA via XKK to XDD in 2017"))
+        #expect(a.summary.contains("about 54.0 t transshipped"))
+        #expect(a.summary.contains("USGS lists no mine production for XKK"))
+    }
+
+    @Test func aProducingConduitIsNotFlagged() throws {
+        let mines = noProduction + [
+            MineralStat(country: "XKK", year: 2016, measure: "mine_production", value: 4_000, unit: "t_REO", estimated: false, rawLine: 3),
+        ]
+        #expect(try Fx.run(TransshipmentConduitDetector(), scenario(), stats: mines).isEmpty)
+    }
+
+    @Test func conduitShippingFarMoreThanItGotIsNotFlagged() throws {
+        // XKK ships 54 t but got only 12 t from XAA: below Freund's 75 % coverage.
+        let rows = scenario().map { r -> TradeRow in
+            var r = r
+            if r.reporter == "XAA", r.partner == "XKK", r.period.year == 2017, r.period.month! >= 7 { r.quantityKg = 2000 }
+            return r
+        }
+        #expect(try Fx.run(TransshipmentConduitDetector(), rows).isEmpty)
+    }
+
+    @Test func legsMayComeFromEitherSide() throws {
+        // The onward leg declared only by the destination, annually, as imports from XKK.
+        var rows = scenario().filter { !($0.reporter == "XKK" && $0.hsCode == "284690") }
+        rows += Fx.annual("XDD", "XKK", .import, "284690", [2014: 0.2, 2015: 0.1, 2016: 0.3, 2017: 50])
+        rows += Fx.annual("XDD", "XAA", .import, "284690", [2014: 30, 2015: 31, 2016: 29, 2017: 8])
+        let found = try Fx.run(TransshipmentConduitDetector(), rows)
+        let a = try #require(found.first)
+        #expect(a.via == "XKK" && a.score == 50)
+    }
+
+    @Test func steadyThreeCountryTradeIsNotFlagged() throws {
+        // The same three countries trading steadily (with +25 %/year growth) is no conduit.
+        var rows = Fx.background("XAA", years: 2013...2018) + Fx.background("XKK", years: 2013...2018)
+        rows += Fx.monthly("XAA", "XKK", .export, "28469017", years: 2013...2018) { y, _ in 3 * pow(1.25, Double(y - 2013)) }
+        rows += Fx.monthly("XKK", "XDD", .export, "284690", years: 2013...2018) { y, _ in 2.5 * pow(1.25, Double(y - 2013)) }
+        #expect(try Fx.run(TransshipmentConduitDetector(), rows).isEmpty)
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+import TradeCore
+@testable import TradeAnalysis
+
+@Suite("unit_value_outlier") struct UnitValueOutlierDetectorTests {
+    /// Praseodymium metal 2013–2015: XAA and XEE ship to five partners at about $80/kg; importers
+    /// declare CIF a steady 3–4 % higher. One 5 t lot in 2014-06 to XPP is declared at $8/kg.
+    func scenario() -> [TradeRow] {
+        var rows: [TradeRow] = []
+        for (i, partner) in ["XBB", "XCC", "XDD", "XFF", "XGG"].enumerated() {
+            for exporter in ["XAA", "XEE"] {
+                rows += Fx.monthly(exporter, partner, .export, "28053016", years: 2013...2015,
+                                   usdPerKg: 80 * (1 + 0.03 * Double(i - 2)), valuation: .fob) { y, m in m % 4 == i % 4 ? 3 * Fx.wiggle(y, m) : 0 }
+            }
+            rows += Fx.monthly(partner, "XAA", .import, "28053016", years: 2013...2015,
+                               usdPerKg: 80 * 1.035 * (1 + 0.03 * Double(i - 2)), valuation: .cif) { y, m in m % 4 == i % 4 ? 3 * Fx.wiggle(y, m) : 0 }
+        }
+        rows.append(Fx.row("2014-06", "XAA", "XPP", .export, "28053016", kg: 5000, usd: 40_000, valuation: .fob))
+        // Decoys: a 200 kg lot at $300/kg (too light to judge) and an estimated weight.
+        rows.append(Fx.row("2014-07", "XAA", "XQQ", .export, "28053016", kg: 200, usd: 60_000))
+        rows.append(Fx.row("2014", "XRR", "XAA", .import, "28053016", kg: 9000, usd: 72_000, estimated: true))
+        return rows
+    }
+
+    @Test func underInvoicedLotFires() throws {
+        let found = try Fx.run(UnitValueOutlierDetector(), scenario())
+        expectWellFormed(found)
+        #expect(found.count == 1, "\(found.map(\.summary))")
+        let a = try #require(found.first)
+        #expect(a.reporter == "XAA" && a.partner == "XPP" && a.periodStart == "2014-06")
+        #expect(a.summary.contains("5.0 t at $8.00/kg"))
+        #expect(a.score >= 6)
+    }
+
+    @Test func estimatedWeightsAreJudgedOnlyWhenAsked() throws {
+        let s = try DetectorSettings(overrides: ["unit_value_outlier": ["exclude_estimated_weights": 0]])
+        let found = try Fx.run(UnitValueOutlierDetector(), scenario(), settings: s)
+        #expect(found.contains { $0.reporter == "XAA" && $0.partner == "XRR" })
+    }
+}
