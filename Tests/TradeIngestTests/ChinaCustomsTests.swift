@@ -38,12 +38,12 @@ func monthlyExportInBothEncodings(file: String) throws {
     ]
     #expect(r.rejected.count == expected.count)
     for (line, column, name, reason) in expected {
-        let row = try #require(r.rejected(line: line))
+        let row = try #require(r.rejectedAt(line: line))
         #expect(row.location == SourceLocation(file: display, line: line, column: column))
         #expect(row.columnName == name)
         #expect(row.reason == reason)
     }
-    #expect(r.rejected(line: 8)?.rawText == "202401,28469014,氧化铕,,火星,10,千克,,,100")
+    #expect(r.rejectedAt(line: 8)?.rawText == "202401,28469014,氧化铕,,火星,10,千克,,,100")
     // Balance: 11 data rows read (the all-comma row is blank, not read) = 5 loaded + 6 rejected.
     #expect(r.summary.records == 11 && r.summary.blankRows == 1)
     #expect(r.summary.rowsEmitted == 5 && r.summary.rowsRejected == 6 && r.summary.isBalanced)
@@ -117,7 +117,7 @@ func monthlyExportInBothEncodings(file: String) throws {
         "2024-04 SGP 160.0 1500.0 @6",
         "2024-04 TUR 20.0 210.0 @7",
     ])
-    let fell = try #require(r.rejected(line: 5))
+    let fell = try #require(r.rejectedAt(line: 5))
     #expect(fell.reason == "cumulative figure fell from 2600 to 2500: revision?")
     #expect(fell.columnName == "美元")
     #expect(r.summary.records == 6 && r.summary.isBalanced)

@@ -45,7 +45,7 @@ enum TestSupport {
         var minerals: [MineralStat] { outcomes.compactMap { if case .mineral(let t) = $0 { return t } else { return nil } } }
         var commodities: [CommodityRow] { outcomes.compactMap { if case .commodity(let t) = $0 { return t } else { return nil } } }
         var rejected: [RejectedRow] { outcomes.compactMap { if case .rejected(let t) = $0 { return t } else { return nil } } }
-        func rejected(line: Int) -> RejectedRow? { rejected.first { $0.location.line == line } }
+        func rejectedAt(line: Int) -> RejectedRow? { rejected.first { $0.location.line == line } }
     }
 
     static func read<N: TableNormalizer>(_ reader: CSVTableReader<N>, url: URL, display: String,

@@ -67,10 +67,10 @@ private func stat(_ r: TestSupport.Read, _ country: String, _ year: Int, _ measu
     #expect(stat(r, "BRA", 2021, "mine_production")?.value == nil)
     #expect(stat(r, "BRA", 2021, "mine_production")?.estimated == true)
     #expect(r.summary.blankRows == 1 && r.summary.records == 3)
-    #expect(r.rejected(line: 4)?.reason == "unknown country \"Atlantis\"")
-    #expect(r.rejected(line: 4)?.location == SourceLocation(file: "Raw/w.csv", line: 4, column: 9))
-    #expect(r.rejected(line: 5)?.reason == "\"abc\" in column Prod_t_est_2021 is not a number")
-    #expect(r.rejected(line: 5)?.location == SourceLocation(file: "Raw/w.csv", line: 5, column: 21))
+    #expect(r.rejectedAt(line: 4)?.reason == "unknown country \"Atlantis\"")
+    #expect(r.rejectedAt(line: 4)?.location == SourceLocation(file: "Raw/w.csv", line: 4, column: 9))
+    #expect(r.rejectedAt(line: 5)?.reason == "\"abc\" in column Prod_t_est_2021 is not a number")
+    #expect(r.rejectedAt(line: 5)?.location == SourceLocation(file: "Raw/w.csv", line: 5, column: 21))
     #expect(r.summary.rowsEmitted == 1 && r.summary.rowsRejected == 2 && r.summary.isBalanced)
 }
 

@@ -185,6 +185,7 @@ public final class CSVReader {
                     afterCR = b == Self.cr
                     field.append(b)
                     raw.append(b)
+                    if raw.count > limits.maxRecordBytes { throw tooLong(startLine) }
                     continue
                 }
             case .quoteInQuoted:

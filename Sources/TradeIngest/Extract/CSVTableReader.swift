@@ -55,7 +55,7 @@ public struct CSVTableReader<Normalizer: TableNormalizer>: SourceReader {
                              reference: reference)
         var summary = TableReadSummary()
         var lastLine = -1
-        let counting: (RowOutcome) throws -> Void = { outcome in
+        func counting(_ outcome: RowOutcome) throws {
             summary.outcomes += 1
             if case .rejected = outcome { summary.rowsRejected += 1 }
             else if outcome.rawLine != lastLine { summary.rowsEmitted += 1; lastLine = outcome.rawLine }

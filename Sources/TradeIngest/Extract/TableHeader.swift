@@ -1,3 +1,4 @@
+import Foundation
 import TradeCore
 
 /// Header names of a table file mapped to column indexes, with located errors for missing columns.

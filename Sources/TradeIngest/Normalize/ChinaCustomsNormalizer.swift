@@ -263,7 +263,7 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
 
     // MARK: - One record
 
-    private func parse(_ record: TableRecord) -> Result<ParsedRow, RejectedRow> {
+    private func parse(_ record: TableRecord) -> RowParse<ParsedRow> {
         // Period
         let period: Period
         if let fixedPeriod {

@@ -23,7 +23,7 @@ struct CommodityCodeTable {
         self.nomenclature = nomenclature
     }
 
-    func row(_ record: TableRecord) -> Result<CommodityRow, RejectedRow> {
+    func row(_ record: TableRecord) -> RowParse<CommodityRow> {
         let text = record.field(code).trimmingCharacters(in: .whitespaces)
         guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }), [2, 4, 6, 8, 10].contains(text.count) else {
             return .failure(RejectedRow(location: record.location(ofField: code, file: file), columnName: "code",
@@ -44,4 +44,10 @@ struct CommodityCodeTable {
                 .filter { !$0.isEmpty },
             nomenclature: nomen, validFrom: optional(validFrom), validTo: optional(validTo), rawLine: record.line))
     }
+}
+
+/// A parsed row or the reason it was rejected (`Result` needs an `Error`; a rejected row is a value).
+enum RowParse<Row> {
+    case success(Row)
+    case failure(RejectedRow)
 }
