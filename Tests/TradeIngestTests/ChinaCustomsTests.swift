@@ -146,3 +146,12 @@ func periodParsing(text: String, expected: Period?) {
     #expect(ChinaCustomsNormalizer.flow(inFileName: "进口.csv") == .import)
     #expect(ChinaCustomsNormalizer.flow(inFileName: "data.csv") == nil)
 }
+
+@Test func unknownCanonicalFieldInColumnsIsLocatedInTheYAML() {
+    var def = TestSupport.definition(.chinaCustomsCSV)
+    def.columns = ["partnr": ["国家"]]
+    def.keyLocations["columns.partnr"] = SourceLocation(file: "Pipelines/test.yaml", line: 9, column: 11)
+    let d = TestSupport.diagnostic { _ = try read("customs-export-monthly.utf8.csv", def) }
+    #expect(d?.location == SourceLocation(file: "Pipelines/test.yaml", line: 9, column: 11))
+    #expect(d?.message.hasPrefix("unknown column field \"partnr\"") == true)
+}

@@ -89,6 +89,10 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
         source = definition.name
         names = header
         let table = TableHeader(names: header, line: headerLine, file: file.displayPath)
+        for field in definition.columns.keys.sorted() where Self.defaultColumns[field] == nil {
+            throw Diagnostic("unknown column field \"\(field)\" (expected one of: \(Self.defaultColumns.keys.sorted().joined(separator: ", ")))",
+                             at: definition.location(of: "columns.\(field)"), source: definition.name)
+        }
         func find(_ field: String) -> Int? {
             table.column((definition.columns[field] ?? []) + (Self.defaultColumns[field] ?? []))
         }
