@@ -82,3 +82,11 @@ func utf16WithBOMIsTranscoded(bigEndian: Bool) throws {
     let badAt = [UInt8]([0x61, 0xC0, 0x80]).withUnsafeBufferPointer { bad.feed($0) }
     #expect(badAt == 1)
 }
+
+@Test(arguments: [1, 2, 3, 4, 5])
+func fourByteGB18030CharacterSplitAcrossChunks(chunk: Int) throws {
+    // "𠀀,€,铕\n" in GB18030: a four-byte, a two-byte and a two-byte character.
+    let url = try TestSupport.temporaryFile([149, 50, 130, 54, 44, 162, 227, 44, 238, 240, 10])
+    let (text, _) = try decodeAll(url, declared: "gb18030", chunk: chunk)
+    #expect(text == "𠀀,€,铕\n")
+}

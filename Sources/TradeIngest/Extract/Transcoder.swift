@@ -42,7 +42,7 @@ public final class Transcoder {
         input = try RawInput(url: url, display: display)
         try input.skip(bomLength)
         bufferFileOffset = bomLength
-        inBuffer = encoding == .utf8 ? [] : [UInt8](repeating: 0, count: max(chunkSize, 64))
+        inBuffer = encoding == .utf8 ? [] : [UInt8](repeating: 0, count: max(chunkSize, 4)) // 4: the longest GB18030 character
         if encoding != .utf8 {
             let handle = iconv_open("UTF-8", encoding.rawValue)
             if handle == iconv_t(bitPattern: -1) {
