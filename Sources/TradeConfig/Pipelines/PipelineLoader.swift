@@ -1,0 +1,171 @@
+import Foundation
+import TradeCore
+import Yams
+
+/// Reads the declarative files of `Pipelines/`: one `SourceDefinition` per source YAML,
+/// and the detector thresholds. Every mistake is a `Diagnostic` located at the YAML
+/// line and column (`Pipelines/china-customs.yaml:7:12: error: unknown format "csvv" …`).
+///
+/// Source schema (top-level keys):
+/// - `name`: pipeline name stored as `trade.source` (optional, default: the file's base name)
+/// - `format`: a `SourceFormat` raw value (required)
+/// - `files`: a glob or list of globs relative to the raw directory (required; `*`, `?`, `**`)
+/// - `encoding`: `auto` (default), `utf-8`, `gb18030` (`gbk` accepted), `utf-16`
+/// - `columns`: canonical field → header name, or list of alternative header names
+/// - `constants`: map of field → value for fields the file does not carry (`reporter`, `flow`, `period`, `currency`)
+/// - `cumulative`: true when figures are year-to-date and must be differenced (default false)
+/// - `options`: free-form map for the reader (kept with locations)
+/// - `description`: free text, ignored
+public enum PipelineLoader {
+    /// YAML files in `Pipelines/` that are not source definitions.
+    public static let nonSourceFiles: Set<String> = ["detectors.yaml"]
+
+    /// Top-level keys a source definition may have.
+    public static let sourceKeys = ["name", "description", "format", "files", "encoding", "columns", "constants",
+                                    "cumulative", "options"]
+
+    /// Encodings a definition may name (lower case; `gbk` is read as GB18030, its superset).
+    public static let encodings = ["auto", "utf-8", "utf8", "gb18030", "gbk", "utf-16", "utf16"]
+
+    /// Every `*.yaml`/`*.yml` in `directory` except `nonSourceFiles`, sorted by file name.
+    /// `displayDirectory` is how the folder is named in diagnostics (e.g. `Pipelines`).
+    /// Two definitions with the same `name` are an error.
+    public static func loadSources(directory: URL, displayDirectory: String) throws -> [SourceDefinition] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        } catch {
+            throw Diagnostic("cannot list pipeline directory: \(error.localizedDescription)",
+                             at: SourceLocation(file: displayDirectory, line: 1))
+        }
+        let files = names.filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !nonSourceFiles.contains($0) }
+            .sorted()
+        var definitions: [SourceDefinition] = []
+        var seen: [String: String] = [:]
+        for name in files {
+            let display = displayDirectory.isEmpty ? name : "\(displayDirectory)/\(name)"
+            let definition = try loadSource(file: directory.appendingPathComponent(name), display: display)
+            if let other = seen[definition.name] {
+                throw Diagnostic("pipeline name \"\(definition.name)\" is already used by \(other)",
+                                 at: definition.location(of: "name"))
+            }
+            seen[definition.name] = display
+            definitions.append(definition)
+        }
+        return definitions
+    }
+
+    /// One source definition file.
+    public static func loadSource(file: URL, display: String) throws -> SourceDefinition {
+        try parseSource(YAMLDocument(url: file, display: display))
+    }
+
+    /// One source definition from text (tests, tools).
+    public static func parseSource(yaml: String, display: String) throws -> SourceDefinition {
+        try parseSource(YAMLDocument(text: yaml, display: display))
+    }
+
+    static func parseSource(_ doc: YAMLDocument) throws -> SourceDefinition {
+        let pairs = try doc.rootMapping(what: "source settings (format, files, …)")
+        var keyLocations: [String: SourceLocation] = [:]
+        var name: String?
+        var format: SourceFormat?
+        var patterns: [String]?
+        var encoding = "auto"
+        var columns: [String: [String]] = [:]
+        var constants: [String: String] = [:]
+        var cumulative = false
+        var options: [String: LocatedValue] = [:]
+
+        for (key, keyNode, value) in pairs {
+            keyLocations[key] = doc.location(keyNode)
+            switch key {
+            case "name":
+                let text = try doc.scalar(value, what: "name")
+                guard !text.isEmpty, text.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+                    throw Diagnostic("name \"\(text)\" must be letters, digits, '-', '_' or '.'", at: doc.location(value))
+                }
+                name = text
+            case "description":
+                break
+            case "format":
+                let text = try doc.scalar(value, what: "format")
+                guard let f = SourceFormat(rawValue: text) else {
+                    let expected = SourceFormat.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw Diagnostic("unknown format \"\(text)\" (expected one of: \(expected))", at: doc.location(value))
+                }
+                format = f
+            case "files":
+                let list = try doc.scalarList(value, what: "files")
+                guard !list.isEmpty else { throw Diagnostic("files must name at least one pattern", at: doc.location(value)) }
+                for (i, (pattern, location)) in list.enumerated() {
+                    guard !pattern.isEmpty else { throw Diagnostic("empty file pattern", at: location) }
+                    keyLocations["files.\(i)"] = location
+                }
+                patterns = list.map(\.0)
+            case "encoding":
+                let text = try doc.scalar(value, what: "encoding").lowercased()
+                guard encodings.contains(text) else {
+                    throw Diagnostic("unknown encoding \"\(text)\" (expected one of: auto, utf-8, gb18030, gbk, utf-16)",
+                                     at: doc.location(value))
+                }
+                encoding = text
+            case "columns":
+                for pair in try doc.mapping(value, what: "columns (canonical field → header name)") {
+                    let names = try doc.scalarList(pair.value, what: "column \"\(pair.key)\"")
+                    guard !names.isEmpty else {
+                        throw Diagnostic("column \"\(pair.key)\" needs at least one header name", at: doc.location(pair.value))
+                    }
+                    columns[pair.key] = names.map(\.0)
+                    keyLocations["columns.\(pair.key)"] = doc.location(pair.value)
+                }
+            case "constants":
+                for pair in try doc.mapping(value, what: "constants (field → value)") {
+                    constants[pair.key] = try doc.scalar(pair.value, what: "constant \"\(pair.key)\"")
+                    keyLocations["constants.\(pair.key)"] = doc.location(pair.value)
+                }
+            case "cumulative":
+                cumulative = try doc.bool(value, what: "cumulative")
+            case "options":
+                for pair in try doc.mapping(value, what: "options") {
+                    options[pair.key] = try doc.located(pair.value)
+                }
+            default:
+                throw Diagnostic("unknown key \"\(key)\" (expected one of: \(sourceKeys.joined(separator: ", ")))",
+                                 at: doc.location(keyNode))
+            }
+        }
+        let rootLocation = doc.root.map(doc.location) ?? doc.start
+        guard let format else { throw Diagnostic("missing required key \"format\"", at: rootLocation) }
+        guard let patterns else { throw Diagnostic("missing required key \"files\"", at: rootLocation) }
+        let base = URL(fileURLWithPath: doc.display).deletingPathExtension().lastPathComponent
+        return SourceDefinition(name: name ?? base, definitionFile: doc.display, format: format, patterns: patterns,
+                                encoding: encoding, columns: columns, constants: constants, cumulative: cumulative,
+                                options: options, keyLocations: keyLocations)
+    }
+
+    /// `detectors.yaml`: detector name → threshold key → number. The keys are the
+    /// detectors' own; this only checks the shape (a mapping of mappings of numbers).
+    public static func loadDetectorThresholds(file: URL, display: String) throws -> [String: [String: LocatedNumber]] {
+        try parseDetectorThresholds(YAMLDocument(url: file, display: display))
+    }
+
+    /// Detector thresholds from text (tests, tools).
+    public static func parseDetectorThresholds(yaml: String, display: String) throws -> [String: [String: LocatedNumber]] {
+        try parseDetectorThresholds(YAMLDocument(text: yaml, display: display))
+    }
+
+    static func parseDetectorThresholds(_ doc: YAMLDocument) throws -> [String: [String: LocatedNumber]] {
+        guard doc.root != nil else { return [:] }
+        var result: [String: [String: LocatedNumber]] = [:]
+        for detector in try doc.rootMapping(what: "detector names") {
+            var keys: [String: LocatedNumber] = [:]
+            for pair in try doc.mapping(detector.value, what: "thresholds of \(detector.key)") {
+                let value = try doc.number(pair.value, what: "\(detector.key).\(pair.key)")
+                keys[pair.key] = LocatedNumber(value, at: doc.location(pair.value))
+            }
+            result[detector.key] = keys
+        }
+        return result
+    }
+}

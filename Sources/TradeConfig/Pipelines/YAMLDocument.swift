@@ -1,0 +1,147 @@
+import Foundation
+import TradeCore
+import Yams
+
+/// A composed YAML file with located access to its nodes; every problem becomes a located `Diagnostic`.
+struct YAMLDocument {
+    let display: String
+    let root: Node?
+
+    /// Reads and composes `url`; a syntax error is reported at the line and column Yams gives.
+    init(url: URL, display: String) throws {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw Diagnostic("cannot read file: \(error.localizedDescription)", at: SourceLocation(file: display, line: 1))
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw Diagnostic("file is not valid UTF-8", at: SourceLocation(file: display, line: 1))
+        }
+        try self.init(text: text, display: display)
+    }
+
+    init(text: String, display: String) throws {
+        self.display = display
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw Self.diagnostic(for: error, display: display)
+        }
+    }
+
+    static func diagnostic(for error: YamlError, display: String) -> Diagnostic {
+        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: display, line: mark.line, column: mark.column) }
+        func withContext(_ problem: String, _ context: YamlError.Context?) -> String {
+            guard let context else { return "YAML syntax: \(problem)" }
+            return "YAML syntax: \(problem) (\(context.text) at \(context.mark.line):\(context.mark.column))"
+        }
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            return Diagnostic(withContext(problem, context), at: at(mark))
+        case let .reader(problem, offset, _, yaml):
+            var line = 1, column = 1
+            if let offset {
+                for ch in yaml.prefix(offset) {
+                    if ch == "\n" { line += 1; column = 1 } else { column += 1 }
+                }
+            }
+            return Diagnostic("YAML cannot be read: \(problem)", at: SourceLocation(file: display, line: line, column: column))
+        case let .duplicatedKeysInMapping(duplicates, context):
+            let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
+            return Diagnostic("duplicate key \(keys)", at: at(context.mark))
+        default:
+            return Diagnostic("YAML error: \(error)", at: SourceLocation(file: display, line: 1))
+        }
+    }
+
+    func location(_ node: Node) -> SourceLocation {
+        guard let mark = node.mark else { return SourceLocation(file: display, line: 1, column: 1) }
+        return SourceLocation(file: display, line: mark.line, column: mark.column)
+    }
+
+    var start: SourceLocation { SourceLocation(file: display, line: 1, column: 1) }
+
+    /// The root as a mapping of string keys (in file order), or a located error.
+    func rootMapping(what: String) throws -> [(key: String, keyNode: Node, value: Node)] {
+        guard let root else { throw Diagnostic("empty file: expected a mapping of \(what)", at: start) }
+        return try mapping(root, what: what)
+    }
+
+    func mapping(_ node: Node, what: String) throws -> [(key: String, keyNode: Node, value: Node)] {
+        guard case .mapping(let m) = node else {
+            throw Diagnostic("expected a mapping of \(what), found \(kind(node))", at: location(node))
+        }
+        var pairs: [(key: String, keyNode: Node, value: Node)] = []
+        for (k, v) in m {
+            guard case .scalar(let s) = k else {
+                throw Diagnostic("expected a plain key, found \(kind(k))", at: location(k))
+            }
+            pairs.append((s.string, k, v))
+        }
+        return pairs
+    }
+
+    func scalar(_ node: Node, what: String) throws -> String {
+        guard case .scalar(let s) = node else {
+            throw Diagnostic("\(what) must be a single value, found \(kind(node))", at: location(node))
+        }
+        return s.string
+    }
+
+    /// A scalar or a list of scalars, as a list with each element's location.
+    func scalarList(_ node: Node, what: String) throws -> [(String, SourceLocation)] {
+        switch node {
+        case .scalar(let s):
+            return [(s.string, location(node))]
+        case .sequence(let seq):
+            return try seq.map { (try scalar($0, what: "each entry of \(what)"), location($0)) }
+        default:
+            throw Diagnostic("\(what) must be a value or a list of values, found \(kind(node))", at: location(node))
+        }
+    }
+
+    func bool(_ node: Node, what: String) throws -> Bool {
+        let text = try scalar(node, what: what)
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw Diagnostic("\(what) must be true or false, found \"\(text)\"", at: location(node))
+        }
+    }
+
+    func number(_ node: Node, what: String) throws -> Double {
+        let text = try scalar(node, what: what)
+        guard case .scalar(let s) = node, s.style == .plain || s.style == .any,
+              let value = Double(text.replacingOccurrences(of: "_", with: "")), value.isFinite else {
+            throw Diagnostic("\(what) must be a number, found \"\(text)\"", at: location(node))
+        }
+        return value
+    }
+
+    /// Any node as a `LocatedValue` tree (for free-form `options`).
+    func located(_ node: Node) throws -> LocatedValue {
+        switch node {
+        case .scalar(let s):
+            return LocatedValue(.scalar(s.string), at: location(node))
+        case .sequence(let seq):
+            return LocatedValue(.list(try seq.map { try located($0) }), at: location(node))
+        case .mapping:
+            var map: [String: LocatedValue] = [:]
+            for pair in try mapping(node, what: "options") { map[pair.key] = try located(pair.value) }
+            return LocatedValue(.map(map), at: location(node))
+        case .alias:
+            throw Diagnostic("YAML aliases are not supported here", at: location(node))
+        }
+    }
+
+    func kind(_ node: Node) -> String {
+        switch node {
+        case .scalar(let s): return "the value \"\(s.string)\""
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+}

@@ -1,0 +1,248 @@
+import Foundation
+import TradeCore
+
+/// The RFC 4180 reader: streams a file through a fixed-size buffer and splits it into
+/// records at the byte level (UTF-8 after transcoding), so memory stays flat whatever
+/// the file's size.
+///
+/// - Quoted fields with doubled quotes, embedded separators and line breaks; a record's
+///   `line` is the physical line where it starts.
+/// - CRLF, LF and lone CR line ends; a UTF-8 BOM is stripped (UTF-16/GB18030 are transcoded first).
+/// - Blank rows (empty, or only separators) come back with `isBlank` so callers can skip them.
+/// - Lenient where RFC 4180 is silent and real files differ: a quote inside an unquoted field
+///   and text after a closing quote are kept literally.
+/// - Hostile input: a record longer than `limits.maxRecordBytes` or wider than
+///   `limits.maxColumns`, a NUL byte, or a quote left open at end of file ("truncated
+///   mid-row") throws a located `Diagnostic`.
+public final class CSVReader {
+    public struct Limits: Sendable, Hashable {
+        public var maxRecordBytes: Int
+        public var maxColumns: Int
+        public init(maxRecordBytes: Int = 1 << 20, maxColumns: Int = 4096) {
+            self.maxRecordBytes = maxRecordBytes
+            self.maxColumns = maxColumns
+        }
+    }
+
+    public let display: String
+    public let limits: Limits
+    public let separator: UInt8
+    private let source: UTF8ChunkSource
+    private var chunk: [UInt8]
+    private var pos = 0
+    private var end = 0
+    private var atEOF = false
+    /// Physical line (1-based) of the next byte.
+    private var line = 1
+    /// The previous byte was a CR: a following LF belongs to the same line end.
+    private var afterCR = false
+    private var fields: [String] = []
+    private var field: [UInt8] = []
+    private var raw: [UInt8] = []
+    /// Records returned so far (blank ones included).
+    public private(set) var recordCount = 0
+
+    /// Reads `url`, transcoding per `encoding` (`auto`, `utf-8`, `gb18030`, `gbk`, `utf-16`).
+    public convenience init(url: URL, display: String, encoding: String = "auto", limits: Limits = Limits(),
+                            separator: UInt8 = UInt8(ascii: ",")) throws {
+        let transcoder = try Transcoder(url: url, declared: encoding, display: display)
+        self.init(source: transcoder, display: display, limits: limits, separator: separator)
+    }
+
+    public init(source: UTF8ChunkSource, display: String, limits: Limits = Limits(),
+                separator: UInt8 = UInt8(ascii: ","), bufferSize: Int = 1 << 16) {
+        self.source = source
+        self.display = display
+        self.limits = limits
+        self.separator = separator
+        chunk = [UInt8](repeating: 0, count: max(bufferSize, 16))
+    }
+
+    /// The first non-blank record with names trimmed and trailing empty names dropped
+    /// (spreadsheet exports pad headers with empty cells); nil for an empty file.
+    public func readHeader() throws -> CSVRecord? {
+        while let record = try next() {
+            if record.isBlank { continue }
+            var names = record.fields.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            if let first = names.first, first.hasPrefix("\u{FEFF}") { names[0] = String(first.dropFirst()) }
+            while let last = names.last, last.isEmpty { names.removeLast() }
+            return CSVRecord(line: record.line, fields: names, rawText: record.rawText)
+        }
+        return nil
+    }
+
+    /// Calls `body` for each record after the current position, blank ones included.
+    public func forEach(_ body: (CSVRecord) throws -> Void) throws {
+        while let record = try next() { try body(record) }
+    }
+
+    private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
+
+    private static let quote = UInt8(ascii: "\"")
+    private static let cr = UInt8(ascii: "\r")
+    private static let lf = UInt8(ascii: "\n")
+
+    /// The next record, or nil at end of file.
+    public func next() throws -> CSVRecord? {
+        fields.removeAll(keepingCapacity: true)
+        field.removeAll(keepingCapacity: true)
+        raw.removeAll(keepingCapacity: true)
+        var state = State.fieldStart
+        var started = false
+        var startLine = line
+        var quoteOpenedLine = line
+        var quoteOpenedColumn = 1
+        let sep = separator
+
+        while true {
+            if pos == end {
+                if !atEOF {
+                    end = try source.read(into: &chunk)
+                    pos = 0
+                    if end == 0 { atEOF = true }
+                }
+                if atEOF {
+                    guard started else { return nil }
+                    if state == .quoted {
+                        throw Diagnostic("truncated mid-row: quoted field opened at line \(quoteOpenedLine) column \(quoteOpenedColumn) is not closed at end of file",
+                                         at: SourceLocation(file: display, line: quoteOpenedLine, column: quoteOpenedColumn))
+                    }
+                    try endField(startLine)
+                    return makeRecord(startLine)
+                }
+            }
+            // Swallow the LF of a CRLF that ended the previous record.
+            if afterCR && !started {
+                afterCR = false
+                if chunk[pos] == Self.lf { pos += 1; continue }
+            }
+            if !started { started = true; startLine = line }
+
+            // Scan a run of ordinary bytes in one go.
+            let stop: Int = chunk.withUnsafeBufferPointer { p in
+                var i = pos
+                switch state {
+                case .fieldStart, .unquoted:
+                    while i < end {
+                        let b = p[i]
+                        if b == sep || b == Self.cr || b == Self.lf || b == 0 || (b == Self.quote && state == .fieldStart && i == pos) { break }
+                        i += 1
+                    }
+                case .quoted:
+                    while i < end {
+                        let b = p[i]
+                        if b == Self.quote || b == Self.cr || b == Self.lf || b == 0 { break }
+                        i += 1
+                    }
+                case .quoteInQuoted:
+                    break
+                }
+                return i
+            }
+            if stop > pos {
+                chunk.withUnsafeBufferPointer { p in
+                    let run = UnsafeBufferPointer(rebasing: p[pos..<stop])
+                    field.append(contentsOf: run)
+                    raw.append(contentsOf: run)
+                }
+                afterCR = false
+                pos = stop
+                if state == .fieldStart { state = .unquoted }
+                if raw.count > limits.maxRecordBytes { throw tooLong(startLine) }
+                continue
+            }
+
+            let b = chunk[pos]
+            pos += 1
+            if b == 0 {
+                throw Diagnostic("NUL byte in field \(fields.count + 1): binary data, or UTF-16 text without a byte-order mark?",
+                                 at: SourceLocation(file: display, line: line, column: column(ofOffset: raw.count)))
+            }
+            switch state {
+            case .fieldStart, .unquoted:
+                if b == sep {
+                    raw.append(b)
+                    try endField(startLine)
+                    state = .fieldStart
+                } else if b == Self.quote {
+                    // Only reached at the start of a field.
+                    quoteOpenedLine = line
+                    quoteOpenedColumn = column(ofOffset: raw.count)
+                    raw.append(b)
+                    state = .quoted
+                } else { // CR or LF ends the record
+                    line += 1
+                    afterCR = b == Self.cr
+                    try endField(startLine)
+                    return makeRecord(startLine)
+                }
+            case .quoted:
+                if b == Self.quote {
+                    raw.append(b)
+                    state = .quoteInQuoted
+                } else { // a line break inside quotes is content
+                    if !(b == Self.lf && afterCR) { line += 1 }
+                    afterCR = b == Self.cr
+                    field.append(b)
+                    raw.append(b)
+                    if raw.count > limits.maxRecordBytes { throw tooLong(startLine) }
+                    continue
+                }
+            case .quoteInQuoted:
+                if b == Self.quote {
+                    field.append(b)
+                    raw.append(b)
+                    state = .quoted
+                } else if b == sep {
+                    raw.append(b)
+                    try endField(startLine)
+                    state = .fieldStart
+                } else if b == Self.cr || b == Self.lf {
+                    line += 1
+                    afterCR = b == Self.cr
+                    try endField(startLine)
+                    return makeRecord(startLine)
+                } else {
+                    // Text after a closing quote: keep it (lenient).
+                    field.append(b)
+                    raw.append(b)
+                    state = .unquoted
+                }
+            }
+            afterCR = false
+            if raw.count > limits.maxRecordBytes { throw tooLong(startLine) }
+        }
+    }
+
+    private func endField(_ startLine: Int) throws {
+        if fields.count >= limits.maxColumns {
+            throw Diagnostic("record has more than \(limits.maxColumns) columns (malformed or hostile input)",
+                             at: SourceLocation(file: display, line: startLine))
+        }
+        fields.append(String(decoding: field, as: UTF8.self))
+        field.removeAll(keepingCapacity: true)
+    }
+
+    private func makeRecord(_ startLine: Int) -> CSVRecord {
+        recordCount += 1
+        return CSVRecord(line: startLine, fields: fields, rawText: String(decoding: raw, as: UTF8.self))
+    }
+
+    private func tooLong(_ startLine: Int) -> Diagnostic {
+        Diagnostic("record longer than \(limits.maxRecordBytes) bytes (an unclosed quote, or hostile input)",
+                   at: SourceLocation(file: display, line: startLine))
+    }
+
+    /// 1-based character column of byte `offset` of the current record on its current physical line.
+    private func column(ofOffset offset: Int) -> Int {
+        var col = 1
+        var i = offset - 1
+        while i >= 0 {
+            let b = raw[i]
+            if b == Self.lf || b == Self.cr { break }
+            if b & 0xC0 != 0x80 { col += 1 }
+            i -= 1
+        }
+        return col
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import TradeCore
+@testable import TradeConfig
+
+private let fixtures = Bundle.module.resourceURL!.appendingPathComponent("Fixtures")
+
+private func loadBroken(_ name: String) -> Diagnostic? {
+    let url = fixtures.appendingPathComponent("broken/\(name)")
+    do {
+        _ = try PipelineLoader.loadSource(file: url, display: "Pipelines/\(name)")
+        return nil
+    } catch let d as Diagnostic {
+        return d
+    } catch {
+        Issue.record("unexpected error \(error)")
+        return nil
+    }
+}
+
+@Test func loadsEveryDefinitionExceptDetectors() throws {
+    let defs = try PipelineLoader.loadSources(directory: fixtures.appendingPathComponent("good"), displayDirectory: "Pipelines")
+    #expect(defs.map(\.name) == ["china-customs", "usgs-world"])
+    let china = defs[0]
+    #expect(china.definitionFile == "Pipelines/china-customs.yaml")
+    #expect(china.format == .chinaCustomsCSV)
+    #expect(china.patterns == ["china-customs/*.csv", "china-customs/**/*.csv"])
+    #expect(china.encoding == "gb18030")
+    #expect(china.columns["partner"] == ["贸易伙伴名称", "国家"])
+    #expect(china.columns["value_usd"] == ["美元"])
+    #expect(china.constants == ["reporter": "CHN", "flow": "export"])
+    #expect(china.cumulative)
+    #expect(china.options["sum_over"]?.list?.map(\.string) == ["trade_mode", "region"])
+    #expect(china.options["header_row"]?.string == "1")
+    #expect(china.options["header_row"]?.location == SourceLocation(file: "Pipelines/china-customs.yaml", line: 16, column: 15))
+    #expect(china.location(of: "files") == SourceLocation(file: "Pipelines/china-customs.yaml", line: 3, column: 1))
+    #expect(china.keyLocations["files.1"] == SourceLocation(file: "Pipelines/china-customs.yaml", line: 5, column: 5))
+    #expect(china.location(of: "constants.flow") == SourceLocation(file: "Pipelines/china-customs.yaml", line: 12, column: 9))
+    let usgs = defs[1]
+    #expect(usgs.patterns == ["usgs-mcs/*_world.csv"])
+    #expect(usgs.encoding == "auto")
+    #expect(!usgs.cumulative)
+}
+
+@Test(arguments: [
+    ("bad-format.yaml", 1, 9, "unknown format \"csvv\" (expected one of: china-customs-csv"),
+    ("unknown-key.yaml", 3, 1, "unknown key \"column\" (expected one of:"),
+    ("missing-files.yaml", 2, 1, "missing required key \"files\""),
+    ("wrong-bool.yaml", 3, 13, "cumulative must be true or false, found \"maybe\""),
+    ("files-map.yaml", 3, 3, "files must be a value or a list of values, found a mapping"),
+    ("format-list.yaml", 1, 9, "format must be a single value, found a list"),
+    ("bad-encoding.yaml", 3, 11, "unknown encoding \"latin-1\""),
+])
+func brokenDefinitionIsLocated(file: String, line: Int, column: Int, message: String) {
+    let d = loadBroken(file)
+    #expect(d?.location == SourceLocation(file: "Pipelines/\(file)", line: line, column: column))
+    #expect(d?.message.hasPrefix(message) == true, "\(String(describing: d))")
+}
+
+@Test func yamlSyntaxErrorCarriesYamsLineAndColumn() throws {
+    let d = try #require(loadBroken("bad-syntax.yaml"))
+    #expect(d.location?.file == "Pipelines/bad-syntax.yaml")
+    #expect(d.location?.line == 3)
+    #expect(d.location?.column == 9)
+    #expect(d.message.hasPrefix("YAML syntax:"))
+    #expect(d.description.hasPrefix("Pipelines/bad-syntax.yaml:3:9: error: YAML syntax:"))
+}
+
+@Test func duplicateKeyIsLocated() throws {
+    let d = try #require(loadBroken("duplicate.yaml"))
+    #expect(d.message.contains("duplicate key \"format\""))
+    #expect(d.location?.line == 1)
+}
+
+@Test func emptyFileIsAnError() {
+    #expect(throws: Diagnostic.self) { try PipelineLoader.parseSource(yaml: "", display: "Pipelines/empty.yaml") }
+    #expect(throws: Diagnostic.self) { try PipelineLoader.parseSource(yaml: "- a\n- b\n", display: "Pipelines/list.yaml") }
+}
+
+@Test func nameDefaultsToFileBaseName() throws {
+    let d = try PipelineLoader.parseSource(yaml: "format: sdmx\nfiles: sdmx/*.xml\n", display: "Pipelines/ecb-fx.yaml")
+    #expect(d.name == "ecb-fx")
+    #expect(d.patterns == ["sdmx/*.xml"])
+}
+
+@Test func detectorThresholdsKeepLocations() throws {
+    let t = try PipelineLoader.loadDetectorThresholds(file: fixtures.appendingPathComponent("good/detectors.yaml"),
+                                                      display: "Pipelines/detectors.yaml")
+    #expect(t["volume_spike"]?["min_tonnes"]?.value == 5)
+    #expect(t["volume_spike"]?["mad_k"]?.value == 4.5)
+    #expect(t["volume_spike"]?["mad_k"]?.location == SourceLocation(file: "Pipelines/detectors.yaml", line: 3, column: 10))
+}
+
+@Test func detectorThresholdThatIsNotANumberIsLocated() {
+    do {
+        _ = try PipelineLoader.loadDetectorThresholds(file: fixtures.appendingPathComponent("broken/detectors-bad.yaml"),
+                                                      display: "Pipelines/detectors.yaml")
+        Issue.record("expected an error")
+    } catch let d as Diagnostic {
+        #expect(d.description == "Pipelines/detectors.yaml:4:14: error: new_partner.min_share must be a number, found \"lots\"")
+    } catch {
+        Issue.record("unexpected \(error)")
+    }
+}
+
+@Test func repositoryPipelinesLoad() throws {
+    // The committed Pipelines/ folder must always load.
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let defs = try PipelineLoader.loadSources(directory: root.appendingPathComponent("Pipelines"), displayDirectory: "Pipelines")
+    #expect(defs.contains { $0.format == .chinaCustomsCSV })
+    #expect(defs.contains { $0.format == .usgsWorldCSV })
+}
