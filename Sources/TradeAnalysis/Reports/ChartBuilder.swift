@@ -94,6 +94,14 @@ public enum ChartBuilder {
         if commonLevel, let common = prefixLength.compactMap({ $0 }).min() {
             prefixLength = prefixLength.map { $0 == nil ? nil : common }
         }
+        // Compared at a shorter prefix, sibling lines under it count too (28053010 + 28053090 vs 280530).
+        if let key {
+            for i in chosen.indices {
+                if let length = prefixLength[i], length < key.count {
+                    chosen[i].rows = index.rows(leg: chosen[i].leg, compatibleWith: String(key.prefix(length)))
+                }
+            }
+        }
 
         // Sum each leg per period; quantities in tonnes unless no leg declared any quantity.
         var sums: [[Period: (kg: Double?, usd: Double?)]] = []

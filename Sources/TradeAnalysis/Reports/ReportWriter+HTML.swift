@@ -231,6 +231,7 @@ extension ReportWriter {
     .warn{border:1px solid #f0b429;border-left:5px solid #f08c00;background:#fff8e6;border-radius:6px;padding:10px 14px;margin:12px 0}
     .warn ul{margin:6px 0 0;padding-left:20px}
     .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px 16px;margin:12px 0}
+    .card>h2:first-child{margin-top:0}
     .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
     table{border-collapse:collapse;width:100%;font-size:.92rem}
     th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}

@@ -89,7 +89,7 @@ enum ReportFixtures {
         ReportFinding(id: id, anomaly: anomaly, charts: ChartBuilder.series(for: anomaly, trade: trade))
     }
 
-    static let date = { (s: String) in ISO8601DateFormatter().date(from: s)! }
+    static func date(_ s: String) -> Date { ISO8601DateFormatter().date(from: s)! }
 
     static let input = ReportInput(
         run: RunSummary(runID: 42, startedAt: date("2025-02-03T04:00:00Z"), finishedAt: date("2025-02-03T04:03:12Z"),

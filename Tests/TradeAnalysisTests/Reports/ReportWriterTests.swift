@@ -148,7 +148,8 @@ struct ReportWriterTests {
     }
 
     @Test func sparklineScalesFromZeroAndMarksGaps() {
-        #expect(ReportWriter.sparkline([0, 1, 2, 4, 8, nil, 8]) == "▁▂▃▄█·█")
+        // Level = round(v / max × 7): 0, 0.875, 1.75, 3.5, 7 → ▁ ▂ ▃ ▅ █.
+        #expect(ReportWriter.sparkline([0, 1, 2, 4, 8, nil, 8]) == "▁▂▃▅█·█")
         #expect(ReportWriter.sparkline([0, 0]) == "▁▁")
         #expect(ReportWriter.sparkline([]) == "")
     }
