@@ -111,7 +111,7 @@ extension ReportWriter {
             .if(!sources.isEmpty, .div(.class("scroll"), .table(
                 .class("grid"),
                 .thead(.tr(.th("source"), .th(.class("num"), .text("files")), .th(.class("num"), .text("rows")),
-                           .th(.class("num"), .text("rejected")), .th("newest period"), .th("last load"), .th("status"))),
+                           .th(.class("num"), .text("rejected")), .th("newest period"), .th(.class("opt"), .text("last load")), .th("status"))),
                 .tbody(.forEach(sources) { s in
                     .tr(
                         .td(.text(s.name)),
@@ -119,7 +119,7 @@ extension ReportWriter {
                         .td(.class("num"), .text(ReportFormat.grouped(s.rows))),
                         .td(.class(s.rejected > 0 ? "num alert" : "num"), .text(ReportFormat.grouped(s.rejected))),
                         .td(.text(s.newestPeriod?.description ?? "—")),
-                        .td(.text(s.lastLoad.map(ReportFormat.timestamp) ?? "—")),
+                        .td(.class("opt"), .text(s.lastLoad.map(ReportFormat.timestamp) ?? "—")),
                         .td(.class(s.stale ? "stale" : "fresh"),
                             .text(s.stale ? "⚠ stale" + (s.daysBehind.map { ", \($0) days behind" } ?? "") : "current"))
                     )
@@ -138,14 +138,14 @@ extension ReportWriter {
             .if(!shown.isEmpty, .div(.class("card scroll"), .table(
                 .class("grid overview"),
                 .thead(.tr(.th(.class("num"), .text("#")), .th("severity"), .th("detector"), .th("route"),
-                           .th("HS"), .th("period"), .th(.class("num"), .text("score")))),
+                           .th(.class("opt"), .text("HS")), .th("period"), .th(.class("num"), .text("score")))),
                 .tbody(.forEach(shown.enumerated()) { rank, f in
                     .tr(
                         .td(.class("num"), .a(.href("#finding-\(f.id)"), .text("\(rank + 1)"))),
                         .td(badge(f.anomaly.severity)),
                         .td(.code(.text(f.anomaly.detector))),
                         .td(.text(ReportFormat.route(reporter: f.anomaly.reporter, via: f.anomaly.via, partner: f.anomaly.partner))),
-                        .td(.text(f.anomaly.hsCode ?? "—")),
+                        .td(.class("opt"), .text(f.anomaly.hsCode ?? "—")),
                         .td(.text(ReportFormat.span(f.anomaly.periodStart, f.anomaly.periodEnd))),
                         .td(.class("num"), .text(ReportFormat.score(f.anomaly.score)))
                     )
@@ -236,6 +236,7 @@ extension ReportWriter {
     table{border-collapse:collapse;width:100%;font-size:.92rem}
     th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
     thead th{font-weight:600;color:var(--muted);white-space:nowrap}
+    .grid td{white-space:nowrap}
     .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
     td.alert{color:var(--medium);font-weight:600}
     td.stale{color:#b35c00;font-weight:600}td.fresh{color:#2b8a3e}
@@ -260,6 +261,7 @@ extension ReportWriter {
     .evidence caption{text-align:left;font-weight:600;padding:4px 0;color:var(--muted)}
     .evidence th{font-family:ui-monospace,Menlo,Consolas,monospace;font-weight:500;font-size:.85rem;width:40%;overflow-wrap:anywhere}
     .evidence td{overflow-wrap:anywhere;font-variant-numeric:tabular-nums}
+    svg.chart .series.context circle{display:none}
     .meta{color:var(--muted);font-size:.8rem;margin:8px 0 0}
     .foot{color:var(--muted);font-size:.8rem;margin-top:28px;text-align:center}
     @media (max-width:600px){
@@ -269,6 +271,11 @@ extension ReportWriter {
     .stats{grid-template-columns:repeat(2,1fr)}
     .evidence th{width:45%}
     .score{margin-left:0}
+    .opt{display:none}
+    svg.chart text{font-size:22px}
+    svg.chart text.minor{display:none}
+    svg.chart .series path{stroke-width:4}
+    svg.chart .series.context path{stroke-width:2.5}
     }
     @media print{
     body{background:none;color:#000;font-size:11pt}

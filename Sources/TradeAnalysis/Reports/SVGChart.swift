@@ -12,8 +12,8 @@ struct SVGChart {
     var title: String
 
     static let width = 720.0
-    static let height = 300.0
-    static let margin = (left: 62.0, right: 14.0, top: 26.0, bottom: 42.0)
+    static let height = 320.0
+    static let margin = (left: 62.0, right: 14.0, top: 40.0, bottom: 42.0)
 
     /// A line's colour and dash, also used by the legend.
     struct Style: Equatable {
@@ -107,7 +107,7 @@ struct SVGChart {
             svg += "<rect class=\"flag\" x=\"\(f(x0))\" y=\"\(f(m.top))\" width=\"\(f(w))\" height=\"\(f(plotH))\" fill=\"\(Self.flagColor)\" fill-opacity=\"0.16\" stroke=\"\(Self.flagColor)\" stroke-opacity=\"0.7\" stroke-dasharray=\"4 3\"/>"
         }
         if let (a, _) = runs.first {
-            svg += "<text x=\"\(f(m.left + Double(a) * slot + 3))\" y=\"\(f(m.top - 6))\" font-size=\"12\" fill=\"#b35c00\">flagged</text>"
+            svg += "<text class=\"flag-label\" x=\"\(f(m.left + Double(a) * slot + 3))\" y=\"\(f(m.top - 6))\" font-size=\"12\" fill=\"#b35c00\">flagged</text>"
         }
 
         // Grid and y axis.
@@ -115,10 +115,10 @@ struct SVGChart {
         while tick <= yMax + step / 2 {
             let ty = y(tick)
             svg += "<line x1=\"\(f(m.left))\" x2=\"\(f(W - m.right))\" y1=\"\(f(ty))\" y2=\"\(f(ty))\" stroke=\"#e9ecef\" stroke-width=\"1\"/>"
-            svg += "<text x=\"\(f(m.left - 6))\" y=\"\(f(ty + 4))\" text-anchor=\"end\" font-size=\"12\" fill=\"#495057\">\(esc(ReportFormat.compact(tick)))</text>"
+            svg += "<text class=\"yl\" x=\"\(f(m.left - 6))\" y=\"\(f(ty + 4))\" text-anchor=\"end\" font-size=\"12\" fill=\"#495057\">\(esc(ReportFormat.compact(tick)))</text>"
             tick += step
         }
-        svg += "<text x=\"\(f(m.left - 6))\" y=\"\(f(m.top - 10))\" text-anchor=\"end\" font-size=\"12\" font-weight=\"600\" fill=\"#495057\">\(unit == .tonnes ? "tonnes" : "USD")</text>"
+        svg += "<text class=\"unit\" x=\"4\" y=\"\(f(m.top - 16))\" font-size=\"12\" font-weight=\"600\" fill=\"#495057\">\(unit == .tonnes ? "tonnes" : "USD")</text>"
 
         // Baseline band (or line when it has no width) across the plot.
         if let band {
@@ -132,10 +132,12 @@ struct SVGChart {
 
         // X axis with period labels, thinned so labels never overlap.
         svg += "<line x1=\"\(f(m.left))\" x2=\"\(f(W - m.right))\" y1=\"\(f(m.top + plotH))\" y2=\"\(f(m.top + plotH))\" stroke=\"#868e96\" stroke-width=\"1\"/>"
-        for i in Self.labelledIndices(periods) {
+        for (n, i) in Self.labelledIndices(periods).enumerated() {
             let tx = x(i)
+            // Every other label is "minor": the phone layout hides it to make room for larger text.
+            let labelClass = n % 2 == 1 ? "xl minor" : "xl"
             svg += "<line x1=\"\(f(tx))\" x2=\"\(f(tx))\" y1=\"\(f(m.top + plotH))\" y2=\"\(f(m.top + plotH + 5))\" stroke=\"#868e96\"/>"
-            svg += "<text x=\"\(f(tx))\" y=\"\(f(m.top + plotH + 20))\" text-anchor=\"middle\" font-size=\"12\" fill=\"#495057\">\(esc(periods[i]))</text>"
+            svg += "<text class=\"\(labelClass)\" x=\"\(f(tx))\" y=\"\(f(m.top + plotH + 20))\" text-anchor=\"middle\" font-size=\"12\" fill=\"#495057\">\(esc(periods[i]))</text>"
         }
 
         // Series: polylines broken at gaps, dots on points.
@@ -157,7 +159,7 @@ struct SVGChart {
                 previous = i
             }
             let dash = style.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
-            svg += "<g class=\"series\"><title>\(esc(s.label))</title>"
+            svg += "<g class=\"series \(s.role.rawValue)\"><title>\(esc(s.label))</title>"
             if !path.isEmpty {
                 svg += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(style.color)\" stroke-width=\"\(f(style.strokeWidth))\" stroke-linejoin=\"round\" stroke-linecap=\"round\"\(dash)/>"
             }
