@@ -1,0 +1,165 @@
+import Foundation
+import TradeCore
+
+/// Everything a report shows, gathered in memory so every output format is a pure function of it.
+public struct ReportInput: Sendable, Hashable {
+    public var run: RunSummary
+    public var sources: [SourceSummary]
+    public var findings: [ReportFinding]
+
+    public init(run: RunSummary, sources: [SourceSummary], findings: [ReportFinding]) {
+        self.run = run
+        self.sources = sources
+        self.findings = findings
+    }
+}
+
+/// The run-ledger facts a report header shows.
+public struct RunSummary: Sendable, Hashable {
+    public var runID: Int64
+    public var startedAt: Date
+    /// Nil while the run is still going (a report written mid-run).
+    public var finishedAt: Date?
+    /// As in `runs.status` (`succeeded`, `failed`, …).
+    public var status: String
+    public var filesLoaded: Int
+    public var filesSkipped: Int
+    public var filesFailed: Int
+    public var rowsLoaded: Int
+    public var rowsRejected: Int
+    public var detectorVersion: String
+
+    public init(runID: Int64, startedAt: Date, finishedAt: Date?, status: String,
+                filesLoaded: Int, filesSkipped: Int, filesFailed: Int,
+                rowsLoaded: Int, rowsRejected: Int, detectorVersion: String) {
+        self.runID = runID
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.status = status
+        self.filesLoaded = filesLoaded
+        self.filesSkipped = filesSkipped
+        self.filesFailed = filesFailed
+        self.rowsLoaded = rowsLoaded
+        self.rowsRejected = rowsRejected
+        self.detectorVersion = detectorVersion
+    }
+}
+
+/// One source pipeline's state: how much it has loaded and whether its data is current.
+public struct SourceSummary: Sendable, Hashable {
+    public var name: String
+    public var files: Int
+    public var rows: Int
+    public var rejected: Int
+    public var newestPeriod: Period?
+    public var lastLoad: Date?
+    /// The source's newest period is older than its publisher's usual lag allows.
+    public var stale: Bool
+    /// How far the source is behind its expected newest period, when stale.
+    public var daysBehind: Int?
+
+    public init(name: String, files: Int, rows: Int, rejected: Int, newestPeriod: Period?,
+                lastLoad: Date?, stale: Bool = false, daysBehind: Int? = nil) {
+        self.name = name
+        self.files = files
+        self.rows = rows
+        self.rejected = rejected
+        self.newestPeriod = newestPeriod
+        self.lastLoad = lastLoad
+        self.stale = stale
+        self.daysBehind = daysBehind
+    }
+}
+
+/// An anomaly as stored (with its id) plus the series its chart draws.
+public struct ReportFinding: Sendable, Hashable {
+    /// `anomalies.id`.
+    public var id: Int64
+    public var anomaly: Anomaly
+    /// Series on one time axis; the first series' unit is the chart's unit.
+    public var charts: [ChartSeries]
+    /// The shaded "normal range"; by default read from the anomaly's evidence.
+    public var baselineBand: BaselineBand?
+
+    /// A finding whose baseline band is read from the anomaly's evidence (see `ChartBuilder.baselineBand`).
+    public init(id: Int64, anomaly: Anomaly, charts: [ChartSeries]) {
+        self.init(id: id, anomaly: anomaly, charts: charts,
+                  baselineBand: ChartBuilder.baselineBand(for: anomaly, charts: charts))
+    }
+
+    /// A finding with an explicit band (nil: no band).
+    public init(id: Int64, anomaly: Anomaly, charts: [ChartSeries], baselineBand: BaselineBand?) {
+        self.id = id
+        self.anomaly = anomaly
+        self.charts = charts
+        self.baselineBand = baselineBand
+    }
+
+    /// The periods the anomaly flags (`periodStart…periodEnd`), highlighted on the chart.
+    public var flaggedPeriods: ClosedRange<String> {
+        let start = anomaly.periodStart, end = anomaly.periodEnd
+        return start <= end ? start...end : end...start
+    }
+}
+
+/// One line on a finding's chart.
+public struct ChartSeries: Sendable, Hashable {
+    public enum Unit: String, Sendable, Codable {
+        case tonnes = "t"
+        case usd = "USD"
+    }
+
+    /// What the line is, which decides how it is drawn.
+    public enum Role: String, Sendable, Codable {
+        /// The flagged series (solid, primary colour).
+        case observed
+        /// A reference series the observed one is compared with (dashed).
+        case baseline
+        /// The other declaration or leg (mirror import side, conduit's second leg).
+        case secondLeg = "second-leg"
+        /// Background, such as the reporter's total to all partners (thin, grey).
+        case context
+    }
+
+    public struct Point: Sendable, Hashable {
+        /// `YYYY-MM` or `YYYY`.
+        public var period: String
+        /// Nil when nothing was declared for the period (a gap, not a zero).
+        public var value: Double?
+
+        public init(period: String, value: Double?) {
+            self.period = period
+            self.value = value
+        }
+    }
+
+    public var label: String
+    public var points: [Point]
+    public var unit: Unit
+    public var role: Role
+
+    public init(label: String, points: [Point], unit: Unit = .tonnes, role: Role = .observed) {
+        self.label = label
+        self.points = points
+        self.unit = unit
+        self.role = role
+    }
+
+    public init(label: String, points: [(period: String, value: Double?)], unit: Unit = .tonnes, role: Role = .observed) {
+        self.init(label: label, points: points.map { Point(period: $0.period, value: $0.value) }, unit: unit, role: role)
+    }
+}
+
+/// A finding's normal range, in the chart's unit; `low == high` draws a baseline line instead of a band.
+public struct BaselineBand: Sendable, Hashable {
+    public var low: Double
+    public var high: Double
+    /// The central baseline value, when the evidence gives one.
+    public var center: Double?
+
+    public init(low: Double, high: Double, center: Double? = nil) {
+        self.low = min(low, high)
+        self.high = max(low, high)
+        self.center = center
+    }
+}

@@ -1,0 +1,293 @@
+import Foundation
+import Plot
+import TradeCore
+
+extension ReportWriter {
+    /// One self-contained HTML page (inline CSS and SVG, no network): run summary, sources,
+    /// then each finding with its badge, summary, chart and evidence table.
+    public func html(_ input: ReportInput) -> String {
+        let shown = findings(input)
+        let run = input.run
+        let page = HTML(
+            .lang(.english),
+            .head(
+                .meta(.attribute(named: "charset", value: "utf-8")),
+                .viewport(.accordingToDevice),
+                .element(named: "title", text: "TradeWatch report — run \(run.runID)"),
+                .style(Self.css)
+            ),
+            .body(
+                .div(
+                    .class("wrap"),
+                    runHeader(input, shownCount: shown.count),
+                    sourcesSection(input.sources),
+                    findingsSection(shown),
+                    .footer(
+                        .class("foot"),
+                        .text("TradeWatch · run \(run.runID) · detectors \(run.detectorVersion) · this file is self-contained (no network needed)")
+                    )
+                )
+            )
+        )
+        return page.render()
+    }
+
+    // MARK: Header
+
+    private func runHeader(_ input: ReportInput, shownCount: Int) -> Node<HTML.BodyContext> {
+        let run = input.run
+        var when = "started \(ReportFormat.timestamp(run.startedAt))"
+        if let finished = run.finishedAt {
+            when += " · finished \(ReportFormat.timestamp(finished)) (\(ReportFormat.duration(finished.timeIntervalSince(run.startedAt))))"
+        } else {
+            when += " · not finished"
+        }
+        let stale = input.sources.filter(\.stale)
+        let statusClass = ["succeeded", "success", "ok", "completed"].contains(run.status.lowercased()) ? "ok" : "bad"
+        return .header(
+            .class("top"),
+            .h1("TradeWatch report"),
+            .p(.class("sub"),
+               .text("Run \(run.runID) · "),
+               .span(.class("status \(statusClass)"), .text(run.status)),
+               .text(" · \(when) · detectors \(run.detectorVersion)")),
+            .div(
+                .class("stats"),
+                stat("files loaded", ReportFormat.grouped(run.filesLoaded)),
+                stat("files skipped (unchanged)", ReportFormat.grouped(run.filesSkipped)),
+                stat("files failed", ReportFormat.grouped(run.filesFailed), alert: run.filesFailed > 0),
+                stat("rows loaded", ReportFormat.grouped(run.rowsLoaded)),
+                stat("rows rejected", ReportFormat.grouped(run.rowsRejected), alert: run.rowsRejected > 0),
+                stat("findings", shownCount == input.findings.count
+                     ? ReportFormat.grouped(shownCount)
+                     : "\(ReportFormat.grouped(shownCount)) of \(ReportFormat.grouped(input.findings.count))")
+            ),
+            .if(run.filesFailed > 0 || run.rowsRejected > 0,
+                .p(.class("note"),
+                   .text(run.filesFailed > 0
+                         ? "\(run.filesFailed) file(s) failed to load and left the warehouse unchanged; see the run log. "
+                         : ""),
+                   .text(run.rowsRejected > 0
+                         ? "\(ReportFormat.grouped(run.rowsRejected)) rejected row(s) are in the rejected_rows table with file, line and reason."
+                         : ""))),
+            .if(!stale.isEmpty,
+                .div(.class("warn"),
+                     .strong("Stale sources"),
+                     .ul(.forEach(stale) { source in
+                         .li(.text(staleText(source)))
+                     }))),
+            .if(!filter.isUnrestricted, .p(.class("note"), .text(filterText)))
+        )
+    }
+
+    private func stat(_ label: String, _ value: String, alert: Bool = false) -> Node<HTML.BodyContext> {
+        .div(.class(alert ? "stat alert" : "stat"),
+             .span(.class("v"), .text(value)),
+             .span(.class("k"), .text(label)))
+    }
+
+    func staleText(_ source: SourceSummary) -> String {
+        var text = "\(source.name): newest period \(source.newestPeriod?.description ?? "none")"
+        if let days = source.daysBehind { text += ", \(days) days behind" }
+        if let last = source.lastLoad { text += "; last load \(ReportFormat.timestamp(last))" }
+        return text
+    }
+
+    var filterText: String {
+        var parts: [String] = []
+        if let since = filter.since { parts.append("since \(since)") }
+        if filter.minSeverity != .low { parts.append("severity ≥ \(filter.minSeverity.rawValue)") }
+        if let detectors = filter.detectors { parts.append("detectors: \(detectors.sorted().joined(separator: ", "))") }
+        return "Filter: " + parts.joined(separator: " · ")
+    }
+
+    // MARK: Sources
+
+    private func sourcesSection(_ sources: [SourceSummary]) -> Node<HTML.BodyContext> {
+        .section(
+            .class("card"),
+            .h2("Sources"),
+            .if(sources.isEmpty, .p(.text("No sources have been loaded yet."))),
+            .if(!sources.isEmpty, .div(.class("scroll"), .table(
+                .class("grid"),
+                .thead(.tr(.th("source"), .th(.class("num"), .text("files")), .th(.class("num"), .text("rows")),
+                           .th(.class("num"), .text("rejected")), .th("newest period"), .th(.class("opt"), .text("last load")), .th("status"))),
+                .tbody(.forEach(sources) { s in
+                    .tr(
+                        .td(.text(s.name)),
+                        .td(.class("num"), .text(ReportFormat.grouped(s.files))),
+                        .td(.class("num"), .text(ReportFormat.grouped(s.rows))),
+                        .td(.class(s.rejected > 0 ? "num alert" : "num"), .text(ReportFormat.grouped(s.rejected))),
+                        .td(.text(s.newestPeriod?.description ?? "—")),
+                        .td(.class("opt"), .text(s.lastLoad.map(ReportFormat.timestamp) ?? "—")),
+                        .td(.class(s.stale ? "stale" : "fresh"),
+                            .text(s.stale ? "⚠ stale" + (s.daysBehind.map { ", \($0) days behind" } ?? "") : "current"))
+                    )
+                })
+            )))
+        )
+    }
+
+    // MARK: Findings
+
+    private func findingsSection(_ shown: [ReportFinding]) -> Node<HTML.BodyContext> {
+        .section(
+            .class("findings"),
+            .h2("Findings"),
+            .if(shown.isEmpty, .p(.class("card"), .text("No findings in this run\(filter.isUnrestricted ? "" : " match the filter")."))),
+            .if(!shown.isEmpty, .div(.class("card scroll"), .table(
+                .class("grid overview"),
+                .thead(.tr(.th(.class("num"), .text("#")), .th("severity"), .th("detector"), .th("route"),
+                           .th(.class("opt"), .text("HS")), .th("period"), .th(.class("num"), .text("score")))),
+                .tbody(.forEach(shown.enumerated()) { rank, f in
+                    .tr(
+                        .td(.class("num"), .a(.href("#finding-\(f.id)"), .text("\(rank + 1)"))),
+                        .td(badge(f.anomaly.severity)),
+                        .td(.code(.text(f.anomaly.detector))),
+                        .td(.text(ReportFormat.route(reporter: f.anomaly.reporter, via: f.anomaly.via, partner: f.anomaly.partner))),
+                        .td(.class("opt"), .text(f.anomaly.hsCode ?? "—")),
+                        .td(.text(ReportFormat.span(f.anomaly.periodStart, f.anomaly.periodEnd))),
+                        .td(.class("num"), .text(ReportFormat.score(f.anomaly.score)))
+                    )
+                })
+            ))),
+            .forEach(shown.enumerated()) { rank, f in findingArticle(f, rank: rank + 1) }
+        )
+    }
+
+    private func badge(_ severity: Anomaly.Severity) -> Node<HTML.BodyContext> {
+        .span(.class("badge \(severity.rawValue)"), .text(severity.rawValue))
+    }
+
+    private func findingArticle(_ f: ReportFinding, rank: Int) -> Node<HTML.BodyContext> {
+        let a = f.anomaly
+        let chart = SVGChart(finding: f)
+        var heading = ReportFormat.route(reporter: a.reporter, via: a.via, partner: a.partner)
+        if let hs = a.hsCode { heading += " · HS \(hs)" }
+        heading += " · " + ReportFormat.span(a.periodStart, a.periodEnd)
+        let evidence = EvidenceRow.rows(a.evidence)
+        return .article(
+            .class("finding card sev-\(a.severity.rawValue)"),
+            .id("finding-\(f.id)"),
+            .div(.class("fhead"),
+                 .span(.class("rank"), .text("\(rank).")),
+                 badge(a.severity),
+                 .code(.class("det"), .text(a.detector)),
+                 .span(.class("score"), .text("score \(ReportFormat.score(a.score))"))),
+            .h3(.text(heading)),
+            .p(.class("summary"), .text(a.summary)),
+            .div(.class("chart"),
+                 .raw(chart.render()),
+                 .ul(.class("legend"),
+                     .forEach(Array(zip(chart.drawnSeries, chart.styles))) { series, style in
+                         .li(.span(.class("swatch"),
+                                   .attribute(named: "style", value: "border-top-color:\(style.color);border-top-style:\(style.dash == nil ? "solid" : "dashed")")),
+                             .text(series.label))
+                     },
+                     .unwrap(f.baselineBand) { band in
+                         .li(.span(.class("swatch band")),
+                             .text(band.high > band.low
+                                   ? "baseline band \(ReportFormat.number(band.low))–\(ReportFormat.number(band.high)) \(chart.unit.rawValue)"
+                                   : "baseline \(ReportFormat.number(band.high)) \(chart.unit.rawValue)"))
+                     },
+                     .li(.span(.class("swatch flag")),
+                         .text("flagged: \(ReportFormat.span(a.periodStart, a.periodEnd))")),
+                     .if(chart.drawnSeries.count < f.charts.count,
+                         .li(.class("muted"), .text("\(f.charts.count - chart.drawnSeries.count) series in another unit not drawn")))
+                 )),
+            .if(!evidence.isEmpty, .div(.class("scroll"), .table(
+                .class("evidence"),
+                .caption(.text("Evidence")),
+                .tbody(.forEach(evidence) { row in
+                    .tr(.th(.attribute(named: "scope", value: "row"), .text(row.key)), .td(.text(row.value)))
+                })
+            ))),
+            .p(.class("meta"), .text("finding #\(f.id)"))
+        )
+    }
+
+    // MARK: Style
+
+    /// Inline stylesheet: responsive (max-width container, fluid SVG), CJK-capable fonts, print rules.
+    static let css = """
+    :root{--fg:#1b1f24;--muted:#5c6670;--bg:#f4f5f7;--card:#fff;--line:#dde1e6;--high:#c92a2a;--medium:#d9480f;--low:#1971c2}
+    *{box-sizing:border-box}
+    html{-webkit-text-size-adjust:100%}
+    body{margin:0;background:var(--bg);color:var(--fg);line-height:1.45;font-size:16px;
+    font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans","Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif}
+    code{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,"Noto Sans Mono","Noto Sans Mono CJK SC",monospace;font-size:.92em}
+    .wrap{max-width:1000px;margin:0 auto;padding:20px 16px 40px}
+    h1{font-size:1.6rem;margin:0 0 4px}
+    h2{font-size:1.25rem;margin:28px 0 10px}
+    h3{font-size:1.05rem;margin:6px 0 6px;overflow-wrap:anywhere}
+    .sub{color:var(--muted);margin:0 0 14px}
+    .status{font-weight:600}.status.ok{color:#2b8a3e}.status.bad{color:var(--high)}
+    .stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(130px,1fr));gap:10px;margin:10px 0}
+    .stat{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px}
+    .stat .v{display:block;font-size:1.35rem;font-weight:700;font-variant-numeric:tabular-nums}
+    .stat .k{display:block;color:var(--muted);font-size:.85rem}
+    .stat.alert .v{color:var(--medium)}
+    .note{color:var(--muted);font-size:.92rem}
+    .warn{border:1px solid #f0b429;border-left:5px solid #f08c00;background:#fff8e6;border-radius:6px;padding:10px 14px;margin:12px 0}
+    .warn ul{margin:6px 0 0;padding-left:20px}
+    .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px 16px;margin:12px 0}
+    .card>h2:first-child{margin-top:0}
+    .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
+    table{border-collapse:collapse;width:100%;font-size:.92rem}
+    th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
+    thead th{font-weight:600;color:var(--muted);white-space:nowrap}
+    .grid td{white-space:nowrap}
+    .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+    td.alert{color:var(--medium);font-weight:600}
+    td.stale{color:#b35c00;font-weight:600}td.fresh{color:#2b8a3e}
+    .overview a{color:inherit;font-weight:600}
+    .badge{display:inline-block;padding:1px 9px;border-radius:999px;font-size:.75rem;font-weight:700;letter-spacing:.04em;text-transform:uppercase;color:#fff;border:1px solid transparent}
+    .badge.high{background:var(--high)}.badge.medium{background:var(--medium)}.badge.low{background:var(--low)}
+    .finding{border-left-width:5px}
+    .finding.sev-high{border-left-color:var(--high)}.finding.sev-medium{border-left-color:var(--medium)}.finding.sev-low{border-left-color:var(--low)}
+    .fhead{display:flex;flex-wrap:wrap;align-items:center;gap:8px}
+    .rank{font-weight:700;color:var(--muted)}
+    .det{background:#f1f3f5;border-radius:4px;padding:1px 6px}
+    .score{margin-left:auto;color:var(--muted);font-size:.9rem;font-variant-numeric:tabular-nums}
+    .summary{margin:4px 0 10px}
+    .chart{margin:8px 0 12px}
+    svg.chart{display:block;width:100%;height:auto;max-height:70vh;font-family:inherit;background:#fff}
+    .legend{list-style:none;margin:6px 0 0;padding:0;display:flex;flex-wrap:wrap;gap:4px 18px;font-size:.88rem;color:#343a40}
+    .legend li{display:flex;align-items:center;gap:6px}
+    .swatch{display:inline-block;width:22px;height:0;border-top:3px solid #000;flex:none}
+    .swatch.band{height:12px;border:1px solid #748ffc;background:rgba(116,143,252,.25)}
+    .swatch.flag{height:12px;border:1px dashed #f08c00;background:rgba(240,140,0,.22)}
+    .muted{color:var(--muted)}
+    .evidence caption{text-align:left;font-weight:600;padding:4px 0;color:var(--muted)}
+    .evidence th{font-family:ui-monospace,Menlo,Consolas,monospace;font-weight:500;font-size:.85rem;width:40%;overflow-wrap:anywhere}
+    .evidence td{overflow-wrap:anywhere;font-variant-numeric:tabular-nums}
+    svg.chart .series.context circle{display:none}
+    .meta{color:var(--muted);font-size:.8rem;margin:8px 0 0}
+    .foot{color:var(--muted);font-size:.8rem;margin-top:28px;text-align:center}
+    @media (max-width:600px){
+    body{font-size:15px}.wrap{padding:12px 10px 30px}h1{font-size:1.35rem}
+    .card{padding:10px 10px;border-radius:8px}
+    th,td{padding:5px 6px}
+    .stats{grid-template-columns:repeat(2,1fr)}
+    .evidence th{width:45%}
+    .score{margin-left:0}
+    .opt{display:none}
+    svg.chart text{font-size:22px}
+    svg.chart text.minor{display:none}
+    svg.chart .series path{stroke-width:4}
+    svg.chart .series.context path{stroke-width:2.5}
+    }
+    @media print{
+    body{background:none;color:#000;font-size:11pt}
+    .wrap{max-width:none;padding:0}
+    .card,.stat,.warn{background:none;box-shadow:none;border-color:#999}
+    .finding{page-break-inside:avoid;break-inside:avoid}
+    .badge{color:#000;background:none;border-color:#000}
+    .det{background:none}
+    a{color:inherit;text-decoration:none}
+    svg.chart{max-height:none;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+    .swatch{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+    .scroll{overflow:visible}
+    }
+    """
+}

@@ -1,0 +1,129 @@
+import Foundation
+import TradeCore
+
+extension ReportWriter {
+    /// Plain-text-friendly Markdown for cron mail: run summary, sources, a findings table, then per
+    /// finding its summary, a sparkline per series, recent values and the key evidence.
+    public func markdown(_ input: ReportInput) -> String {
+        let shown = findings(input)
+        let run = input.run
+        var md = "# TradeWatch report — run \(run.runID) (\(Self.cell(run.status)))\n\n"
+        var when = "Started \(ReportFormat.timestamp(run.startedAt))"
+        if let finished = run.finishedAt {
+            when += ", finished \(ReportFormat.timestamp(finished)) (\(ReportFormat.duration(finished.timeIntervalSince(run.startedAt))))"
+        }
+        md += "\(when); detectors \(Self.cell(run.detectorVersion)).\n\n"
+        md += "- Files: \(ReportFormat.grouped(run.filesLoaded)) loaded, \(ReportFormat.grouped(run.filesSkipped)) skipped (unchanged), \(ReportFormat.grouped(run.filesFailed)) failed\n"
+        md += "- Rows: \(ReportFormat.grouped(run.rowsLoaded)) loaded, \(ReportFormat.grouped(run.rowsRejected)) rejected\n"
+        md += "- Findings: \(ReportFormat.grouped(shown.count))"
+        md += shown.count == input.findings.count ? "\n" : " of \(ReportFormat.grouped(input.findings.count)) (\(filterText))\n"
+
+        let stale = input.sources.filter(\.stale)
+        if !stale.isEmpty {
+            md += "\n> **Stale sources**\n"
+            for s in stale { md += "> - ⚠ \(Self.inline(staleText(s)))\n" }
+        }
+
+        md += "\n## Sources\n\n"
+        if input.sources.isEmpty {
+            md += "No sources have been loaded yet.\n"
+        } else {
+            md += "| source | files | rows | rejected | newest period | last load | status |\n|---|--:|--:|--:|---|---|---|\n"
+            for s in input.sources {
+                let status = s.stale ? "⚠ stale" + (s.daysBehind.map { ", \($0) days behind" } ?? "") : "current"
+                md += "| \(Self.cell(s.name)) | \(ReportFormat.grouped(s.files)) | \(ReportFormat.grouped(s.rows)) | \(ReportFormat.grouped(s.rejected)) | \(s.newestPeriod?.description ?? "—") | \(s.lastLoad.map(ReportFormat.timestamp) ?? "—") | \(status) |\n"
+            }
+        }
+
+        md += "\n## Findings\n\n"
+        guard !shown.isEmpty else {
+            return md + "No findings in this run\(filter.isUnrestricted ? "" : " match the filter").\n"
+        }
+        md += "| # | severity | detector | route | HS | period | score |\n|--:|---|---|---|---|---|--:|\n"
+        for (i, f) in shown.enumerated() {
+            let a = f.anomaly
+            md += "| \(i + 1) | \(a.severity.rawValue.uppercased()) | \(Self.cell(a.detector)) | \(Self.cell(ReportFormat.route(reporter: a.reporter, via: a.via, partner: a.partner))) | \(Self.cell(a.hsCode ?? "—")) | \(ReportFormat.span(a.periodStart, a.periodEnd)) | \(ReportFormat.score(a.score)) |\n"
+        }
+        for (i, f) in shown.enumerated() {
+            md += "\n" + findingSection(f, rank: i + 1)
+        }
+        return md
+    }
+
+    private func findingSection(_ f: ReportFinding, rank: Int) -> String {
+        let a = f.anomaly
+        var title = "\(rank). \(a.severity.rawValue.uppercased()) · \(a.detector) · \(ReportFormat.route(reporter: a.reporter, via: a.via, partner: a.partner))"
+        if let hs = a.hsCode { title += " · HS \(hs)" }
+        title += " · \(ReportFormat.span(a.periodStart, a.periodEnd))"
+        var md = "### \(Self.inline(title))\n\n\(Self.inline(a.summary))\n\n"
+
+        let charted = f.charts.filter { !$0.points.isEmpty }
+        if !charted.isEmpty {
+            for s in charted {
+                let values = s.points.compactMap(\.value)
+                let peak = values.max().map { ", max \(ReportFormat.amount($0, unit: s.unit.rawValue))" } ?? ""
+                md += "- \(Self.inline(s.label)): `\(Self.sparkline(s.points.map(\.value)))` "
+                md += "(\(s.points.first!.period) … \(s.points.last!.period)\(peak))\n"
+            }
+            if let band = f.baselineBand {
+                let unit = charted[0].unit.rawValue
+                md += band.high > band.low
+                    ? "- Baseline band: \(ReportFormat.number(band.low))–\(ReportFormat.number(band.high)) \(unit)\n"
+                    : "- Baseline: \(ReportFormat.number(band.high)) \(unit)\n"
+            }
+            md += "\n" + recentTable(charted, finding: f)
+        }
+
+        let evidence = EvidenceRow.rows(a.evidence)
+        if !evidence.isEmpty {
+            md += "\nEvidence:\n\n"
+            let limit = 14
+            for row in evidence.prefix(limit) { md += "- `\(row.key.replacingOccurrences(of: "`", with: "'"))`: \(Self.inline(row.value))\n" }
+            if evidence.count > limit { md += "- … \(evidence.count - limit) more in the HTML and JSON reports\n" }
+        }
+        return md
+    }
+
+    /// The periods around the flag (a few before, all flagged, capped at 12 rows) as a small table.
+    private func recentTable(_ series: [ChartSeries], finding f: ReportFinding) -> String {
+        let periods = series[0].points.map(\.period)
+        guard let firstFlag = periods.firstIndex(where: { $0 >= f.anomaly.periodStart }) else { return "" }
+        let lastFlag = periods.lastIndex(where: { $0 <= f.anomaly.periodEnd }) ?? firstFlag
+        let from = max(0, firstFlag - 3)
+        let to = min(periods.count - 1, max(lastFlag, firstFlag), from + 11)
+        guard from <= to else { return "" }
+        var md = "| period | " + series.map { Self.cell($0.label) + " (\($0.unit.rawValue))" }.joined(separator: " | ") + " |\n"
+        md += "|---|" + String(repeating: "--:|", count: series.count) + "\n"
+        let lookup = series.map { Dictionary($0.points.map { ($0.period, $0.value) }, uniquingKeysWith: { a, _ in a }) }
+        for p in periods[from...to] {
+            let flagged = p >= f.anomaly.periodStart && p <= f.anomaly.periodEnd
+            md += "| \(flagged ? "**\(p)** ⚑" : p) | "
+            md += lookup.map { d in (d[p] ?? nil).map(ReportFormat.number) ?? "—" }.joined(separator: " | ") + " |\n"
+        }
+        return md
+    }
+
+    /// `▁▂▃▅█` scaled from 0 to the series maximum; `·` where nothing was declared.
+    static func sparkline(_ values: [Double?]) -> String {
+        let bars = Array("▁▂▃▄▅▆▇█")
+        let top = values.compactMap { $0 }.filter(\.isFinite).max() ?? 0
+        return String(values.map { v -> Character in
+            guard let v, v.isFinite else { return "·" }
+            guard top > 0 else { return bars[0] }
+            let level = Int((max(0, v) / top * Double(bars.count - 1)).rounded())
+            return bars[min(bars.count - 1, level)]
+        })
+    }
+
+    /// Text safe inside a Markdown table cell: pipes escaped, line breaks flattened.
+    static func cell(_ text: String) -> String {
+        inline(text).replacingOccurrences(of: "|", with: "\\|")
+    }
+
+    /// Text on one line, with characters that would start HTML in a mail client escaped.
+    static func inline(_ text: String) -> String {
+        text.replacingOccurrences(of: "\r\n", with: " ")
+            .replacingOccurrences(of: "\n", with: " ")
+            .replacingOccurrences(of: "<", with: "&lt;")
+    }
+}

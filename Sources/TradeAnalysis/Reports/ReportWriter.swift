@@ -1,0 +1,78 @@
+import Foundation
+import TradeCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Renders a run's report as self-contained HTML, Markdown (for cron mail) and JSON (for machines),
+/// and writes the files. Every format shows the same filtered, ranked findings.
+public struct ReportWriter: Sendable {
+    public var filter: ReportFilter
+
+    public init(filter: ReportFilter = .all) {
+        self.filter = filter
+    }
+
+    /// The findings every format shows: filtered, most severe first, then by score.
+    public func findings(_ input: ReportInput) -> [ReportFinding] {
+        filter.apply(input.findings)
+    }
+
+    /// Writes `run-<id>.html/.md/.json` and `latest.html/.md/.json` in `directory` (created if missing).
+    ///
+    /// All three documents are rendered before anything is written; each file is written to a
+    /// temporary name in the same directory and renamed over the target, so a reader never sees a
+    /// half-written file. Returns the six URLs, run files first.
+    public func write(_ input: ReportInput, to directory: URL, runID: Int64) throws -> [URL] {
+        let documents: [(ext: String, data: Data)] = [
+            ("html", Data(html(input).utf8)),
+            ("md", Data(markdown(input).utf8)),
+            ("json", try json(input)),
+        ]
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ReportWriteError(path: directory.path, reason: "cannot create the reports directory: \(error.localizedDescription)")
+        }
+        var written: [URL] = []
+        for stem in ["run-\(runID)", "latest"] {
+            for document in documents {
+                let target = directory.appendingPathComponent("\(stem).\(document.ext)")
+                try Self.replaceAtomically(target, with: document.data)
+                written.append(target)
+            }
+        }
+        return written
+    }
+
+    /// Writes `data` next to `target` under a temporary name, then renames it over `target`.
+    static func replaceAtomically(_ target: URL, with data: Data) throws {
+        let temporary = target.deletingLastPathComponent()
+            .appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
+        do {
+            try data.write(to: temporary)
+        } catch {
+            throw ReportWriteError(path: temporary.path, reason: "cannot write: \(error.localizedDescription)")
+        }
+        guard rename(temporary.path, target.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary.path)
+            throw ReportWriteError(path: target.path, reason: "cannot rename into place: \(reason)")
+        }
+    }
+}
+
+/// A report could not be written or encoded; names the file and why.
+public struct ReportWriteError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "\(path): error: \(reason)" }
+}

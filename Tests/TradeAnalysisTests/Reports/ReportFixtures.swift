@@ -1,0 +1,109 @@
+import Foundation
+import TradeCore
+@testable import TradeAnalysis
+
+/// A realistic, made-up run: a europium-oxide-like surge to new partners (Chinese product name
+/// 氧化铕), a transshipment conduit, a mirror gap between an 8-digit and a 6-digit declaration,
+/// and a finding with no trade data at all.
+enum ReportFixtures {
+    static let europiumName = "氧化铕"
+
+    static func monthly(_ from: String, _ to: String) -> [Period] {
+        let a = Period(from)!, b = Period(to)!
+        return (a.monthIndex...b.monthIndex).map { Period(monthIndex: $0) }
+    }
+
+    static func row(_ period: Period, _ reporter: String, _ partner: String, _ flow: Flow, _ code: String,
+                    tonnes: Double?, usdPerKg: Double = 30) -> TradeRow {
+        TradeRow(period: period, reporter: reporter, partner: partner, flow: flow, hsCode: code,
+                 quantityKg: tonnes.map { $0 * 1000 }, valueUSD: tonnes.map { $0 * 1000 * usdPerKg }, rawLine: 1)
+    }
+
+    /// Trade rows behind the fixture findings.
+    static let trade: [TradeRow] = {
+        var rows: [TradeRow] = []
+        // China's europium-oxide-like line: small steady exports to JPN, then TUR and SGP appear in 2024.
+        for (i, p) in monthly("2020-01", "2024-12").enumerated() {
+            rows.append(row(p, "CHN", "JPN", .export, "28469015", tonnes: 0.4 + Double(i % 5) * 0.1))
+            if p.year >= 2022, p.month! % 4 == 0 { rows.append(row(p, "CHN", "USA", .export, "28469015", tonnes: 0.2)) }
+            if p >= Period("2024-03")!, p <= Period("2024-09")! {
+                rows.append(row(p, "CHN", "TUR", .export, "28469015", tonnes: [12, 18, 24, 31, 27, 22, 18.4][p.month! - 3]))
+            }
+            if p >= Period("2024-02")!, p <= Period("2024-06")! {
+                rows.append(row(p, "CHN", "SGP", .export, "28469015", tonnes: [9, 11, 14, 15, 11][p.month! - 2]))
+            }
+        }
+        // Conduit: CHN → MYS → USA for 28469019, MYS's legs surging in the second half of 2023.
+        for p in monthly("2020-01", "2024-06") {
+            let surge = p >= Period("2023-07")! && p <= Period("2023-12")!
+            let lagged = p >= Period("2023-08")! && p <= Period("2024-01")!
+            rows.append(row(p, "MYS", "CHN", .import, "28469019", tonnes: surge ? 38 + Double(p.month! - 7) * 4 : 2.5))
+            rows.append(row(p, "MYS", "USA", .export, "28469019", tonnes: lagged ? 33 + Double((p.month! + 4) % 12) * 3 : 0.8))
+            rows.append(row(p, "CHN", "MYS", .export, "28469019", tonnes: surge ? 35 : 2.2))
+        }
+        // Mirror: CHN declares 8-digit lines (annual), JPN declares the 6-digit heading.
+        for year in 2017...2023 {
+            let p = Period(year: year)
+            rows.append(row(p, "CHN", "JPN", .export, "28053010", tonnes: 800))
+            rows.append(row(p, "CHN", "JPN", .export, "28053090", tonnes: 200))
+            rows.append(row(p, "JPN", "CHN", .import, "280530", tonnes: year >= 2022 ? 1590 : 1040))
+            rows.append(row(p, "CHN", "KOR", .export, "28053010", tonnes: 100)) // another partner: must not leak in
+        }
+        return rows
+    }()
+
+    static let newPartner = Anomaly(
+        detector: "new_partner", severity: .high, score: 9.1, reporter: "CHN", partner: "TUR", hsCode: "28469015",
+        periodStart: "2024-03", periodEnd: "2024-09",
+        summary: "CHN exported 152.4 t of europium oxide (\(europiumName), HS 28469015) to TUR in 2024-03…2024-09, a partner with no exports in the previous 36 months; TUR took 71 % of the line.",
+        evidence: ["observed_kg": 152_400, "baseline_kg": 0, "share": 0.71, "history_months": 36,
+                   "description_zh": .string(europiumName), "thresholds": ["min_share": 0.2, "min_tonnes": 5]])
+
+    static let spike = Anomaly(
+        detector: "volume_spike", severity: .medium, score: 6.4, reporter: "CHN", partner: nil, hsCode: "28469015",
+        periodStart: "2024-02", periodEnd: "2024-09",
+        summary: "CHN's exports of HS 28469015 (\(europiumName)) reached 41.2 t in 2024-05, 48× the trailing median of 0.85 t.",
+        evidence: ["observed": 41_230, "baseline": 850, "mad": 150, "mad_k": 3, "ratio": 48.5, "window_months": 36])
+
+    static let conduit = Anomaly(
+        detector: "transshipment_conduit", severity: .high, score: 7.2, reporter: "CHN", partner: "USA", via: "MYS",
+        hsCode: "28469019", periodStart: "2023-07", periodEnd: "2023-12",
+        summary: "MYS imported 288 t of HS 28469019 from CHN in 2023-07…2023-12 and exported 243 t to USA one month later; MYS mines no rare earths of this kind (USGS), so ≈243 t likely passed through.",
+        evidence: ["leg1_t": 288, "leg2_t": 243, "lag_months": 1, "transshipped_t": 243, "domestic_production_t": 0,
+                   "freund": ["o_share_of_d_falls": true, "o_share_of_k_rises": true, "k_share_of_d_rises": true, "k_from_o_over_d_from_k": 1.19]])
+
+    static let mirror = Anomaly(
+        detector: "mirror_gap", severity: .medium, score: 4.0, reporter: "CHN", partner: "JPN", hsCode: "28053010",
+        periodStart: "2022", periodEnd: "2023",
+        summary: "JPN declared 59 % more imports of HS 280530 from CHN (1,590 t) than CHN declared as exports (1,000 t) in 2022 and 2023; the CIF/FOB allowance is 5 %.",
+        evidence: ["exporter_kg": 1_000_000, "importer_kg": 1_590_000, "gap_pct": 59, "allowance_pct": 5, "compared_hs": "280530",
+                   "periods": ["2022", "2023"]])
+
+    static let unitValue = Anomaly(
+        detector: "unit_value_outlier", severity: .low, score: 2.1, reporter: "CHN", partner: "KOR", hsCode: "28469099",
+        periodStart: "2024-11", periodEnd: "2024-11",
+        summary: "Unit value 3.1 USD/kg vs the code's usual 48 USD/kg <possible 伪报品名> & mis-invoicing.",
+        evidence: ["unit_value_usd_per_kg": 3.1, "median_usd_per_kg": 48, "robust_z": -4.2, "nan_probe": .number(.nan)])
+
+    static func finding(_ id: Int64, _ anomaly: Anomaly) -> ReportFinding {
+        ReportFinding(id: id, anomaly: anomaly, charts: ChartBuilder.series(for: anomaly, trade: trade))
+    }
+
+    static func date(_ s: String) -> Date { ISO8601DateFormatter().date(from: s)! }
+
+    static let input = ReportInput(
+        run: RunSummary(runID: 42, startedAt: date("2025-02-03T04:00:00Z"), finishedAt: date("2025-02-03T04:03:12Z"),
+                        status: "succeeded", filesLoaded: 5, filesSkipped: 49, filesFailed: 0,
+                        rowsLoaded: 6_120, rowsRejected: 20, detectorVersion: "2025.02-1"),
+        sources: [
+            SourceSummary(name: "china-customs", files: 48, rows: 12_840, rejected: 3, newestPeriod: Period("2024-12"),
+                          lastLoad: date("2025-02-03T04:01:10Z")),
+            SourceSummary(name: "comtrade", files: 6, rows: 48_211, rejected: 17, newestPeriod: Period("2024-06"),
+                          lastLoad: date("2024-10-01T04:00:00Z"), stale: true, daysBehind: 120),
+            SourceSummary(name: "usgs-mcs", files: 1, rows: 842, rejected: 0, newestPeriod: Period("2024"),
+                          lastLoad: date("2025-01-31T04:00:00Z")),
+        ],
+        findings: [
+            finding(5, unitValue), finding(2, spike), finding(3, conduit), finding(1, newPartner), finding(4, mirror),
+        ])
+}
