@@ -22,26 +22,31 @@ extension Pipeline {
                    reference: ReferenceData) throws -> LoadReport {
         var report = LoadReport()
         let rawRoot = URL(fileURLWithPath: options.rawDirectory, isDirectory: true)
-        let scanner = RawFileScanner(rawDirectory: rawRoot, displayDirectory: options.rawDirectory)
         var claimed = Set<String>()
         let progress = Progress(enabled: options.showProgress)
 
         for definition in sources {
-            let found: [ScannedFile]
+            let scan: RawFileScan
             do {
-                found = try scanner.files(for: definition)
+                // Hashing waits until the manifest's size + mtime fast path says a file may have changed.
+                scan = try RawFileScanner.scan(definition, rawDirectory: rawRoot, rawDisplay: options.rawDirectory,
+                                               hashing: false)
             } catch {
-                // A pattern that escapes Raw/ or a symlink out of it: the definition or file is at fault.
-                report.filesFailed += 1
-                report.failures.append("\(error)")
-                logger.error("\(error)", metadata: ["source": "\(definition.name)"])
-                try warehouse.recordFileFailure(runID: runID, path: definition.definitionFile,
-                                                source: definition.name, message: "\(error)")
+                // A pattern that escapes the raw directory: the definition is at fault.
+                try fail(&report, "\(error)", path: definition.definitionFile, source: definition.name,
+                         warehouse: warehouse, runID: runID)
                 continue
             }
-            for file in found {
+            for skipped in scan.skipped {
+                // Symlinks out of the raw directory and unreadable entries are refused, located.
                 report.filesSeen += 1
-                claimed.insert(file.displayPath)
+                try fail(&report, skipped.description, path: skipped.location?.file ?? definition.definitionFile,
+                         source: definition.name, warehouse: warehouse, runID: runID)
+                if let file = skipped.location?.file { claimed.insert(file) }
+            }
+            for file in scan.files {
+                report.filesSeen += 1
+                claimed.insert(file.file.displayPath)
                 do {
                     let outcome = try loadOne(file, definition: definition, reference: reference,
                                               warehouse: warehouse, runID: runID, progress: progress)
@@ -52,29 +57,23 @@ extension Pipeline {
                         report.filesLoaded += 1
                         report.rowsLoaded += loaded
                         report.rowsRejected += rejected
-                        logger.info("loaded \(file.displayPath)", metadata: [
-                            "source": "\(definition.name)", "file": "\(file.displayPath)",
+                        logger.info("loaded \(file.file.displayPath)", metadata: [
+                            "source": "\(definition.name)", "file": "\(file.file.displayPath)",
                             "rows.loaded": "\(loaded)", "rows.rejected": "\(rejected)"])
                     }
                 } catch {
-                    report.filesFailed += 1
-                    report.failures.append("\(error)")
-                    logger.error("\(error)", metadata: ["source": "\(definition.name)", "file": "\(file.displayPath)"])
-                    try warehouse.recordFileFailure(runID: runID, path: file.displayPath,
-                                                    source: definition.name, message: "\(error)")
+                    try fail(&report, "\(error)", path: file.file.displayPath, source: definition.name,
+                             warehouse: warehouse, runID: runID)
                 }
             }
         }
 
         // A file dropped into a source folder that no definition reads is an error, not silence.
-        for orphan in try scanner.unclaimedFiles(excluding: claimed) {
+        for orphan in try unclaimedFiles(under: rawRoot, excluding: claimed) {
             report.filesSeen += 1
-            report.filesFailed += 1
             let message = Diagnostic("matches no source definition in \(options.pipelinesDirectory)/ (add a pattern to a definition's `files`)",
                                      at: SourceLocation(file: orphan, line: 1)).description
-            report.failures.append(message)
-            logger.error("\(message)")
-            try warehouse.recordFileFailure(runID: runID, path: orphan, source: nil, message: message)
+            try fail(&report, message, path: orphan, source: nil, warehouse: warehouse, runID: runID)
         }
         progress.finish()
         return report
@@ -85,35 +84,68 @@ extension Pipeline {
         case loaded(rows: Int, rejected: Int)
     }
 
+    /// Records a file-level failure: counted, logged, kept in the warehouse for `status`.
+    func fail(_ report: inout LoadReport, _ message: String, path: String, source: String?,
+              warehouse: Warehouse, runID: Int64) throws {
+        report.filesFailed += 1
+        report.failures.append(message)
+        logger.error("\(message)", metadata: source.map { ["source": "\($0)"] } ?? [:])
+        try warehouse.recordFileFailure(runID: runID, path: path, source: source, message: message)
+    }
+
+    /// Files in the raw directory's source folders (not its top level, not hidden) that no definition claimed.
+    func unclaimedFiles(under root: URL, excluding claimed: Set<String>) throws -> [String] {
+        let fm = FileManager.default
+        var orphans: [String] = []
+        let top = try fm.contentsOfDirectory(atPath: root.path).sorted()
+        for folder in top where !folder.hasPrefix(".") {
+            var isDirectory: ObjCBool = false
+            let folderURL = root.appendingPathComponent(folder)
+            guard fm.fileExists(atPath: folderURL.path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            guard let walker = fm.enumerator(atPath: folderURL.path) else { continue }
+            while let relative = walker.nextObject() as? String {
+                if relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
+                let full = folderURL.appendingPathComponent(relative)
+                guard fm.fileExists(atPath: full.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+                let display = options.rawDirectory + "/" + folder + "/" + relative
+                if !claimed.contains(display) { orphans.append(display) }
+            }
+        }
+        return orphans.sorted()
+    }
+
     /// Loads one file unless the manifest already holds this exact content.
-    func loadOne(_ file: ScannedFile, definition: SourceDefinition, reference: ReferenceData,
+    func loadOne(_ scanned: ScannedFile, definition: SourceDefinition, reference: ReferenceData,
                  warehouse: Warehouse, runID: Int64, progress: Progress) throws -> FileOutcome {
-        let previous = try warehouse.manifestEntry(path: file.displayPath)
-        if let previous, previous.size == file.size, previous.mtime == file.mtime {
+        let path = scanned.file.displayPath
+        let mtime = scanned.modified.timeIntervalSince1970
+        let previous = try warehouse.manifestEntry(path: path)
+        if let previous, previous.size == scanned.size, previous.mtime == mtime {
             return .skipped  // fast path: same size and mtime, not re-read
         }
-        let sha = try file.sha256()
+        let sha = try RawFileScanner.sha256(of: scanned.file.url, display: path)
         if let previous, previous.sha256 == sha {
-            try warehouse.touchManifest(path: file.displayPath, size: file.size, mtime: file.mtime)
+            try warehouse.touchManifest(path: path, size: scanned.size, mtime: mtime)
             return .skipped
         }
         guard let reader = SourceReaders.reader(for: definition.format) else {
             throw Diagnostic("no reader for format \(definition.format.rawValue)",
                              at: definition.location(of: "format"), source: definition.name)
         }
-        let identity = FileIdentity(path: file.displayPath, sha256: sha, size: file.size, mtime: file.mtime)
-        let raw = RawFile(url: file.url, displayPath: file.displayPath)
-        progress.startFile(file.displayPath)
+        let identity = FileIdentity(path: path, sha256: sha, size: scanned.size, mtime: mtime)
+        progress.startFile(path)
         let summary = try warehouse.loadFile(identity, source: definition.name, runID: runID) { sink in
-            try reader.read(raw, definition: definition, reference: reference) { outcome in
+            try reader.read(scanned.file, definition: definition, reference: reference) { outcome in
                 try sink.add(outcome)
                 progress.row()
             }
             // A file rewritten while we read it would load a mix of two versions: refuse it.
-            let after = try ScannedFile.stat(file.url)
-            if after.size != file.size || after.mtime != file.mtime {
-                throw Diagnostic("file changed while being read (size \(file.size) → \(after.size)); it will be loaded on the next run",
-                                 at: SourceLocation(file: file.displayPath, line: 1), source: definition.name)
+            let attributes = try FileManager.default.attributesOfItem(atPath: scanned.file.url.path)
+            let sizeAfter = (attributes[.size] as? NSNumber)?.int64Value ?? -1
+            let mtimeAfter = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+            if sizeAfter != scanned.size || mtimeAfter != mtime {
+                throw Diagnostic("file changed while being read (size \(scanned.size) → \(sizeAfter) bytes); it will be loaded on the next run",
+                                 at: SourceLocation(file: path, line: 1), source: definition.name)
             }
         }
         return .loaded(rows: summary.rowsLoaded, rejected: summary.rowsRejected)

@@ -6,9 +6,12 @@ import TradeAnalysis
 extension Pipeline {
     /// Writes the HTML, Markdown and JSON reports for a run; returns the path of `latest.html`.
     func reportStage(warehouse: Warehouse, runID: Int64, filter: ReportFilter) throws -> String {
-        let input = try ReportAssembler(warehouse: warehouse).input(runID: runID, filter: filter)
+        let thresholds = Inspector(warehousePath: options.warehousePath,
+                                   pipelinesDirectory: options.pipelinesDirectory).staleThresholds().thresholds
+        let assembler = ReportAssembler(warehouse: warehouse, staleAfterDays: thresholds)
+        let input = try assembler.input(runID: runID, filter: filter)
         let directory = URL(fileURLWithPath: options.reportsDirectory, isDirectory: true)
-        _ = try ReportWriter().write(input, to: directory, runID: runID)
+        _ = try ReportWriter(filter: filter).write(input, to: directory, runID: runID)
         return options.reportsDirectory + "/latest.html"
     }
 

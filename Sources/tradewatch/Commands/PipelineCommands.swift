@@ -1,6 +1,7 @@
 import ArgumentParser
 import TradeCore
 import TradeRunner
+import TradeAnalysis
 
 extension TradeWatchCommand {
     struct Run: ParsableCommand {
@@ -76,8 +77,8 @@ extension TradeWatchCommand {
         }
 
         func run() throws {
-            let filter = ReportFilter(since: since.flatMap { Period($0) }, minSeverity: minSeverity,
-                                      detectors: Set(detector))
+            let filter = ReportFilter(since: since.flatMap { Period($0) }, minSeverity: minSeverity ?? .low,
+                                      detectors: detector.isEmpty ? nil : Set(detector))
             try finish(try Pipeline(options: common.runOptions(reports: reports), logger: common.makeLogger())
                 .report(filter: filter))
         }

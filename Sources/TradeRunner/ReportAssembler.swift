@@ -1,0 +1,71 @@
+import Foundation
+import TradeCore
+import TradeWarehouse
+import TradeAnalysis
+
+/// Gathers what a report shows from the warehouse: the run, per-source health and
+/// every finding with the trade series that explain it.
+struct ReportAssembler {
+    let warehouse: Warehouse
+    /// Days after the end of a monthly source's newest period before it counts as stale, per source.
+    var staleAfterDays: [String: Int] = [:]
+    var defaultStaleAfterDays = SourceHealth.defaultStaleAfterDays
+
+    func input(runID: Int64, filter: ReportFilter) throws -> ReportInput {
+        let status = try warehouse.status()
+        let run = status.runs.first { $0.id == runID } ?? status.runs.first
+        let summary = RunSummary(
+            runID: runID,
+            startedAt: run.flatMap { SourceHealth.date($0.startedAt) } ?? Date(),
+            finishedAt: run?.finishedAt.flatMap { SourceHealth.date($0) },
+            status: run?.status ?? "unknown",
+            filesLoaded: run?.counts.filesLoaded ?? 0, filesSkipped: run?.counts.filesSkipped ?? 0,
+            filesFailed: run?.counts.filesFailed ?? 0, rowsLoaded: run?.counts.rowsLoaded ?? 0,
+            rowsRejected: run?.counts.rowsRejected ?? 0, detectorVersion: DetectorSuite.version)
+        let now = Date()
+        let sources = status.sources.map { source in
+            let health = SourceHealth(newestPeriod: source.newestPeriod,
+                                      staleAfterDays: staleAfterDays[source.source] ?? defaultStaleAfterDays, now: now)
+            return SourceSummary(name: source.source, files: source.files, rows: source.rows,
+                                 rejected: source.rejectedRows, newestPeriod: source.newestPeriod.flatMap { Period($0) },
+                                 lastLoad: source.lastLoadedAt.flatMap { SourceHealth.date($0) },
+                                 stale: health.isStale, daysBehind: health.daysBehind)
+        }
+        let stored = try warehouse.anomalies().filter { filter.includes($0.anomaly) }
+        let trade = stored.isEmpty ? [] : try warehouse.currentTrade()
+        let findings = stored.map { item in
+            ReportFinding(id: item.id, anomaly: item.anomaly,
+                          charts: ChartBuilder.series(for: item.anomaly, trade: trade))
+        }
+        return ReportInput(run: summary, sources: sources, findings: findings)
+    }
+}
+
+/// Is a source fresh? A monthly source is stale when the end of its newest month lies
+/// more than N days in the past (publishers need a few weeks, so N defaults to 75).
+struct SourceHealth {
+    static let defaultStaleAfterDays = 75
+    var daysBehind: Int?
+    var isStale: Bool
+
+    init(newestPeriod: String?, staleAfterDays: Int, now: Date) {
+        guard let text = newestPeriod, let period = Period(text), let month = period.month else {
+            daysBehind = nil
+            isStale = false
+            return
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let next = period.adding(months: 1)
+        let endOfMonth = calendar.date(from: DateComponents(year: next.year, month: next.month ?? month, day: 1)) ?? now
+        let days = calendar.dateComponents([.day], from: endOfMonth, to: now).day ?? 0
+        daysBehind = max(0, days)
+        isStale = days > staleAfterDays
+    }
+
+    static func date(_ iso: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: iso) ?? ISO8601DateFormatter().date(from: iso)
+    }
+}
