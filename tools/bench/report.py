@@ -27,7 +27,7 @@ runs = {}
 with open(a.results) as f:
     for r in csv.DictReader(f, delimiter="\t"):
         runs.setdefault((r["case"], r["side"]), []).append(
-            (float(r["wall_s"]), int(r["rss_kb"] or 0) / 1024.0, int(r["rc"])))
+            (float(r["wall_s"]), int(r["rss_kb"] or 0) / 1024.0, int(r["rc"]), float(r.get("cpu_s") or 0)))
 sizes = dict(s.split("=", 1) for s in a.sizes)
 checks = []
 if os.path.exists(a.checks):
@@ -45,6 +45,10 @@ class Side:
         self.median = statistics.median(r[0] for r in ok) if ok else None
         self.peak = max(r[1] for r in ok) if ok else None
         self.n = len(ok)
+        self.cpu = statistics.median(r[3] for r in ok) if ok else None
+
+    def c(self):
+        return "n/a" if self.cpu is None else f"{self.cpu:.2f}"
 
     def t(self):
         if self.error and self.median is None:
@@ -58,6 +62,7 @@ class Side:
 
 
 rows = []
+cpu_rows = []
 failed = False
 
 
@@ -80,6 +85,10 @@ def add(label, tw, ref, ratio_target=None, target_text="", abs_target=None, info
             ok = tw.median / ref.median <= ratio_target
             verdict = "info" if info else ("pass" if ok else "FAIL")
             failed = failed or (not ok and not info)
+    cratio = "—"
+    if ref is not None and tw.cpu and ref.cpu:
+        cratio = f"{tw.cpu / ref.cpu:.2f}"
+    cpu_rows.append([label, tw.c(), ref.c() if ref is not None else "—", cratio])
     rows.append([label, tw.t(), ref.t() if ref is not None else "—", ratio, tw.m(),
                  ref.m() if ref is not None else "—", target_text, verdict])
 
@@ -143,9 +152,17 @@ print("|" + "|".join(["---"] + ["---:"] * 5 + ["---", "---"]) + "|")
 for r in rows:
     print("| " + " | ".join(r) + " |")
 print()
+print("CPU seconds (user + sys, medians) — less sensitive than wall time to other load on a shared machine:\n")
+print("| case | TradeWatch CPU s | reference CPU s | CPU ratio |")
+print("|---|---:|---:|---:|")
+for r in cpu_rows:
+    print("| " + " | ".join(r) + " |")
+print()
 try:
     load = os.getloadavg()
     load_s = f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}"
+    if load[1] > (os.cpu_count() or 1):
+        load_s += " — **the machine was busy: wall times are inflated and ratios noisy; compare CPU seconds**"
 except OSError:
     load_s = ""
 print(f"Medians of {a.repeat} alternating runs per side (wall clock); peak RSS is the maximum over runs "

@@ -154,19 +154,20 @@ fi
 note "inputs ready in $(($(date +%s) - t_gen)) s"
 
 # ---------------------------------------------------------------- measuring
-printf 'case\tside\titer\twall_s\trss_kb\trc\n' >>"$RESULTS"
+printf 'case\tside\titer\twall_s\trss_kb\trc\tcpu_s\n' >>"$RESULTS"
 measure() { # CASE SIDE ITER CMD...  -> appends a row to $RESULTS; returns the command's status
   local case=$1 side=$2 iter=$3; shift 3
   local log="$LOGDIR/$case.$side.$iter.log" tf="$LOGDIR/$case.$side.$iter.time"
-  local t0 t1 rc rss wall
+  local t0 t1 rc rss wall cpu
   t0=$(date +%s.%N)
   /usr/bin/time -v -o "$tf" "$@" >"$log" 2>&1
   rc=$?
   t1=$(date +%s.%N)
   rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$tf" 2>/dev/null)
+  cpu=$(awk -F': ' '/User time|System time/{s+=$2} END{printf "%.2f", s}' "$tf" 2>/dev/null)
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$case" "$side" "$iter" "$wall" "${rss:-0}" "$rc" >>"$RESULTS"
-  printf '  %-12s %-9s #%s %9.2f s %9.1f MB  %s\n' "$case" "$side" "$iter" "$wall" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$case" "$side" "$iter" "$wall" "${rss:-0}" "$rc" "${cpu:-0}" >>"$RESULTS"
+  printf '  %-12s %-10s #%s %9.2f s wall %8.2f s cpu %8.1f MB  %s\n' "$case" "$side" "$iter" "$wall" "${cpu:-0}" \
     "$(awk -v k="${rss:-0}" 'BEGIN{print k/1024}')" "$([ "$rc" = 0 ] && echo ok || echo "FAILED rc=$rc  ($log)")" >&2
   return "$rc"
 }
