@@ -88,12 +88,18 @@ def main(argv=None):
     uv = [rng.lognormvariate(3.5, 1.0) for _ in range(len(codes))]
 
     zf = zipfile.ZipFile(a.out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6)
-    zf.writestr("[Content_Types].xml", CONTENT_TYPES)
-    zf.writestr("_rels/.rels", RELS)
-    zf.writestr("xl/workbook.xml", WORKBOOK)
-    zf.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
-    zf.writestr("xl/styles.xml", STYLES)
-    with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as w:
+
+    def entry(name):  # fixed timestamps: the same arguments give the same bytes
+        zi = zipfile.ZipInfo(name, date_time=(2024, 6, 1, 0, 0, 0))
+        zi.compress_type = zipfile.ZIP_DEFLATED
+        return zi
+
+    zf.writestr(entry("[Content_Types].xml"), CONTENT_TYPES)
+    zf.writestr(entry("_rels/.rels"), RELS)
+    zf.writestr(entry("xl/workbook.xml"), WORKBOOK)
+    zf.writestr(entry("xl/_rels/workbook.xml.rels"), WORKBOOK_RELS)
+    zf.writestr(entry("xl/styles.xml"), STYLES)
+    with zf.open(entry("xl/worksheets/sheet1.xml"), "w") as w:
         w.write(('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                  '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
                  'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
@@ -121,7 +127,7 @@ def main(argv=None):
              f'uniqueCount="{len(sst)}">']
     parts += [f"<si><t>{escape(t)}</t></si>" for t in sst]
     parts.append("</sst>")
-    zf.writestr("xl/sharedStrings.xml", "".join(parts))
+    zf.writestr(entry("xl/sharedStrings.xml"), "".join(parts))
     zf.close()
     print(f"gen_xlsx: {a.rows} rows, {len(codes)} codes x {len(partners)} partners -> {a.out} "
           f"({os.path.getsize(a.out)} bytes, {time.time() - t0:.1f} s)", file=sys.stderr)
