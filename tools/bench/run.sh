@@ -11,6 +11,7 @@
 #   BENCH_DATA=bench-data  where inputs, temporary databases, logs and results go (gitignored)
 #   BENCH_PANDAS=1        0: skip the pandas reference (it is also skipped when pandas cannot be installed)
 #   BENCH_PANDAS_REPEAT=1 pandas runs (read_csv + to_sql is slow; it alternates with the first runs)
+#   BENCH_SDMX_COMMAND=load  tradewatch subcommand timed against xmllint (load: parse + normalize + insert)
 #   TRADEWATCH=path       use this binary instead of building .build/release/tradewatch
 #   BENCH_SKIP_BUILD=1    do not run swift build (use the existing release binary)
 #   BENCH_STRICT=1        exit 1 when a target fails or a case errors (default: report only —
@@ -30,6 +31,7 @@ QUICK=${BENCH_QUICK:-0}
 CASES=${BENCH_CASES:-csv1m csv5m sdmx xlsx rerun detect}
 PANDAS=${BENCH_PANDAS:-1}
 PANDAS_REPEAT=${BENCH_PANDAS_REPEAT:-1}
+SDMX_COMMAND=${BENCH_SDMX_COMMAND:-load}   # e.g. "extract" if the CLI gets a parse-only stage
 if [ "$QUICK" = 1 ]; then
   DATA=${BENCH_DATA:-bench-data/quick}
   CSV_SMALL=100000 CSV_BIG=500000 SDMX_BYTES=50000000 XLSX_ROWS=10000
@@ -210,7 +212,7 @@ if has_case sdmx; then
   for ((i = 1; i <= REPEAT; i++)); do
     if [ $ok = 1 ]; then
       fresh "$W"
-      if measure sdmx tradewatch "$i" "$TW" load --raw "$DATA/raw-sdmx" --pipelines "$BENCH/pipelines-sdmx" --warehouse "$W"; then
+      if measure sdmx tradewatch "$i" "$TW" "$SDMX_COMMAND" --raw "$DATA/raw-sdmx" --pipelines "$BENCH/pipelines-sdmx" --warehouse "$W"; then
         [ "$i" = 1 ] && count_rows sdmx "$W" "-"
       else ok=0; fi
     fi
