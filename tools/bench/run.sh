@@ -21,7 +21,10 @@
 # their stamp (generator command + generator hash + file size) matches.
 # Every timed command runs under /usr/bin/time -v: wall seconds (date, ns) and peak RSS.
 set -uo pipefail
-cd "$(dirname "$0")/../.." || exit 1
+# Everything runs inside main(): bash parses the whole function before running it, so
+# editing this file while a bench runs cannot derail the running instance.
+main() {
+cd "$(dirname "$0")/../.." || return 1
 BENCH=tools/bench
 export PATH=/opt/swift/usr/bin:$PATH
 export LC_ALL=C.UTF-8
@@ -70,7 +73,7 @@ need_deb xmllint libxml2-utils
 need_deb python3 python3
 if ! /usr/bin/time -v true 2>&1 | grep -q 'Maximum resident set size'; then
   note "error: /usr/bin/time -v does not report the peak RSS; install GNU time (apt-get install time)"
-  exit 1
+  return 1
 fi
 if ! python3 -c 'import openpyxl' 2>/dev/null; then
   note "installing openpyxl (pip)"
@@ -270,5 +273,8 @@ python3 "$BENCH/report.py" "$RESULTS" "$CHECKS" \
   --sizes "detect=$(rows_h $((WH_FILES * WH_ROWS))) rows" \
   --logs "$LOGDIR" | tee "$DATA/report-$RUN_ID.md"
 status=${PIPESTATUS[0]}
-[ "${BENCH_STRICT:-0}" = 1 ] && exit "$status"
-exit 0
+[ "${BENCH_STRICT:-0}" = 1 ] && return "$status"
+return 0
+}
+main "$@"
+exit $?
