@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# make bench — TradeWatch against the bulk-load references, side by side in one run.
+#
+#   bash tools/bench/run.sh              full run (~20 min on 2 idle cores once inputs exist)
+#   BENCH_QUICK=1 bash tools/bench/run.sh    smoke run on small inputs (harness check)
+#
+# Environment:
+#   BENCH_REPEAT=3        runs per side and case (TradeWatch and reference alternate)
+#   BENCH_QUICK=0|1       1: 100 k / 500 k-row CSV, 50 MB SDMX, 10 k-row XLSX, 1 M-row warehouse
+#   BENCH_CASES="csv1m csv5m sdmx xlsx rerun detect"   subset to run (default: all)
+#   BENCH_DATA=bench-data  where inputs, temporary databases, logs and results go (gitignored)
+#   BENCH_PANDAS=1        0: skip the pandas reference (it is also skipped when pandas cannot be installed)
+#   BENCH_PANDAS_REPEAT=1 pandas runs (read_csv + to_sql is slow; it alternates with the first runs)
+#   BENCH_SDMX_COMMAND=load  tradewatch subcommand timed against xmllint (load: parse + normalize + insert)
+#   TRADEWATCH=path       use this binary instead of building .build/release/tradewatch
+#   BENCH_SKIP_BUILD=1    do not run swift build (use the existing release binary)
+#   BENCH_STRICT=1        exit 1 when a target fails or a case errors (default: report only —
+#                         benchmarks are not tests)
+#
+# Inputs are generated deterministically (fixed seeds) into $BENCH_DATA and reused while
+# their stamp (generator command + generator hash + file size) matches.
+# Every timed command runs under /usr/bin/time -v: wall seconds (date, ns) and peak RSS.
+set -uo pipefail
+# Everything runs inside main(): bash parses the whole function before running it, so
+# editing this file while a bench runs cannot derail the running instance.
+main() {
+cd "$(dirname "$0")/../.." || return 1
+BENCH=tools/bench
+export PATH=/opt/swift/usr/bin:$PATH
+export LC_ALL=C.UTF-8
+
+REPEAT=${BENCH_REPEAT:-3}
+QUICK=${BENCH_QUICK:-0}
+CASES=${BENCH_CASES:-csv1m csv5m sdmx xlsx rerun detect}
+PANDAS=${BENCH_PANDAS:-1}
+PANDAS_REPEAT=${BENCH_PANDAS_REPEAT:-1}
+SDMX_COMMAND=${BENCH_SDMX_COMMAND:-load}   # e.g. "extract" if the CLI gets a parse-only stage
+if [ "$QUICK" = 1 ]; then
+  DATA=${BENCH_DATA:-bench-data/quick}
+  CSV_SMALL=100000 CSV_BIG=500000 SDMX_BYTES=50000000 XLSX_ROWS=10000
+  WH_FILES=10 WH_ROWS=100000 RERUN_BYTES=100000000
+else
+  DATA=${BENCH_DATA:-bench-data}
+  CSV_SMALL=1000000 CSV_BIG=5000000 SDMX_BYTES=500000000 XLSX_ROWS=100000
+  WH_FILES=10 WH_ROWS=1000000 RERUN_BYTES=1000000000
+fi
+TMP=$DATA/tmp
+STAMPS=$DATA/stamps
+RUN_ID=$(date +%Y%m%d-%H%M%S)
+LOGDIR=$DATA/logs/$RUN_ID
+RESULTS=$DATA/results-$RUN_ID.tsv
+CHECKS=$DATA/checks-$RUN_ID.tsv
+mkdir -p "$TMP" "$STAMPS" "$LOGDIR"
+: >"$RESULTS"
+: >"$CHECKS"
+
+has_case() { case " $CASES " in *" $1 "*) return 0 ;; esac; return 1; }
+note() { printf '%s\n' "$*" >&2; }
+human() { awk -v n="$1" 'BEGIN{ if (n>=1e9) printf "%.2f GB", n/1e9; else if (n>=1e6) printf "%.0f MB", n/1e6; else printf "%.0f kB", n/1e3 }'; }
+rows_h() { awk -v n="$1" 'BEGIN{ if (n>=1e6 && n%1e6==0) printf "%d M", n/1e6; else if (n>=1e3 && n%1e3==0) printf "%d k", n/1e3; else printf "%d", n }'; }
+
+# ---------------------------------------------------------------- tools
+need_deb() { # command package
+  command -v "$1" >/dev/null 2>&1 && [ "$1" != time ] && return 0
+  [ "$1" = time ] && [ -x /usr/bin/time ] && return 0
+  note "installing Debian package $2 (for $1)"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  { $sudo apt-get install -y -qq "$2" || { $sudo apt-get update -qq && $sudo apt-get install -y -qq "$2"; }; } >/dev/null 2>&1
+}
+need_deb time time
+need_deb sqlite3 sqlite3
+need_deb xmllint libxml2-utils
+need_deb python3 python3
+if ! /usr/bin/time -v true 2>&1 | grep -q 'Maximum resident set size'; then
+  note "error: /usr/bin/time -v does not report the peak RSS; install GNU time (apt-get install time)"
+  return 1
+fi
+if ! python3 -c 'import openpyxl' 2>/dev/null; then
+  note "installing openpyxl (pip)"
+  python3 -m pip install -q openpyxl >/dev/null 2>&1 || note "note: pip install openpyxl failed; the XLSX reference will be missing"
+fi
+HAVE_OPENPYXL=0; python3 -c 'import openpyxl' 2>/dev/null && HAVE_OPENPYXL=1
+HAVE_PANDAS=0
+if [ "$PANDAS" = 1 ] && has_case csv1m; then
+  if ! python3 -c 'import pandas' 2>/dev/null; then
+    note "installing pandas (pip; may take a while)"
+    python3 -m pip install -q pandas >/dev/null 2>&1 || true
+  fi
+  if python3 -c 'import pandas' 2>/dev/null; then HAVE_PANDAS=1
+  else note "note: pandas is not installed and 'pip install pandas' failed: skipping the pandas reference"; fi
+fi
+
+# ---------------------------------------------------------------- build
+TW=${TRADEWATCH:-.build/release/tradewatch}
+if [ -z "${TRADEWATCH:-}" ] && [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+  note "building: swift build -c release --product tradewatch"
+  if ! swift build -c release --product tradewatch >"$LOGDIR/build.log" 2>&1; then
+    note "error: the release build failed (see $LOGDIR/build.log); TradeWatch cases will report 'error'"
+    tail -n 15 "$LOGDIR/build.log" >&2
+    TW=$TMP/tradewatch-build-failed   # does not exist: every TradeWatch run fails, references still run
+  fi
+fi
+[ -x "$TW" ] || note "warning: $TW is not an executable; TradeWatch cases will report 'error'"
+
+# Pipelines: the committed YAML plus the reference tables copied from Pipelines/ at run time.
+for d in pipelines pipelines-sdmx pipelines-xlsx; do
+  mkdir -p "$BENCH/$d/reference"
+  cp Pipelines/reference/*.csv "$BENCH/$d/reference/" 2>/dev/null || cp /work/shared/reference/*.csv "$BENCH/$d/reference/"
+done
+[ -f Pipelines/detectors.yaml ] && cp Pipelines/detectors.yaml "$BENCH/pipelines/detectors.yaml"
+
+# ---------------------------------------------------------------- inputs
+gen() { # OUT GENERATOR ARGS... (the generator's second positional argument is OUT)
+  local out=$1 script=$2; shift 2
+  local name key
+  name=$(echo "$out" | tr '/' '_')
+  key="$script $* | $(cat "$BENCH/$script" "$BENCH/gen_comtrade.py" | sha256sum | cut -c1-16)"
+  if [ -f "$out" ] && [ -f "$STAMPS/$name" ] && [ "$(sed -n 1p "$STAMPS/$name")" = "$key" ] \
+     && [ "$(sed -n 2p "$STAMPS/$name")" = "$(stat -c %s "$out")" ]; then
+    return 0
+  fi
+  rm -f "$out" "$STAMPS/$name"
+  mkdir -p "$(dirname "$out")"
+  note "generating $out"
+  local args=() a
+  for a in "$@"; do [ "$a" = OUT ] && args+=("$out") || args+=("$a"); done
+  if ! python3 "$BENCH/$script" "${args[@]}"; then note "error: generating $out failed"; rm -f "$out"; return 1; fi
+  printf '%s\n%s\n' "$key" "$(stat -c %s "$out")" >"$STAMPS/$name"
+}
+
+CSV1=$DATA/raw-csv-small/comtrade/comtrade-$CSV_SMALL.csv
+CSV5=$DATA/raw-csv-big/comtrade/comtrade-$CSV_BIG.csv
+SDMX=$DATA/raw-sdmx/sdmx/comext-$SDMX_BYTES.xml
+XLSX=$DATA/raw-xlsx/china-customs/exports-$XLSX_ROWS.xlsx
+WH_DIR=$DATA/raw-wh/comtrade
+RERUN_DIR=$DATA/raw-rerun/comtrade
+t_gen=$(date +%s)
+if has_case csv1m; then gen "$CSV1" gen_comtrade.py "$CSV_SMALL" OUT; fi
+if has_case csv5m; then gen "$CSV5" gen_comtrade.py "$CSV_BIG" OUT; fi
+if has_case sdmx; then gen "$SDMX" gen_sdmx.py "$SDMX_BYTES" OUT; fi
+if has_case xlsx; then gen "$XLSX" gen_xlsx.py "$XLSX_ROWS" OUT; fi
+if has_case detect || has_case rerun; then
+  for ((i = 0; i < WH_FILES; i++)); do
+    y=$((2015 + i))
+    gen "$WH_DIR/comtrade-$y.csv" gen_comtrade.py "$WH_ROWS" OUT --year-start "$y" --years 1
+  done
+fi
+if has_case rerun; then
+  # ~RERUN_BYTES of distinct files (hard links to the warehouse inputs, no extra disk)
+  rm -rf "$DATA/raw-rerun"; mkdir -p "$RERUN_DIR"
+  total=0
+  for f in "$WH_DIR"/comtrade-*.csv; do
+    [ "$total" -ge "$RERUN_BYTES" ] && break
+    ln "$f" "$RERUN_DIR/" 2>/dev/null || cp "$f" "$RERUN_DIR/"
+    total=$((total + $(stat -c %s "$f")))
+  done
+  RERUN_TOTAL=$total
+fi
+note "inputs ready in $(($(date +%s) - t_gen)) s"
+
+# ---------------------------------------------------------------- measuring
+printf 'case\tside\titer\twall_s\trss_kb\trc\tcpu_s\n' >>"$RESULTS"
+measure() { # CASE SIDE ITER CMD...  -> appends a row to $RESULTS; returns the command's status
+  local case=$1 side=$2 iter=$3; shift 3
+  local log="$LOGDIR/$case.$side.$iter.log" tf="$LOGDIR/$case.$side.$iter.time"
+  local t0 t1 rc rss wall cpu
+  t0=$(date +%s.%N)
+  /usr/bin/time -v -o "$tf" "$@" >"$log" 2>&1
+  rc=$?
+  t1=$(date +%s.%N)
+  rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$tf" 2>/dev/null)
+  cpu=$(awk -F': ' '/User time|System time/{s+=$2} END{printf "%.2f", s}' "$tf" 2>/dev/null)
+  wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$case" "$side" "$iter" "$wall" "${rss:-0}" "$rc" "${cpu:-0}" >>"$RESULTS"
+  printf '  %-12s %-10s #%s %9.2f s wall %8.2f s cpu %8.1f MB  %s\n' "$case" "$side" "$iter" "$wall" "${cpu:-0}" \
+    "$(awk -v k="${rss:-0}" 'BEGIN{print k/1024}')" "$([ "$rc" = 0 ] && echo ok || echo "FAILED rc=$rc  ($log)")" >&2
+  return "$rc"
+}
+fresh() { rm -f "$1" "$1-wal" "$1-shm" "$1-journal" "$1.lock"; }
+count_rows() { # CASE WAREHOUSE EXPECTED
+  local n
+  n=$(sqlite3 -readonly "$2" "SELECT count(*) FROM trade" 2>/dev/null) || n="?"
+  printf '%s\t%s\t%s\n' "$1" "${n:-?}" "$3" >>"$CHECKS"
+}
+
+W=$TMP/tw.sqlite
+REF_DB=$TMP/ref.sqlite
+
+csv_case() { # CASE CSV ROWS [pandas]
+  local case=$1 csv=$2 rows=$3 with_pandas=${4:-0} i ok=1
+  note "== $case: tradewatch load vs sqlite3 .import + index ($(rows_h "$rows") rows, $(human "$(stat -c %s "$csv")"))"
+  for ((i = 1; i <= REPEAT; i++)); do
+    if [ $ok = 1 ]; then
+      fresh "$W"
+      if measure "$case" tradewatch "$i" "$TW" load --raw "$(dirname "$(dirname "$csv")")" \
+           --pipelines "$BENCH/pipelines" --warehouse "$W"; then
+        [ "$i" = 1 ] && count_rows "$case" "$W" "$rows"
+      else ok=0; fi
+    fi
+    measure "$case" reference "$i" bash "$BENCH/reference_sqlite_import.sh" "$csv" "$REF_DB"
+    if [ "$with_pandas" = 1 ] && [ "$i" -le "$PANDAS_REPEAT" ]; then
+      measure "$case" pandas "$i" python3 "$BENCH/reference_pandas.py" "$csv" "$TMP/pandas.sqlite"
+      fresh "$TMP/pandas.sqlite"
+    fi
+  done
+  fresh "$W"; fresh "$REF_DB"
+}
+
+if has_case csv1m; then csv_case csv1m "$CSV1" "$CSV_SMALL" "$HAVE_PANDAS"; fi
+if has_case csv5m; then csv_case csv5m "$CSV5" "$CSV_BIG" 0; fi
+
+if has_case sdmx; then
+  note "== sdmx: tradewatch load vs xmllint --stream --noout ($(human "$(stat -c %s "$SDMX")"))"
+  ok=1
+  for ((i = 1; i <= REPEAT; i++)); do
+    if [ $ok = 1 ]; then
+      fresh "$W"
+      if measure sdmx tradewatch "$i" "$TW" "$SDMX_COMMAND" --raw "$DATA/raw-sdmx" --pipelines "$BENCH/pipelines-sdmx" --warehouse "$W"; then
+        [ "$i" = 1 ] && count_rows sdmx "$W" "-"
+      else ok=0; fi
+    fi
+    measure sdmx reference "$i" bash "$BENCH/reference_xmllint.sh" "$SDMX"
+  done
+  fresh "$W"
+fi
+
+if has_case xlsx; then
+  note "== xlsx: tradewatch load vs openpyxl read-only ($(rows_h "$XLSX_ROWS") rows)"
+  ok=1
+  for ((i = 1; i <= REPEAT; i++)); do
+    if [ $ok = 1 ]; then
+      fresh "$W"
+      if measure xlsx tradewatch "$i" "$TW" load --raw "$DATA/raw-xlsx" --pipelines "$BENCH/pipelines-xlsx" --warehouse "$W"; then
+        [ "$i" = 1 ] && count_rows xlsx "$W" "$XLSX_ROWS"
+      else ok=0; fi
+    fi
+    if [ "$HAVE_OPENPYXL" = 1 ]; then measure xlsx reference "$i" python3 "$BENCH/reference_openpyxl.py" "$XLSX"; fi
+  done
+  fresh "$W"
+fi
+
+if has_case rerun; then
+  note "== rerun: tradewatch load over an unchanged Raw/ of $(human "$RERUN_TOTAL") ($(ls "$RERUN_DIR" | wc -l) files)"
+  fresh "$W"
+  if measure rerun first-load 1 "$TW" load --raw "$DATA/raw-rerun" --pipelines "$BENCH/pipelines" --warehouse "$W"; then
+    count_rows rerun "$W" "$(( $(ls "$RERUN_DIR" | wc -l) * WH_ROWS ))"
+    for ((i = 1; i <= REPEAT; i++)); do
+      measure rerun tradewatch "$i" "$TW" load --raw "$DATA/raw-rerun" --pipelines "$BENCH/pipelines" --warehouse "$W" || break
+    done
+  fi
+  fresh "$W"
+fi
+
+if has_case detect; then
+  note "== detect: tradewatch detect vs tradewatch load of the same $(rows_h $((WH_FILES * WH_ROWS)))-row warehouse"
+  for ((i = 1; i <= REPEAT; i++)); do
+    fresh "$W"
+    measure detect load "$i" "$TW" load --raw "$DATA/raw-wh" --pipelines "$BENCH/pipelines" --warehouse "$W" || break
+    [ "$i" = 1 ] && count_rows detect "$W" $((WH_FILES * WH_ROWS))
+    measure detect tradewatch "$i" "$TW" detect --pipelines "$BENCH/pipelines" --warehouse "$W" || break
+  done
+  fresh "$W"
+fi
+
+# ---------------------------------------------------------------- report
+python3 "$BENCH/report.py" "$RESULTS" "$CHECKS" \
+  --quick "$QUICK" --repeat "$REPEAT" \
+  --sizes "csv1m=$(rows_h "$CSV_SMALL") rows, $( [ -f "$CSV1" ] && human "$(stat -c %s "$CSV1")")" \
+  --sizes "csv5m=$(rows_h "$CSV_BIG") rows, $( [ -f "$CSV5" ] && human "$(stat -c %s "$CSV5")")" \
+  --sizes "sdmx=$( [ -f "$SDMX" ] && human "$(stat -c %s "$SDMX")")" \
+  --sizes "xlsx=$(rows_h "$XLSX_ROWS") rows" \
+  --sizes "rerun=$(human "${RERUN_TOTAL:-0}")" \
+  --sizes "detect=$(rows_h $((WH_FILES * WH_ROWS))) rows" \
+  --logs "$LOGDIR" | tee "$DATA/report-$RUN_ID.md"
+status=${PIPESTATUS[0]}
+[ "${BENCH_STRICT:-0}" = 1 ] && return "$status"
+return 0
+}
+main "$@"
+exit $?
