@@ -37,3 +37,12 @@ lint-imports:
 
 clean:
 	rm -rf .build Warehouse/*.sqlite* Warehouse/reports
+
+## Benchmarks (not tests): TradeWatch vs sqlite3 .import, xmllint --stream, openpyxl, pandas.
+## BENCH_QUICK=1 for a small smoke run; see tools/bench/README.md.
+bench: deps
+	bash tools/bench/run.sh
+
+## Render the latest HTML report to PNG with headless Chromium, to look at it.
+report-png:
+	bash tools/render-report.sh Warehouse/reports/latest.html Warehouse/reports/latest.png
