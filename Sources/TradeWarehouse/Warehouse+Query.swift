@@ -1,0 +1,40 @@
+import Foundation
+import GRDB
+import TradeCore
+
+extension Warehouse {
+    /// Runs one analyst SQL statement and returns its columns and rows.
+    ///
+    /// Only statements SQLite reports as read-only run, inside a read transaction (no INSERT,
+    /// DELETE, DROP, or PRAGMA that changes a setting); ATTACH is disabled on every connection.
+    /// Errors are Diagnostics carrying SQLite's message.
+    public func query(_ sql: String) throws -> QueryResult {
+        let run: (Database) throws -> QueryResult = { db in
+            let statement = try db.makeStatement(sql: sql)
+            if !statement.isReadonly {
+                throw Diagnostic("query refused: the statement would change the warehouse (queries are read-only)")
+            }
+            let columns = statement.columnNames
+            var rows: [[QueryValue]] = []
+            let cursor = try Row.fetchCursor(statement)
+            while let row = try cursor.next() {
+                rows.append(row.databaseValues.map { value -> QueryValue in
+                    switch value.storage {
+                    case .null: return .null
+                    case .int64(let i): return .integer(i)
+                    case .double(let d): return .real(d)
+                    case .string(let s): return .text(s)
+                    case .blob(let b): return .blob(b)
+                    }
+                })
+            }
+            return QueryResult(columns: columns, rows: rows)
+        }
+        do {
+            // Always a read transaction (query_only): `query` never writes, whatever the connection.
+            return try dbWriter.read(run)
+        } catch let error as DatabaseError {
+            throw Diagnostic("query failed: \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+}

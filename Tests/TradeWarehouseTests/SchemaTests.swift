@@ -1,0 +1,3 @@
+import Testing
+import TradeCore
+@testable import TradeWarehouse
