@@ -5,14 +5,14 @@ import TradeCore
 extension Warehouse {
     /// Runs one analyst SQL statement and returns its columns and rows.
     ///
-    /// Only statements SQLite reports as read-only run, inside a read transaction (no INSERT,
-    /// DELETE, DROP, or PRAGMA that changes a setting); ATTACH is disabled on every connection.
+    /// Only reading statements run (SELECT/WITH/VALUES/EXPLAIN that SQLite reports read-only,
+    /// PRAGMAs without a value), inside a read transaction; ATTACH is disabled on every connection.
     /// Errors are Diagnostics carrying SQLite's message.
     public func query(_ sql: String) throws -> QueryResult {
         let run: (Database) throws -> QueryResult = { db in
             let statement = try db.makeStatement(sql: sql)
-            if !statement.isReadonly {
-                throw Diagnostic("query refused: the statement would change the warehouse (queries are read-only)")
+            if let refusal = QueryGuard.refusal(for: sql, sqliteSaysReadOnly: statement.isReadonly) {
+                throw Diagnostic("query refused: \(refusal) (queries are read-only)")
             }
             let columns = statement.columnNames
             var rows: [[QueryValue]] = []

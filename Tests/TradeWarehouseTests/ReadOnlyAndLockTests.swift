@@ -29,6 +29,11 @@ import TradeCore
             "PRAGMA query_only = 0",
             "SELECT load_extension('/usr/lib/x86_64-linux-gnu/libsqlite3.so.0')",
             "VACUUM",
+            "VACUUM INTO '\(attached)'",
+            "/* hidden */ PRAGMA main.\"writable_schema\"=ON",
+            "SELECT * FROM pragma_writable_schema(1)",
+            "BEGIN IMMEDIATE",
+            "REINDEX",
         ]
         for sql in statements {
             let error = #expect(throws: Diagnostic.self, "\(sql)") { _ = try reader.query(sql) }
@@ -36,6 +41,9 @@ import TradeCore
         }
         #expect(!FileManager.default.fileExists(atPath: attached))
         #expect(try reader.query("PRAGMA writable_schema").rows == [[.integer(0)]])
+        #expect(try reader.query("PRAGMA query_only").rows == [[.integer(1)]])
+        #expect(try column(reader, "PRAGMA table_info(trade)").count == 16)
+        #expect(try column(reader, "-- comment\nWITH x AS (SELECT 1) SELECT * FROM x") == ["1"])
         #expect(try reader.currentTrade().map(\.quantityKg) == [1_000])
         #expect(try count(reader, "SELECT count(*) FROM runs") == 1)
         // The typed write API refuses too.
@@ -97,5 +105,22 @@ import TradeCore
         do { _ = try Warehouse.acquireRunLock(warehousePath: path, wait: false) }
         let lock = try Warehouse.acquireRunLock(warehousePath: path, wait: false)
         lock.release()
+    }
+}
+
+@Suite struct QueryGuardTests {
+    @Test(arguments: [
+        ("SELECT 1", true, nil as String?),
+        ("  with x as (select 1) select * from x", true, nil),
+        ("PRAGMA journal_mode", false, nil),
+        ("PRAGMA table_info(trade)", false, nil),
+        ("pragma writable_schema = 1", true, "PRAGMA writable_schema with a value changes a setting; only reading PRAGMAs are allowed"),
+        ("PRAGMA [query_only](0)", true, "PRAGMA query_only with a value changes a setting; only reading PRAGMAs are allowed"),
+        ("ATTACH DATABASE 'x' AS y", true, "only SELECT, WITH, VALUES, EXPLAIN and reading PRAGMA statements are allowed, not ATTACH"),
+        ("SELECT 1", false, "the statement would change the warehouse"),
+        ("", true, "empty statement"),
+    ])
+    func refusal(sql: String, sqliteSaysReadOnly: Bool, expected: String?) {
+        #expect(QueryGuard.refusal(for: sql, sqliteSaysReadOnly: sqliteSaysReadOnly) == expected)
     }
 }
