@@ -10,9 +10,15 @@ extension Warehouse {
     /// Errors are Diagnostics carrying SQLite's message.
     public func query(_ sql: String) throws -> QueryResult {
         let run: (Database) throws -> QueryResult = { db in
+            // Judge the text before SQLite prepares it: preparing a PRAGMA already applies it.
+            let isPragma: Bool
+            switch QueryGuard.verdict(for: sql) {
+            case .refused(let reason): throw Diagnostic("query refused: \(reason) (queries are read-only)")
+            case .allowed(let pragma): isPragma = pragma
+            }
             let statement = try db.makeStatement(sql: sql)
-            if let refusal = QueryGuard.refusal(for: sql, sqliteSaysReadOnly: statement.isReadonly) {
-                throw Diagnostic("query refused: \(refusal) (queries are read-only)")
+            if !isPragma && !statement.isReadonly {
+                throw Diagnostic("query refused: the statement would change the warehouse (queries are read-only)")
             }
             let columns = statement.columnNames
             var rows: [[QueryValue]] = []

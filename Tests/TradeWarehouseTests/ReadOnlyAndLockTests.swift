@@ -34,14 +34,18 @@ import TradeCore
             "SELECT * FROM pragma_writable_schema(1)",
             "BEGIN IMMEDIATE",
             "REINDEX",
+            "SELECT 1; PRAGMA writable_schema = 1",
+            "SELECT 1; PRAGMA query_only = 0",
         ]
         for sql in statements {
             let error = #expect(throws: Diagnostic.self, "\(sql)") { _ = try reader.query(sql) }
             #expect(error?.message.isEmpty == false)
         }
         #expect(!FileManager.default.fileExists(atPath: attached))
-        #expect(try reader.query("PRAGMA writable_schema").rows == [[.integer(0)]])
-        #expect(try reader.query("PRAGMA query_only").rows == [[.integer(1)]])
+        let writableSchema = try reader.query("PRAGMA writable_schema").rows
+        let queryOnly = try reader.query("PRAGMA query_only").rows
+        #expect(writableSchema == [[.integer(0)]])
+        #expect(queryOnly == [[.integer(1)]])
         #expect(try column(reader, "PRAGMA table_info(trade)").count == 16)
         #expect(try column(reader, "-- comment\nWITH x AS (SELECT 1) SELECT * FROM x") == ["1"])
         #expect(try reader.currentTrade().map(\.quantityKg) == [1_000])
@@ -110,17 +114,19 @@ import TradeCore
 
 @Suite struct QueryGuardTests {
     @Test(arguments: [
-        ("SELECT 1", true, nil as String?),
-        ("  with x as (select 1) select * from x", true, nil),
-        ("PRAGMA journal_mode", false, nil),
-        ("PRAGMA table_info(trade)", false, nil),
-        ("pragma writable_schema = 1", true, "PRAGMA writable_schema with a value changes a setting; only reading PRAGMAs are allowed"),
-        ("PRAGMA [query_only](0)", true, "PRAGMA query_only with a value changes a setting; only reading PRAGMAs are allowed"),
-        ("ATTACH DATABASE 'x' AS y", true, "only SELECT, WITH, VALUES, EXPLAIN and reading PRAGMA statements are allowed, not ATTACH"),
-        ("SELECT 1", false, "the statement would change the warehouse"),
-        ("", true, "empty statement"),
+        ("SELECT 1", QueryGuard.Verdict.allowed(isPragma: false)),
+        ("SELECT 1; -- trailing comment\n;", .allowed(isPragma: false)),
+        ("SELECT ';' AS semicolon", .allowed(isPragma: false)),
+        ("  with x as (select 1) select * from x", .allowed(isPragma: false)),
+        ("PRAGMA journal_mode", .allowed(isPragma: true)),
+        ("PRAGMA table_info(trade)", .allowed(isPragma: true)),
+        ("pragma writable_schema = 1", .refused("PRAGMA writable_schema with a value changes a setting; only reading PRAGMAs are allowed")),
+        ("PRAGMA [query_only](0)", .refused("PRAGMA query_only with a value changes a setting; only reading PRAGMAs are allowed")),
+        ("SELECT 1; PRAGMA writable_schema = 1", .refused("one statement at a time")),
+        ("ATTACH DATABASE 'x' AS y", .refused("only SELECT, WITH, VALUES, EXPLAIN and reading PRAGMA statements are allowed, not ATTACH")),
+        ("", .refused("empty statement")),
     ])
-    func refusal(sql: String, sqliteSaysReadOnly: Bool, expected: String?) {
-        #expect(QueryGuard.refusal(for: sql, sqliteSaysReadOnly: sqliteSaysReadOnly) == expected)
+    func verdict(sql: String, expected: QueryGuard.Verdict) {
+        #expect(QueryGuard.verdict(for: sql) == expected)
     }
 }

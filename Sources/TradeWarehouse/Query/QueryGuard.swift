@@ -1,42 +1,51 @@
-/// Decides whether an analyst's SQL statement may run through `Warehouse.query`.
+/// Decides from its text whether an analyst's SQL may run through `Warehouse.query`, before it is prepared.
 ///
-/// Defense in depth on top of the read-only connection and read transaction: SQLite reports
-/// `PRAGMA writable_schema = 1` or `PRAGMA query_only = 0` as read-only statements, so the
-/// statement's leading keyword and PRAGMA form are checked here.
+/// Defense in depth on top of the read-only connection and read transaction. It must run
+/// before SQLite sees the text: SQLite applies setting PRAGMAs (`writable_schema = 1`,
+/// `query_only = 0`) while *preparing* them, and reports them as read-only statements.
 enum QueryGuard {
+    /// What the guard allows.
+    enum Verdict: Equatable {
+        case refused(String)
+        /// A reading statement; `sqlite3_stmt_readonly` must still confirm it unless it is a PRAGMA.
+        case allowed(isPragma: Bool)
+    }
+
     /// Leading keywords of statements that only read.
     static let readKeywords: Set<String> = ["SELECT", "WITH", "VALUES", "EXPLAIN"]
 
     /// PRAGMAs that take an argument yet only read (schema introspection and checks).
     static let readPragmasWithArgument: Set<String> = [
         "table_info", "table_xinfo", "table_list", "index_info", "index_xinfo", "index_list",
-        "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check", "function_list",
-        "pragma_list", "collation_list", "module_list", "database_list", "compile_options",
+        "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check",
     ]
 
-    /// Why `sql` is refused, or nil when it may run. `sqliteSaysReadOnly` is `sqlite3_stmt_readonly`.
-    static func refusal(for sql: String, sqliteSaysReadOnly: Bool) -> String? {
+    /// The verdict on `sql`: exactly one statement, reading keyword, PRAGMA without a value.
+    static func verdict(for sql: String) -> Verdict {
         var scanner = Scanner(Array(sql.utf8))
-        guard let keyword = scanner.word()?.uppercased() else { return "empty statement" }
+        guard scanner.isSingleStatement() else {
+            return .refused("one statement at a time")
+        }
+        scanner.index = 0
+        guard let keyword = scanner.word()?.uppercased() else { return .refused("empty statement") }
         if keyword == "PRAGMA" {
-            guard var name = scanner.word() else { return "PRAGMA without a name" }
+            guard var name = scanner.word() else { return .refused("PRAGMA without a name") }
             if scanner.peek() == UInt8(ascii: ".") {
                 scanner.advance()
-                guard let qualified = scanner.word() else { return "PRAGMA without a name" }
+                guard let qualified = scanner.word() else { return .refused("PRAGMA without a name") }
                 name = qualified
             }
             let next = scanner.peek()
             let hasArgument = next == UInt8(ascii: "=") || next == UInt8(ascii: "(")
             if hasArgument && !readPragmasWithArgument.contains(name.lowercased()) {
-                return "PRAGMA \(name) with a value changes a setting; only reading PRAGMAs are allowed"
+                return .refused("PRAGMA \(name) with a value changes a setting; only reading PRAGMAs are allowed")
             }
-            return nil
+            return .allowed(isPragma: true)
         }
         guard readKeywords.contains(keyword) else {
-            return "only SELECT, WITH, VALUES, EXPLAIN and reading PRAGMA statements are allowed, not \(keyword)"
+            return .refused("only SELECT, WITH, VALUES, EXPLAIN and reading PRAGMA statements are allowed, not \(keyword)")
         }
-        guard sqliteSaysReadOnly else { return "the statement would change the warehouse" }
-        return nil
+        return .allowed(isPragma: false)
     }
 
     /// A minimal SQL token scanner: skips whitespace and comments, reads (quoted) identifiers.
@@ -47,6 +56,26 @@ enum QueryGuard {
         init(_ bytes: [UInt8]) { self.bytes = bytes }
 
         mutating func advance() { index += 1 }
+
+        /// True when nothing but comments and whitespace follows the first top-level `;`.
+        mutating func isSingleStatement() -> Bool {
+            while let b = peek() {
+                switch b {
+                case UInt8(ascii: ";"):
+                    advance()
+                    while peek() == UInt8(ascii: ";") { advance() }
+                    return peek() == nil
+                case UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`"), UInt8(ascii: "["):
+                    let close = b == UInt8(ascii: "[") ? UInt8(ascii: "]") : b
+                    advance()
+                    while index < bytes.count && bytes[index] != close { advance() }
+                    advance()
+                default:
+                    advance()
+                }
+            }
+            return true
+        }
 
         /// The next significant byte, after whitespace and comments.
         mutating func peek() -> UInt8? {
