@@ -73,6 +73,11 @@ extension Warehouse {
     /// Set-based: every current row of another file whose natural key occurs in file `fileID`
     /// gets `superseded_by_file = fileID`. Driven by the new file's rows through the key index.
     private static func supersedeByNaturalKey(_ db: Database, table: ObservationTable, fileID: Int64) throws -> Int {
+        // Nothing to supersede when no other file has current rows (a first load): skip the key probes.
+        let others = try Bool.fetchOne(db, sql: """
+            SELECT EXISTS (SELECT 1 FROM \(table.name) WHERE file_id <> ? AND superseded_by_file IS NULL)
+            """, arguments: [fileID]) ?? false
+        guard others else { return 0 }
         // Table and column names are constants of this module, never input.
         let join = table.key.map { "old.\($0) = new.\($0)" }.joined(separator: " AND ")
         try db.execute(sql: """

@@ -17,20 +17,20 @@ public final class FileLoadSink {
     private lazy var mineralInsert = makeInsert("""
         INSERT INTO mineral_observation (file_id, source, country, year, measure, value, unit, estimated, note, raw_line)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING
-        """, constants: true)
+        """)
     private lazy var commodityInsert = makeInsert("""
         INSERT INTO commodity_line (file_id, source, code, level, parent, description_en, description_zh, elements,
                                     nomenclature, valid_from, valid_to, raw_line)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING
-        """, constants: true)
+        """)
     private lazy var observationInsert = makeInsert("""
         INSERT INTO series_value (file_id, source, dataset, series_key, period, value, status, raw_line)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING
-        """, constants: true)
+        """)
     private lazy var rejectedInsert = makeInsert("""
         INSERT INTO rejected_row (file_id, source, run_id, raw_file, raw_line, raw_column, column_name, reason, raw_text)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-        """, constants: true)
+        """)
     /// The first error preparing a lazy statement (lazy vars cannot throw).
     private var prepareError: (any Error)?
 
@@ -55,7 +55,7 @@ public final class FileLoadSink {
         tradeInsert.bind(2, source)
     }
 
-    private func makeInsert(_ sql: String, constants: Bool) -> RawInsert? {
+    private func makeInsert(_ sql: String) -> RawInsert? {
         do {
             let insert = try RawInsert(db, sql: sql)
             insert.bind(1, fileID)
@@ -95,8 +95,17 @@ public final class FileLoadSink {
 
     // MARK: - Kinds
 
+    /// The text of the last period seen: files run through one period at a time, so this saves a String per row.
+    private var lastPeriod: (period: Period, text: String)?
+
     private func addTrade(_ row: TradeRow) throws {
-        let period = row.period.description
+        let period: String
+        if let last = lastPeriod, last.period == row.period {
+            period = last.text
+        } else {
+            period = row.period.description
+            lastPeriod = (row.period, period)
+        }
         tradeInsert.bind(3, period)
         tradeInsert.bind(4, row.reporter)
         tradeInsert.bind(5, row.partner)

@@ -21,7 +21,17 @@ struct RawInsert {
     }
 
     func bind(_ index: Int32, _ value: String) {
-        sqlite3_bind_text(handle, index, value, -1, Self.transient)
+        var value = value
+        // Native strings are contiguous UTF-8: bind the bytes without a C-string copy.
+        value.withUTF8 { bytes in
+            guard let base = bytes.baseAddress, !bytes.isEmpty else {
+                sqlite3_bind_text(handle, index, "", 0, Self.transient)
+                return
+            }
+            base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { text in
+                _ = sqlite3_bind_text(handle, index, text, Int32(bytes.count), Self.transient)
+            }
+        }
     }
 
     func bind(_ index: Int32, _ value: String?) {
