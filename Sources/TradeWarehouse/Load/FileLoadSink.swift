@@ -1,0 +1,229 @@
+import GRDB
+import TradeCore
+
+/// Receives the normalized rows of one file inside its load transaction (`Warehouse.loadFile`).
+///
+/// Valid only during the `loadFile` body. A row whose natural key already occurs in the
+/// same file, or that the schema's checks refuse, is stored as a rejected row with the reason.
+public final class FileLoadSink {
+    private let db: Database
+    let fileID: Int64
+    let runID: Int64
+    let source: String
+    let path: String
+    private var isOpen = true
+
+    private let tradeInsert: RawInsert
+    private lazy var mineralInsert = makeInsert("""
+        INSERT INTO mineral_observation (file_id, source, country, year, measure, value, unit, estimated, note, raw_line)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING
+        """)
+    private lazy var commodityInsert = makeInsert("""
+        INSERT INTO commodity_line (file_id, source, code, level, parent, description_en, description_zh, elements,
+                                    nomenclature, valid_from, valid_to, raw_line)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING
+        """)
+    private lazy var observationInsert = makeInsert("""
+        INSERT INTO series_value (file_id, source, dataset, series_key, period, value, status, raw_line)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING
+        """)
+    private lazy var rejectedInsert = makeInsert("""
+        INSERT INTO rejected_row (file_id, source, run_id, raw_file, raw_line, raw_column, column_name, reason, raw_text)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+        """)
+    /// The first error preparing a lazy statement (lazy vars cannot throw).
+    private var prepareError: (any Error)?
+
+    private(set) var tradeRows = 0
+    private(set) var mineralRows = 0
+    private(set) var commodityRows = 0
+    private(set) var observationRows = 0
+    private(set) var rejectedRows = 0
+
+    init(db: Database, fileID: Int64, runID: Int64, source: String, path: String) throws {
+        self.db = db
+        self.fileID = fileID
+        self.runID = runID
+        self.source = source
+        self.path = path
+        tradeInsert = try RawInsert(db, sql: """
+            INSERT INTO trade_observation (file_id, source, period, reporter, partner, flow, hs_code, hs_edition,
+                                           quantity_kg, value_usd, valuation, quantity_estimated, raw_line)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING
+            """)
+        tradeInsert.bind(1, fileID)
+        tradeInsert.bind(2, source)
+    }
+
+    private func makeInsert(_ sql: String) -> RawInsert? {
+        do {
+            let insert = try RawInsert(db, sql: sql)
+            insert.bind(1, fileID)
+            insert.bind(2, source)
+            return insert
+        } catch {
+            prepareError = prepareError ?? error
+            return nil
+        }
+    }
+
+    private func prepared(_ insert: RawInsert?) throws -> RawInsert {
+        guard let insert else { throw prepareError ?? Diagnostic("cannot prepare an insert for \(path)") }
+        return insert
+    }
+
+    /// Stores one normalized outcome: a trade, mineral, commodity or series row, or a rejected row.
+    public func add(_ outcome: RowOutcome) throws {
+        guard isOpen else {
+            throw Diagnostic("rows for \(path) were added after its load transaction ended")
+        }
+        switch outcome {
+        case .trade(let row): try addTrade(row)
+        case .mineral(let stat): try addMineral(stat)
+        case .commodity(let line): try addCommodity(line)
+        case .observation(let observation): try addObservation(observation)
+        case .rejected(let rejected): try addRejected(rejected)
+        }
+    }
+
+    /// Stores a batch of outcomes in order.
+    public func add(contentsOf outcomes: some Sequence<RowOutcome>) throws {
+        for outcome in outcomes { try add(outcome) }
+    }
+
+    func close() { isOpen = false }
+
+    // MARK: - Kinds
+
+    /// The text of the last period seen: files run through one period at a time, so this saves a String per row.
+    private var lastPeriod: (period: Period, text: String)?
+
+    private func addTrade(_ row: TradeRow) throws {
+        let period: String
+        if let last = lastPeriod, last.period == row.period {
+            period = last.text
+        } else {
+            period = row.period.description
+            lastPeriod = (row.period, period)
+        }
+        tradeInsert.bind(3, period)
+        tradeInsert.bind(4, row.reporter)
+        tradeInsert.bind(5, row.partner)
+        tradeInsert.bind(6, row.flow.rawValue)
+        tradeInsert.bind(7, row.hsCode)
+        tradeInsert.bind(8, row.hsEdition)
+        tradeInsert.bind(9, row.quantityKg)
+        tradeInsert.bind(10, row.valueUSD)
+        tradeInsert.bind(11, row.valuation.rawValue)
+        tradeInsert.bind(12, row.quantityEstimated)
+        tradeInsert.bind(13, row.rawLine)
+        switch try tradeInsert.step() {
+        case .inserted:
+            tradeRows += 1
+        case .duplicate:
+            let first = try Int.fetchOne(db, SQLRequest(literal: """
+                SELECT raw_line FROM trade_observation
+                WHERE source = \(source) AND period = \(period) AND reporter = \(row.reporter)
+                  AND partner = \(row.partner) AND flow = \(row.flow.rawValue) AND hs_code = \(row.hsCode)
+                  AND file_id = \(fileID)
+                """))
+            try reject(line: row.rawLine, reason: "duplicate figure: same period, reporter, partner, flow and hs_code as line \(first.map(String.init) ?? "?") of this file", text: Self.text(row))
+        case .refused(let message):
+            try reject(line: row.rawLine, reason: "refused by the warehouse schema: \(message)", text: Self.text(row))
+        }
+    }
+
+    private func addMineral(_ stat: MineralStat) throws {
+        let insert = try prepared(mineralInsert)
+        insert.bind(3, stat.country)
+        insert.bind(4, stat.year)
+        insert.bind(5, stat.measure)
+        insert.bind(6, stat.value)
+        insert.bind(7, stat.unit)
+        insert.bind(8, stat.estimated)
+        insert.bind(9, stat.note)
+        insert.bind(10, stat.rawLine)
+        let text = "country=\(stat.country) year=\(stat.year) measure=\(stat.measure) value=\(stat.value.map { String($0) } ?? "") unit=\(stat.unit)"
+        switch try insert.step() {
+        case .inserted: mineralRows += 1
+        case .duplicate:
+            try reject(line: stat.rawLine, reason: "duplicate figure: same country, year and measure earlier in this file", text: text)
+        case .refused(let message):
+            try reject(line: stat.rawLine, reason: "refused by the warehouse schema: \(message)", text: text)
+        }
+    }
+
+    private func addCommodity(_ line: CommodityRow) throws {
+        let insert = try prepared(commodityInsert)
+        insert.bind(3, line.code)
+        insert.bind(4, line.level)
+        insert.bind(5, line.parent)
+        insert.bind(6, line.descriptionEN)
+        insert.bind(7, line.descriptionZH)
+        insert.bind(8, line.elements.joined(separator: "|"))
+        insert.bind(9, line.nomenclature)
+        insert.bind(10, line.validFrom)
+        insert.bind(11, line.validTo)
+        insert.bind(12, line.rawLine)
+        let text = "code=\(line.code) nomenclature=\(line.nomenclature) description=\(line.descriptionEN)"
+        switch try insert.step() {
+        case .inserted: commodityRows += 1
+        case .duplicate:
+            try reject(line: line.rawLine, reason: "duplicate line: code \(line.code) of \(line.nomenclature) occurs earlier in this file", text: text)
+        case .refused(let message):
+            try reject(line: line.rawLine, reason: "refused by the warehouse schema: \(message)", text: text)
+        }
+    }
+
+    private func addObservation(_ observation: SeriesObservation) throws {
+        let insert = try prepared(observationInsert)
+        insert.bind(3, observation.dataset)
+        insert.bind(4, observation.seriesKey)
+        insert.bind(5, observation.period)
+        insert.bind(6, observation.value)
+        insert.bind(7, observation.status)
+        insert.bind(8, observation.rawLine)
+        let text = "dataset=\(observation.dataset) series=\(observation.seriesKey) period=\(observation.period) value=\(observation.value.map { String($0) } ?? "")"
+        switch try insert.step() {
+        case .inserted: observationRows += 1
+        case .duplicate:
+            try reject(line: observation.rawLine, reason: "duplicate observation: same series and period earlier in this file", text: text)
+        case .refused(let message):
+            try reject(line: observation.rawLine, reason: "refused by the warehouse schema: \(message)", text: text)
+        }
+    }
+
+    private func addRejected(_ rejected: RejectedRow) throws {
+        try insertRejected(file: rejected.location.file.isEmpty ? path : rejected.location.file,
+                           line: rejected.location.line, column: rejected.location.column,
+                           columnName: rejected.columnName, reason: rejected.reason, text: rejected.rawText)
+    }
+
+    private func reject(line: Int, reason: String, text: String) throws {
+        try insertRejected(file: path, line: line, column: nil, columnName: nil, reason: reason, text: text)
+    }
+
+    private func insertRejected(file: String, line: Int, column: Int?, columnName: String?,
+                                reason: String, text: String) throws {
+        let insert = try prepared(rejectedInsert)
+        insert.bind(3, runID)
+        insert.bind(4, file)
+        insert.bind(5, line)
+        insert.bind(6, column)
+        insert.bind(7, columnName)
+        insert.bind(8, reason.isEmpty ? "rejected (no reason given)" : reason)
+        insert.bind(9, text)
+        switch try insert.step() {
+        case .inserted: rejectedRows += 1
+        case .duplicate, .refused:
+            throw Diagnostic("cannot store the rejected row \(file):\(line): \(reason)")
+        }
+    }
+
+    /// A readable rendering of a trade row, kept as the rejected row's text.
+    private static func text(_ row: TradeRow) -> String {
+        "period=\(row.period) reporter=\(row.reporter) partner=\(row.partner) flow=\(row.flow.rawValue) "
+            + "hs_code=\(row.hsCode) quantity_kg=\(row.quantityKg.map { String($0) } ?? "") "
+            + "value_usd=\(row.valueUSD.map { String($0) } ?? "")"
+    }
+}

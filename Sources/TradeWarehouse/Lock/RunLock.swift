@@ -1,0 +1,98 @@
+import Foundation
+import TradeCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An exclusive `flock` on `<warehouse>.lock`, held for the length of a run; released by
+/// `release()` or when the lock is deinitialized (and by the kernel if the process dies).
+public final class RunLock: @unchecked Sendable {
+    /// The lock file.
+    public let path: String
+    // Guarded by `mutex`; @unchecked Sendable because of it.
+    private var descriptor: Int32
+    private let mutex = NSLock()
+
+    private init(path: String, descriptor: Int32) {
+        self.path = path
+        self.descriptor = descriptor
+    }
+
+    /// Takes the lock at `path` (creating the file), writing this process's pid into it.
+    ///
+    /// With `wait` false, throws `WarehouseError.locked` at once when another holder has it.
+    public static func acquire(path: String, wait: Bool) throws -> RunLock {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw Diagnostic("cannot open lock file \(path): \(String(cString: strerror(errno)))")
+        }
+        var result: Int32
+        repeat {
+            result = flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB))
+        } while result != 0 && errno == EINTR
+        guard result == 0 else {
+            let code = errno
+            let holder = readPID(fd)
+            close(fd)
+            if code == EWOULDBLOCK {
+                throw WarehouseError.locked(holderPID: holder, lockPath: path)
+            }
+            throw Diagnostic("cannot lock \(path): \(String(cString: strerror(code)))")
+        }
+        let pid = "\(getpid())\n"
+        if ftruncate(fd, 0) != 0 || pwrite(fd, pid, pid.utf8.count, 0) != pid.utf8.count {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            throw Diagnostic("cannot write the pid into lock file \(path): \(message)")
+        }
+        return RunLock(path: path, descriptor: fd)
+    }
+
+    /// Releases the lock (idempotent). The file stays, so the next holder locks the same inode.
+    public func release() {
+        mutex.lock()
+        defer { mutex.unlock() }
+        guard descriptor >= 0 else { return }
+        _ = ftruncate(descriptor, 0)
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+        descriptor = -1
+    }
+
+    deinit { release() }
+
+    /// The pid a holder wrote into the lock file, if readable.
+    private static func readPID(_ fd: Int32) -> Int32? {
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = pread(fd, &buffer, buffer.count, 0)
+        guard count > 0 else { return nil }
+        let text = String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return Int32(text)
+    }
+}
+
+extension Warehouse {
+    /// Takes the run lock `<warehouse path>.lock` (see `RunLock.acquire`); in-memory warehouses have none.
+    public func acquireRunLock(wait: Bool) throws -> RunLock {
+        guard let path else {
+            throw Diagnostic("an in-memory warehouse has no run lock")
+        }
+        return try RunLock.acquire(path: Self.lockPath(forWarehouse: path), wait: wait)
+    }
+
+    /// Takes the run lock of the warehouse at `path` before opening it (so migrations run under the lock).
+    public static func acquireRunLock(warehousePath path: String, wait: Bool) throws -> RunLock {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw Diagnostic("cannot create directory \(directory) for \(path): \(error.localizedDescription)")
+            }
+        }
+        return try RunLock.acquire(path: lockPath(forWarehouse: path), wait: wait)
+    }
+
+    /// `<warehouse path>.lock`.
+    public static func lockPath(forWarehouse path: String) -> String { path + ".lock" }
+}

@@ -1,0 +1,322 @@
+import GRDB
+
+/// The warehouse schema as named, append-only migrations: never edit a shipped one, add a new one.
+///
+/// Tables are internal (`*_observation`, `raw_file`, `run_ledger`, …); the views created
+/// here are the analyst-facing contract of DESIGN.md ("Analyst-facing schema").
+enum WarehouseMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-tables", migrate: createTables)
+        migrator.registerMigration("v1-views", migrate: createViews)
+        return migrator
+    }
+
+    // MARK: - v1-tables
+
+    // Per-row CHECKs avoid `x IN (a, b, c)`: with more than two constants SQLite builds an
+    // ephemeral index for the list on every execution, which halved the insert rate.
+
+    private static func createTables(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE run_ledger (
+                id            INTEGER PRIMARY KEY,
+                command       TEXT NOT NULL,
+                started_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+                finished_at   TEXT,
+                status        TEXT NOT NULL DEFAULT 'running'
+                              CHECK (status IN ('running', 'succeeded', 'failed', 'partial')),
+                files_seen    INTEGER NOT NULL DEFAULT 0 CHECK (files_seen >= 0),
+                files_loaded  INTEGER NOT NULL DEFAULT 0 CHECK (files_loaded >= 0),
+                files_skipped INTEGER NOT NULL DEFAULT 0 CHECK (files_skipped >= 0),
+                files_failed  INTEGER NOT NULL DEFAULT 0 CHECK (files_failed >= 0),
+                rows_loaded   INTEGER NOT NULL DEFAULT 0 CHECK (rows_loaded >= 0),
+                rows_rejected INTEGER NOT NULL DEFAULT 0 CHECK (rows_rejected >= 0),
+                CHECK ((status = 'running') = (finished_at IS NULL))
+            ) STRICT;
+
+            -- One row per loaded version of a raw file. 'loading' exists only inside the load
+            -- transaction; at commit the row is 'current' and the path's previous version 'superseded'.
+            CREATE TABLE raw_file (
+                id            INTEGER PRIMARY KEY,
+                path          TEXT NOT NULL CHECK (path <> ''),
+                source        TEXT NOT NULL CHECK (source <> ''),
+                sha256        TEXT NOT NULL CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
+                size          INTEGER NOT NULL CHECK (size >= 0),
+                mtime         REAL NOT NULL,
+                run_id        INTEGER NOT NULL REFERENCES run_ledger(id),
+                loaded_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+                rows_loaded   INTEGER NOT NULL DEFAULT 0 CHECK (rows_loaded >= 0),
+                rows_rejected INTEGER NOT NULL DEFAULT 0 CHECK (rows_rejected >= 0),
+                state         TEXT NOT NULL DEFAULT 'loading' CHECK (state IN ('loading', 'current', 'superseded')),
+                superseded_by INTEGER REFERENCES raw_file(id),
+                CHECK ((state = 'superseded') = (superseded_by IS NOT NULL))
+            ) STRICT;
+            CREATE UNIQUE INDEX raw_file_one_current_version ON raw_file(path) WHERE state = 'current';
+            CREATE INDEX raw_file_by_content ON raw_file(sha256, source);
+            CREATE INDEX raw_file_by_source ON raw_file(source, state);
+
+            CREATE TABLE trade_observation (
+                id                 INTEGER PRIMARY KEY,
+                file_id            INTEGER NOT NULL REFERENCES raw_file(id),
+                source             TEXT NOT NULL,
+                period             TEXT NOT NULL CHECK (
+                                       period GLOB '[12][0-9][0-9][0-9]'
+                                       OR (period GLOB '[12][0-9][0-9][0-9]-[01][0-9]'
+                                           AND substr(period, 6, 2) BETWEEN '01' AND '12')),
+                reporter           TEXT NOT NULL CHECK (length(reporter) = 3),
+                partner            TEXT NOT NULL CHECK (length(partner) = 3),
+                flow               TEXT NOT NULL CHECK (flow = 'export' OR flow = 'import' OR flow = 're-export' OR flow = 're-import'),
+                hs_code            TEXT NOT NULL CHECK (length(hs_code) BETWEEN 2 AND 10 AND hs_code NOT GLOB '*[^0-9]*'),
+                hs_edition         TEXT,
+                quantity_kg        REAL,
+                value_usd          REAL,
+                valuation          TEXT NOT NULL CHECK (valuation = 'fob' OR valuation = 'cif' OR valuation = 'unknown'),
+                quantity_estimated INTEGER NOT NULL CHECK (quantity_estimated IN (0, 1)),
+                raw_line           INTEGER NOT NULL CHECK (raw_line >= 1),
+                superseded_by_file INTEGER REFERENCES raw_file(id)
+            ) STRICT;
+            -- Natural key + file: one figure per key per file, and the supersession lookup.
+            CREATE UNIQUE INDEX trade_natural_key ON trade_observation(source, period, reporter, partner, flow, hs_code, file_id);
+            CREATE INDEX trade_by_file ON trade_observation(file_id);
+
+            CREATE TABLE mineral_observation (
+                id                 INTEGER PRIMARY KEY,
+                file_id            INTEGER NOT NULL REFERENCES raw_file(id),
+                source             TEXT NOT NULL,
+                country            TEXT NOT NULL CHECK (length(country) = 3),
+                year               INTEGER NOT NULL CHECK (year BETWEEN 1800 AND 2200),
+                measure            TEXT NOT NULL CHECK (measure <> ''),
+                value              REAL,
+                unit               TEXT NOT NULL,
+                estimated          INTEGER NOT NULL CHECK (estimated IN (0, 1)),
+                note               TEXT,
+                raw_line           INTEGER NOT NULL CHECK (raw_line >= 1),
+                superseded_by_file INTEGER REFERENCES raw_file(id)
+            ) STRICT;
+            CREATE UNIQUE INDEX mineral_natural_key ON mineral_observation(source, country, year, measure, file_id);
+            CREATE INDEX mineral_by_file ON mineral_observation(file_id);
+
+            CREATE TABLE commodity_line (
+                id                 INTEGER PRIMARY KEY,
+                file_id            INTEGER NOT NULL REFERENCES raw_file(id),
+                source             TEXT NOT NULL,
+                code               TEXT NOT NULL CHECK (length(code) BETWEEN 2 AND 10 AND code NOT GLOB '*[^0-9]*'),
+                level              INTEGER NOT NULL CHECK (level BETWEEN 2 AND 10 AND level % 2 = 0),
+                parent             TEXT,
+                description_en     TEXT NOT NULL,
+                description_zh     TEXT,
+                elements           TEXT NOT NULL,
+                nomenclature       TEXT NOT NULL CHECK (nomenclature <> ''),
+                valid_from         TEXT,
+                valid_to           TEXT,
+                raw_line           INTEGER NOT NULL CHECK (raw_line >= 1),
+                superseded_by_file INTEGER REFERENCES raw_file(id)
+            ) STRICT;
+            CREATE UNIQUE INDEX commodity_natural_key ON commodity_line(nomenclature, code, file_id);
+            CREATE INDEX commodity_by_file ON commodity_line(file_id);
+
+            CREATE TABLE series_value (
+                id                 INTEGER PRIMARY KEY,
+                file_id            INTEGER NOT NULL REFERENCES raw_file(id),
+                source             TEXT NOT NULL,
+                dataset            TEXT NOT NULL CHECK (dataset <> ''),
+                series_key         TEXT NOT NULL CHECK (series_key <> ''),
+                period             TEXT NOT NULL CHECK (period <> ''),
+                value              REAL,
+                status             TEXT,
+                raw_line           INTEGER NOT NULL CHECK (raw_line >= 1),
+                superseded_by_file INTEGER REFERENCES raw_file(id)
+            ) STRICT;
+            CREATE UNIQUE INDEX series_natural_key ON series_value(dataset, series_key, period, file_id);
+            CREATE INDEX series_by_file ON series_value(file_id);
+
+            CREATE TABLE rejected_row (
+                id          INTEGER PRIMARY KEY,
+                run_id      INTEGER NOT NULL REFERENCES run_ledger(id),
+                file_id     INTEGER NOT NULL REFERENCES raw_file(id),
+                source      TEXT NOT NULL,
+                raw_file    TEXT NOT NULL,
+                raw_line    INTEGER NOT NULL,
+                raw_column  INTEGER,
+                column_name TEXT,
+                reason      TEXT NOT NULL CHECK (reason <> ''),
+                raw_text    TEXT NOT NULL
+            ) STRICT;
+            CREATE INDEX rejected_by_file ON rejected_row(file_id);
+            CREATE INDEX rejected_by_run ON rejected_row(run_id);
+
+            CREATE TABLE file_error (
+                id          INTEGER PRIMARY KEY,
+                run_id      INTEGER NOT NULL REFERENCES run_ledger(id),
+                path        TEXT NOT NULL,
+                source      TEXT,
+                message     TEXT NOT NULL CHECK (message <> ''),
+                recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+            ) STRICT;
+            CREATE INDEX file_error_by_run ON file_error(run_id);
+
+            CREATE TABLE ref_country (
+                iso3          TEXT PRIMARY KEY CHECK (length(iso3) = 3),
+                iso2          TEXT NOT NULL,
+                iso_numeric   TEXT NOT NULL,
+                comtrade_code TEXT NOT NULL,
+                name_en       TEXT NOT NULL,
+                name_zh       TEXT NOT NULL,
+                aliases       TEXT NOT NULL
+            ) STRICT;
+
+            CREATE TABLE ref_commodity (
+                id             INTEGER PRIMARY KEY,
+                code           TEXT NOT NULL CHECK (length(code) BETWEEN 2 AND 10 AND code NOT GLOB '*[^0-9]*'),
+                level          INTEGER NOT NULL CHECK (level IN (2, 4, 6, 8, 10)),
+                parent         TEXT,
+                description_en TEXT NOT NULL,
+                description_zh TEXT,
+                elements       TEXT NOT NULL,
+                nomenclature   TEXT NOT NULL CHECK (nomenclature <> ''),
+                valid_from     TEXT,
+                valid_to       TEXT,
+                UNIQUE (nomenclature, code)
+            ) STRICT;
+            CREATE INDEX ref_commodity_by_code ON ref_commodity(code);
+
+            CREATE TABLE ref_export_control (
+                id              INTEGER PRIMARY KEY,
+                regime          TEXT NOT NULL UNIQUE CHECK (regime <> ''),
+                issuer          TEXT NOT NULL,
+                announced       TEXT NOT NULL,
+                effective       TEXT NOT NULL,
+                suspended_from  TEXT,
+                suspended_until TEXT,
+                elements        TEXT NOT NULL,
+                scope           TEXT NOT NULL
+            ) STRICT;
+
+            CREATE TABLE ref_fx_rate (
+                currency      TEXT NOT NULL CHECK (length(currency) = 3),
+                period        TEXT NOT NULL,
+                units_per_usd REAL NOT NULL CHECK (units_per_usd > 0),
+                PRIMARY KEY (currency, period)
+            ) STRICT;
+
+            CREATE TABLE detection (
+                id               INTEGER PRIMARY KEY,
+                run_id           INTEGER NOT NULL REFERENCES run_ledger(id),
+                detector_version TEXT NOT NULL,
+                thresholds       TEXT NOT NULL CHECK (json_valid(thresholds)),
+                anomaly_count    INTEGER NOT NULL DEFAULT 0,
+                created_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+            ) STRICT;
+
+            -- The current anomaly set. `fingerprint` identifies a finding across detection runs,
+            -- so re-detection updates rows in place (stable ids) and never duplicates them.
+            CREATE TABLE anomaly_finding (
+                id            INTEGER PRIMARY KEY,
+                fingerprint   TEXT NOT NULL UNIQUE,
+                detection_id  INTEGER NOT NULL REFERENCES detection(id),
+                run_id        INTEGER NOT NULL REFERENCES run_ledger(id),
+                first_run_id  INTEGER NOT NULL REFERENCES run_ledger(id),
+                detector      TEXT NOT NULL CHECK (detector <> ''),
+                severity      TEXT NOT NULL CHECK (severity IN ('low', 'medium', 'high')),
+                score         REAL NOT NULL,
+                reporter      TEXT,
+                partner       TEXT,
+                via           TEXT,
+                hs_code       TEXT,
+                period_start  TEXT NOT NULL,
+                period_end    TEXT NOT NULL,
+                summary       TEXT NOT NULL,
+                evidence      TEXT NOT NULL CHECK (json_valid(evidence))
+            ) STRICT;
+            CREATE INDEX anomaly_by_detection ON anomaly_finding(detection_id);
+            """)
+    }
+
+    // MARK: - v1-views
+
+    private static func createViews(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE VIEW runs AS
+            SELECT id, started_at, finished_at, status, files_loaded, rows_loaded, rows_rejected,
+                   command, files_seen, files_skipped, files_failed
+            FROM run_ledger;
+
+            CREATE VIEW files AS
+            SELECT id, path, source, sha256, size, mtime, loaded_at, rows_loaded, rows_rejected,
+                   (state = 'superseded') AS superseded, superseded_by, run_id
+            FROM raw_file
+            WHERE state <> 'loading';
+
+            CREATE VIEW trade_history AS
+            SELECT t.period,
+                   CASE WHEN length(t.period) = 7 THEN 'M' ELSE 'A' END AS frequency,
+                   t.reporter, t.partner, t.flow, t.hs_code, t.quantity_kg, t.value_usd,
+                   t.source, f.path AS raw_file, t.raw_line,
+                   t.hs_edition, t.valuation, t.quantity_estimated, t.file_id, f.loaded_at,
+                   f.sha256, (t.superseded_by_file IS NOT NULL) AS superseded, t.superseded_by_file
+            FROM trade_observation t JOIN raw_file f ON f.id = t.file_id;
+
+            CREATE VIEW trade AS
+            SELECT t.period,
+                   CASE WHEN length(t.period) = 7 THEN 'M' ELSE 'A' END AS frequency,
+                   t.reporter, t.partner, t.flow, t.hs_code, t.quantity_kg, t.value_usd,
+                   t.source, f.path AS raw_file, t.raw_line,
+                   t.hs_edition, t.valuation, t.quantity_estimated, t.file_id, f.loaded_at
+            FROM trade_observation t JOIN raw_file f ON f.id = t.file_id
+            WHERE t.superseded_by_file IS NULL;
+
+            CREATE VIEW mineral_stats AS
+            SELECT m.country, m.year, m.measure, m.value, m.unit, m.source, m.estimated, m.note,
+                   f.path AS raw_file, m.raw_line, m.file_id, f.loaded_at
+            FROM mineral_observation m JOIN raw_file f ON f.id = m.file_id
+            WHERE m.superseded_by_file IS NULL;
+
+            CREATE VIEW series_observations AS
+            SELECT s.dataset, s.series_key, s.period, s.value, s.status, s.source,
+                   f.path AS raw_file, s.raw_line, s.file_id, f.loaded_at
+            FROM series_value s JOIN raw_file f ON f.id = s.file_id
+            WHERE s.superseded_by_file IS NULL;
+
+            CREATE VIEW rejected_rows AS
+            SELECT r.run_id, r.raw_file, r.raw_line, r.reason, r.raw_text,
+                   r.raw_column, r.column_name, r.source, r.file_id,
+                   (f.state = 'superseded') AS superseded
+            FROM rejected_row r JOIN raw_file f ON f.id = r.file_id;
+
+            CREATE VIEW file_errors AS
+            SELECT id, run_id, path, source, message, recorded_at FROM file_error;
+
+            CREATE VIEW countries AS
+            SELECT iso3, iso2, iso_numeric, comtrade_code, name_en, name_zh, aliases FROM ref_country;
+
+            -- Reference lines win over lines loaded from nomenclature files for the same code.
+            CREATE VIEW commodities AS
+            SELECT code, level, parent, description_en, description_zh, elements, nomenclature,
+                   valid_from, valid_to, 'reference' AS origin, NULL AS raw_file
+            FROM ref_commodity
+            UNION ALL
+            SELECT c.code, c.level, c.parent, c.description_en, c.description_zh, c.elements, c.nomenclature,
+                   c.valid_from, c.valid_to, 'file' AS origin, f.path AS raw_file
+            FROM commodity_line c JOIN raw_file f ON f.id = c.file_id
+            WHERE c.superseded_by_file IS NULL
+              AND NOT EXISTS (SELECT 1 FROM ref_commodity r WHERE r.code = c.code);
+
+            CREATE VIEW export_controls AS
+            SELECT regime, issuer, announced, effective, suspended_from, suspended_until, elements, scope
+            FROM ref_export_control;
+
+            CREATE VIEW fx_rates AS
+            SELECT currency, period, units_per_usd FROM ref_fx_rate;
+
+            CREATE VIEW detections AS
+            SELECT id, run_id, detector_version, thresholds, anomaly_count, created_at FROM detection;
+
+            CREATE VIEW anomalies AS
+            SELECT a.id, a.detector, a.severity, a.score, a.reporter, a.partner, a.via, a.hs_code,
+                   a.period_start, a.period_end, a.summary, a.evidence, a.run_id,
+                   a.first_run_id, a.detection_id, d.detector_version, d.created_at AS detected_at
+            FROM anomaly_finding a JOIN detection d ON d.id = a.detection_id;
+            """)
+    }
+}

@@ -1,0 +1,167 @@
+import GRDB
+import TradeCore
+
+/// Which current trade rows to read; nil fields do not filter.
+public struct TradeFilter: Sendable, Hashable {
+    public var source: String?
+    public var reporter: String?
+    public var partner: String?
+    public var flow: Flow?
+    /// Rows whose hs_code starts with this prefix (`2846`, `28053`).
+    public var hsPrefix: String?
+    public var frequency: Frequency?
+    /// Inclusive period bounds in the warehouse's text form (`2024-01`, `2024`).
+    public var periodFrom: String?
+    public var periodTo: String?
+
+    public init(source: String? = nil, reporter: String? = nil, partner: String? = nil, flow: Flow? = nil,
+                hsPrefix: String? = nil, frequency: Frequency? = nil, periodFrom: String? = nil, periodTo: String? = nil) {
+        self.source = source
+        self.reporter = reporter
+        self.partner = partner
+        self.flow = flow
+        self.hsPrefix = hsPrefix
+        self.frequency = frequency
+        self.periodFrom = periodFrom
+        self.periodTo = periodTo
+    }
+}
+
+/// A current trade row with where it came from (for detectors that cite evidence).
+public struct SourcedTradeRow: Sendable, Hashable {
+    public var row: TradeRow
+    public var source: String
+    public var rawFile: String
+}
+
+extension Warehouse {
+    /// Current (non-superseded) trade rows from the `trade` view, ordered by source, reporter, flow, code, partner, period.
+    public func currentTrade(_ filter: TradeFilter = TradeFilter()) throws -> [TradeRow] {
+        try currentSourcedTrade(filter).map(\.row)
+    }
+
+    /// Like `currentTrade` but each row keeps its source and raw file.
+    public func currentSourcedTrade(_ filter: TradeFilter = TradeFilter()) throws -> [SourcedTradeRow] {
+        try read("cannot read trade rows") { db in
+            var conditions: [SQL] = []
+            if let v = filter.source { conditions.append("source = \(v)") }
+            if let v = filter.reporter { conditions.append("reporter = \(v)") }
+            if let v = filter.partner { conditions.append("partner = \(v)") }
+            if let v = filter.flow { conditions.append("flow = \(v.rawValue)") }
+            if let v = filter.hsPrefix { conditions.append("substr(hs_code, 1, \(v.count)) = \(v)") }
+            if let v = filter.frequency { conditions.append("frequency = \(v.rawValue)") }
+            if let v = filter.periodFrom { conditions.append("period >= \(v)") }
+            if let v = filter.periodTo { conditions.append("period <= \(v)") }
+            var sql: SQL = """
+                SELECT period, reporter, partner, flow, hs_code, hs_edition, quantity_kg, value_usd, valuation,
+                       quantity_estimated, raw_line, source, raw_file
+                FROM trade
+                """
+            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+            sql += " ORDER BY source, reporter, flow, hs_code, partner, period"
+            let cursor = try Row.fetchCursor(db, SQLRequest<Row>(literal: sql))
+            var rows: [SourcedTradeRow] = []
+            while let r = try cursor.next() {
+                let periodText: String = r[0]
+                let flowText: String = r[3]
+                let valuationText: String = r[8]
+                guard let period = Period(periodText), let flow = Flow(rawValue: flowText),
+                      let valuation = Valuation(rawValue: valuationText) else {
+                    throw Diagnostic("cannot read trade rows: unexpected period/flow/valuation \(periodText)/\(flowText)/\(valuationText)")
+                }
+                let row = TradeRow(period: period, reporter: r[1], partner: r[2], flow: flow, hsCode: r[4],
+                                   hsEdition: r[5], quantityKg: r[6], valueUSD: r[7], valuation: valuation,
+                                   quantityEstimated: r[9], rawLine: r[10])
+                rows.append(SourcedTradeRow(row: row, source: r[11], rawFile: r[12]))
+            }
+            return rows
+        }
+    }
+
+    /// Current mineral statistics (`mineral_stats` view), by measure, country, year.
+    public func mineralStats() throws -> [MineralStat] {
+        try read("cannot read mineral statistics") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT country, year, measure, value, unit, estimated, note, raw_line
+                FROM mineral_stats ORDER BY measure, country, year, source
+                """).map { r in
+                MineralStat(country: r["country"], year: r["year"], measure: r["measure"], value: r["value"],
+                            unit: r["unit"], estimated: r["estimated"], note: r["note"], rawLine: r["raw_line"])
+            }
+        }
+    }
+
+    /// Current series observations (`series_observations` view), optionally of one dataset.
+    public func seriesObservations(dataset: String? = nil) throws -> [SeriesObservation] {
+        try read("cannot read series observations") { db in
+            var sql: SQL = "SELECT dataset, series_key, period, value, status, raw_line FROM series_observations"
+            if let dataset { sql += " WHERE dataset = \(dataset)" }
+            sql += " ORDER BY dataset, series_key, period"
+            return try Row.fetchAll(db, SQLRequest<Row>(literal: sql)).map { r in
+                SeriesObservation(dataset: r["dataset"], seriesKey: r["series_key"], period: r["period"],
+                                  value: r["value"], status: r["status"], rawLine: r["raw_line"])
+            }
+        }
+    }
+
+    /// Export-control regimes (`export_controls` view), by effective date.
+    public func exportControls() throws -> [ExportControl] {
+        try read("cannot read export controls") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM export_controls ORDER BY effective, regime").map { r in
+                ExportControl(regime: r["regime"], issuer: r["issuer"], announced: r["announced"],
+                              effective: r["effective"], suspendedFrom: r["suspended_from"],
+                              suspendedUntil: r["suspended_until"], elements: Self.split(r["elements"]),
+                              scope: r["scope"])
+            }
+        }
+    }
+
+    /// Commodity lines (`commodities` view: reference lines, then loaded lines for other codes), by code.
+    /// `rawLine` is 0 for reference lines.
+    public func commodities() throws -> [CommodityRow] {
+        try read("cannot read commodities") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT c.*, COALESCE(l.raw_line, 0) AS raw_line
+                FROM commodities c
+                LEFT JOIN commodity_line l ON c.origin = 'file' AND l.code = c.code AND l.nomenclature = c.nomenclature
+                     AND l.superseded_by_file IS NULL
+                ORDER BY c.code, c.nomenclature
+                """).map { r in
+                CommodityRow(code: r["code"], level: r["level"], parent: r["parent"],
+                             descriptionEN: r["description_en"], descriptionZH: r["description_zh"],
+                             elements: Self.split(r["elements"]), nomenclature: r["nomenclature"],
+                             validFrom: r["valid_from"], validTo: r["valid_to"], rawLine: r["raw_line"])
+            }
+        }
+    }
+
+    /// FX rates (`fx_rates` view), by currency and period.
+    public func fxRates() throws -> [FXRate] {
+        try read("cannot read FX rates") { db in
+            try Row.fetchAll(db, sql: "SELECT currency, period, units_per_usd FROM fx_rates ORDER BY currency, period")
+                .map { r in
+                    let text: String = r["period"]
+                    guard let period = Period(text) else {
+                        throw Diagnostic("cannot read FX rates: bad period \(text)")
+                    }
+                    return FXRate(currency: r["currency"], period: period, unitsPerUSD: r["units_per_usd"])
+                }
+        }
+    }
+
+    /// Countries of the reference table (`countries` view), by ISO3.
+    public func countries() throws -> [Country] {
+        try read("cannot read countries") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM countries ORDER BY iso3").map { r in
+                Country(iso3: r["iso3"], iso2: r["iso2"], isoNumeric: r["iso_numeric"],
+                        comtradeCode: r["comtrade_code"], nameEN: r["name_en"], nameZH: r["name_zh"],
+                        aliases: Self.split(r["aliases"]))
+            }
+        }
+    }
+
+    /// `Sm|Gd` → `["Sm", "Gd"]`; empty text → `[]`.
+    static func split(_ text: String) -> [String] {
+        text.isEmpty ? [] : text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+    }
+}

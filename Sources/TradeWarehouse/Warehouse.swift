@@ -1,0 +1,152 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import TradeCore
+
+/// The SQLite warehouse: schema, loader, run ledger, manifest and typed queries behind one private connection.
+///
+/// Every public write is one transaction that leaves the warehouse consistent; the
+/// migrator runs when a writable warehouse is opened. Errors are `Diagnostic`s naming
+/// the warehouse and SQLite's message (`WarehouseError.locked` for the run lock).
+public final class Warehouse: Sendable {
+    /// The database file, nil for an in-memory warehouse.
+    public let path: String?
+    /// True for connections opened with `openReadOnly(path:)`.
+    public let isReadOnly: Bool
+    /// The connection (pool, or queue for in-memory and read-only warehouses); internal to this module only.
+    let dbWriter: any DatabaseWriter
+
+    private init(path: String?, isReadOnly: Bool, dbWriter: any DatabaseWriter) {
+        self.path = path
+        self.isReadOnly = isReadOnly
+        self.dbWriter = dbWriter
+    }
+
+    /// Opens (creating the file and its directory if needed) and migrates the warehouse at `path`, in WAL mode.
+    public convenience init(path: String) throws {
+        let what = "cannot open warehouse \(path)"
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw Diagnostic("\(what): cannot create directory \(directory): \(error.localizedDescription)")
+            }
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: Self.writerConfiguration())
+        } catch {
+            throw Self.diagnostic(what, error)
+        }
+        self.init(path: path, isReadOnly: false, dbWriter: pool)
+        try migrate()
+    }
+
+    /// A fresh, migrated in-memory warehouse (tests).
+    public static func inMemory() throws -> Warehouse {
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(configuration: writerConfiguration())
+        } catch {
+            throw diagnostic("cannot open in-memory warehouse", error)
+        }
+        let warehouse = Warehouse(path: nil, isReadOnly: false, dbWriter: queue)
+        try warehouse.migrate()
+        return warehouse
+    }
+
+    /// Opens an existing warehouse for analysts' SQL: read-only file, `query_only`, no ATTACH,
+    /// no extensions, and only statements SQLite reports as read-only are executed.
+    public static func openReadOnly(path: String) throws -> Warehouse {
+        let what = "cannot open warehouse \(path) read-only"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw Diagnostic("\(what): no such file (run `tradewatch init` or `tradewatch run` first)")
+        }
+        var config = Configuration()
+        config.readonly = true
+        config.label = "tradewatch.readonly"
+        config.prepareDatabase { db in
+            hardenConnection(db)
+            try db.execute(sql: "PRAGMA query_only = 1")
+        }
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path, configuration: config)
+        } catch {
+            throw diagnostic(what, error)
+        }
+        let warehouse = Warehouse(path: path, isReadOnly: true, dbWriter: queue)
+        let migrated: Bool
+        do {
+            migrated = try queue.read { db in try WarehouseMigrations.migrator.hasCompletedMigrations(db) }
+        } catch {
+            throw diagnostic(what, error)
+        }
+        guard migrated else {
+            throw Diagnostic("\(what): the schema is missing or older than this tradewatch (run `tradewatch init`)")
+        }
+        return warehouse
+    }
+
+    private static func writerConfiguration() -> Configuration {
+        var config = Configuration()
+        config.label = "tradewatch"
+        config.foreignKeysEnabled = true
+        // Another process (an analyst's query, a second run) may briefly hold the database.
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in hardenConnection(db) }
+        return config
+    }
+
+    /// No ATTACH (it would let SQL create and write other files) and no extension loading
+    /// (SQLite's default, asserted so it never changes silently), on every connection.
+    private static func hardenConnection(_ db: Database) {
+        sqlite3_limit(db.sqliteConnection, SQLITE_LIMIT_ATTACHED, 0)
+        sqlite3_enable_load_extension(db.sqliteConnection, 0)
+    }
+
+    private func migrate() throws {
+        do {
+            try WarehouseMigrations.migrator.migrate(dbWriter)
+        } catch {
+            throw Self.diagnostic("cannot migrate warehouse \(path ?? ":memory:")", error)
+        }
+    }
+
+    // MARK: - Access helpers
+
+    /// Runs `body` in one write transaction; database errors become Diagnostics prefixed by `what`.
+    func write<T>(_ what: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
+        guard !isReadOnly else {
+            throw Diagnostic("\(what()): warehouse \(path ?? ":memory:") is open read-only")
+        }
+        do {
+            return try dbWriter.write(body)
+        } catch let error as DatabaseError {
+            throw Self.diagnostic(what(), error)
+        }
+    }
+
+    /// Runs `body` in a read transaction; database errors become Diagnostics prefixed by `what`.
+    func read<T>(_ what: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try dbWriter.read(body)
+        } catch let error as DatabaseError {
+            throw Self.diagnostic(what(), error)
+        }
+    }
+
+    /// `what: message` with SQLite's own message when the error comes from the database.
+    static func diagnostic(_ what: String, _ error: any Error) -> Diagnostic {
+        if let diagnostic = error as? Diagnostic { return diagnostic }
+        if let dbError = error as? DatabaseError {
+            var message = dbError.message ?? "\(dbError.resultCode)"
+            if let sql = dbError.sql, !sql.isEmpty, dbError.resultCode == .SQLITE_ERROR {
+                message += " (in: \(sql.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200)))"
+            }
+            return Diagnostic("\(what): \(message)")
+        }
+        return Diagnostic("\(what): \(error)")
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+import TradeCore
+@testable import TradeWarehouse
+
+@Suite struct ReadOnlyTests {
+    @Test func readOnlyConnectionRefusesEveryKindOfWrite() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("tradewatch.sqlite").path
+        let writer = try Warehouse(path: path)
+        let run = try writer.beginRun(command: "load")
+        _ = try writer.loadFile(file("Raw/cc/a.csv", 1), source: "china-customs", runID: run) { sink in
+            try sink.add(trade("2024-01", "CHN", "SGP", kg: 1_000, usd: 50_000, line: 2))
+        }
+
+        let reader = try Warehouse.openReadOnly(path: path)
+        let attached = dir.appendingPathComponent("x.db").path
+        let statements = [
+            "INSERT INTO run_ledger (command) VALUES ('evil')",
+            "DELETE FROM trade_observation",
+            "UPDATE trade_observation SET quantity_kg = 0",
+            "DROP VIEW trade",
+            "DROP TABLE trade_observation",
+            "CREATE TABLE evil (x)",
+            "ATTACH DATABASE '\(attached)' AS x",
+            "ATTACH DATABASE '/tmp/x.db' AS x",
+            "PRAGMA writable_schema = 1",
+            "PRAGMA query_only = 0",
+            "SELECT load_extension('/usr/lib/x86_64-linux-gnu/libsqlite3.so.0')",
+            "VACUUM",
+            "VACUUM INTO '\(attached)'",
+            "/* hidden */ PRAGMA main.\"writable_schema\"=ON",
+            "SELECT * FROM pragma_writable_schema(1)",
+            "BEGIN IMMEDIATE",
+            "REINDEX",
+            "SELECT 1; PRAGMA writable_schema = 1",
+            "SELECT 1; PRAGMA query_only = 0",
+        ]
+        for sql in statements {
+            let error = #expect(throws: Diagnostic.self, "\(sql)") { _ = try reader.query(sql) }
+            #expect(error?.message.isEmpty == false)
+        }
+        #expect(!FileManager.default.fileExists(atPath: attached))
+        let writableSchema = try reader.query("PRAGMA writable_schema").rows
+        let queryOnly = try reader.query("PRAGMA query_only").rows
+        #expect(writableSchema == [[.integer(0)]])
+        #expect(queryOnly == [[.integer(1)]])
+        #expect(try column(reader, "PRAGMA table_info(trade)").count == 16)
+        #expect(try column(reader, "-- comment\nWITH x AS (SELECT 1) SELECT * FROM x") == ["1"])
+        #expect(try reader.currentTrade().map(\.quantityKg) == [1_000])
+        #expect(try count(reader, "SELECT count(*) FROM runs") == 1)
+        // The typed write API refuses too.
+        #expect(throws: Diagnostic.self) { _ = try reader.beginRun(command: "x") }
+        // And the writer still sees its data unchanged.
+        #expect(try writer.currentTrade().map(\.quantityKg) == [1_000])
+        #expect(try count(writer, "SELECT count(*) FROM sqlite_schema WHERE name = 'evil'") == 0)
+    }
+
+    @Test func readOnlyQueriesReturnTypedValuesAndSQLiteErrors() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("w.sqlite").path
+        _ = try Warehouse(path: path)
+        let reader = try Warehouse.openReadOnly(path: path)
+        let result = try reader.query("SELECT 1 AS i, 2.5 AS r, 'eu' AS t, NULL AS n, x'00ff' AS b")
+        #expect(result.columns == ["i", "r", "t", "n", "b"])
+        #expect(result.rows == [[.integer(1), .real(2.5), .text("eu"), .null, .blob(Data([0, 255]))]])
+        #expect(result.rows[0].map(\.text) == ["1", "2.5", "eu", "", "x'00ff'"])
+        let error = #expect(throws: Diagnostic.self) { _ = try reader.query("SELECT nope FROM trade") }
+        #expect(error?.message == "query failed: no such column: nope")
+    }
+
+    @Test func openReadOnlyOnAMissingFileSaysSo() throws {
+        let error = #expect(throws: Diagnostic.self) { _ = try Warehouse.openReadOnly(path: "/nonexistent/tw.sqlite") }
+        #expect(error?.message.hasPrefix("cannot open warehouse /nonexistent/tw.sqlite read-only") == true)
+    }
+}
+
+@Suite struct RunLockTests {
+    @Test func aSecondHolderIsRefusedAtOnceUntilRelease() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("tradewatch.sqlite").path
+        let one = try Warehouse(path: path)
+        let two = try Warehouse(path: path)
+        let lock = try one.acquireRunLock(wait: false)
+        #expect(lock.path == path + ".lock")
+        #expect(try String(contentsOfFile: lock.path, encoding: .utf8) == "\(getpid())\n")
+
+        let started = Date()
+        let error = #expect(throws: WarehouseError.self) { _ = try two.acquireRunLock(wait: false) }
+        #expect(error == .locked(holderPID: getpid(), lockPath: path + ".lock"))
+        #expect(Date().timeIntervalSince(started) < 2)
+        #expect(error?.description == "error: another tradewatch run (pid \(getpid())) holds \(path).lock")
+        #expect(throws: WarehouseError.self) { _ = try Warehouse.acquireRunLock(warehousePath: path, wait: false) }
+
+        lock.release()
+        lock.release() // idempotent
+        let again = try two.acquireRunLock(wait: true)
+        #expect(throws: WarehouseError.self) { _ = try one.acquireRunLock(wait: false) }
+        _ = again
+    }
+
+    @Test func deinitReleasesTheLock() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("w.sqlite").path
+        do { _ = try Warehouse.acquireRunLock(warehousePath: path, wait: false) }
+        let lock = try Warehouse.acquireRunLock(warehousePath: path, wait: false)
+        lock.release()
+    }
+}
+
+@Suite struct QueryGuardTests {
+    @Test(arguments: [
+        ("SELECT 1", QueryGuard.Verdict.allowed(isPragma: false)),
+        ("SELECT 1; -- trailing comment\n;", .allowed(isPragma: false)),
+        ("SELECT ';' AS semicolon", .allowed(isPragma: false)),
+        ("  with x as (select 1) select * from x", .allowed(isPragma: false)),
+        ("PRAGMA journal_mode", .allowed(isPragma: true)),
+        ("PRAGMA table_info(trade)", .allowed(isPragma: true)),
+        ("pragma writable_schema = 1", .refused("PRAGMA writable_schema with a value changes a setting; only reading PRAGMAs are allowed")),
+        ("PRAGMA [query_only](0)", .refused("PRAGMA query_only with a value changes a setting; only reading PRAGMAs are allowed")),
+        ("SELECT 1; PRAGMA writable_schema = 1", .refused("one statement at a time")),
+        ("ATTACH DATABASE 'x' AS y", .refused("only SELECT, WITH, VALUES, EXPLAIN and reading PRAGMA statements are allowed, not ATTACH")),
+        ("", .refused("empty statement")),
+    ])
+    func verdict(sql: String, expected: QueryGuard.Verdict) {
+        #expect(QueryGuard.verdict(for: sql) == expected)
+    }
+}
