@@ -146,6 +146,11 @@ public final class XMLStreamParser {
             throw Diagnostic("empty XML document", at: SourceLocation(file: state.displayPath, line: 1))
         }
         let rc = xmlParseChunk(context, nil, 0, 1)
+        if rc != 0, state.error == nil, state.depth > 0 {
+            let detail = state.firstLibraryError.map { " (\($0.message))" } ?? ""
+            throw Diagnostic("truncated XML: the document ends inside \(state.depth) open element(s)\(detail)",
+                             at: state.firstLibraryError?.location ?? SourceLocation(file: state.displayPath, line: currentLine))
+        }
         try check(rc)
     }
 
