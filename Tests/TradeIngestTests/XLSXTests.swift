@@ -75,10 +75,10 @@ private struct EchoNormalizer: TableNormalizer {
         #expect(XLSXDate.isoDate(serial: 0, date1904: true) == nil)
         #expect(XLSXDate.isoDate(serial: 43830, date1904: true) == "2024-01-01")
         #expect(XLSXDate.period(serial: 45323.75) == Period(year: 2024, month: 2))
-        #expect(columnIndex(ofReference: "A1") == 0)
-        #expect(columnIndex(ofReference: "Z9") == 25)
-        #expect(columnIndex(ofReference: "AA10") == 26)
-        #expect(columnIndex(ofReference: "XFD1") == 16383)
+        #expect(XLSXReader.columnIndex(ofReference: "A1") == 0)
+        #expect(XLSXReader.columnIndex(ofReference: "Z9") == 25)
+        #expect(XLSXReader.columnIndex(ofReference: "AA10") == 26)
+        #expect(XLSXReader.columnIndex(ofReference: "XFD1") == 16383)
     }
 
     // MARK: ZIP bombs (built at test time: a few MB of markup compressing to a few KB)

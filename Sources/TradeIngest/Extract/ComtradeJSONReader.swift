@@ -23,7 +23,7 @@ public struct ComtradeJSONReader: SourceReader {
                              reference: reference)
         let decoder = JSONDecoder()
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            var scanner = JSONScanner(bytes: raw.bindMemory(to: UInt8.self), file: file.displayPath, source: definition.name)
+            var scanner = ComtradeJSONScanner(bytes: raw.bindMemory(to: UInt8.self), file: file.displayPath, source: definition.name)
             try scanner.forEachRecord { range, line in
                 let slice = UnsafeRawBufferPointer(rebasing: raw[range])
                 let text = String(decoding: slice, as: UTF8.self)
@@ -62,7 +62,7 @@ public struct ComtradeJSONReader: SourceReader {
 }
 
 /// Finds the record objects of a Comtrade response without decoding the whole document.
-struct JSONScanner {
+struct ComtradeJSONScanner {
     let bytes: UnsafeBufferPointer<UInt8>
     let file: String
     let source: String

@@ -148,7 +148,7 @@ final class SDMXHandler: XMLStreamHandler {
     private var obsStatus: String?
     private var obsDims: [(String, String)] = []
 
-    private var pending: [PendingKey: PendingRow] = [:]
+    private var pending: [SDMXPendingKey: SDMXPendingRow] = [:]
 
     init(file: RawFile, definition: SourceDefinition, reference: ReferenceData, trade: SDMXTradeMapping?,
          emit: @escaping (RowOutcome) throws -> Void) throws {
@@ -203,7 +203,7 @@ final class SDMXHandler: XMLStreamHandler {
             else if inObsKey { obsDims.append((id, value)) }
             else if inAttributes && inObs && id == "OBS_STATUS" { obsStatus = value }
         case "Obs":
-            if !inSeries { seriesDims = []; seriesKeyText = ""; seriesLookup = [:] }
+            if !inSeries { seriesDims = []; seriesKeyText = ""; seriesLookup = [:]; resolution = nil }
             inObs = true
             obsLine = line
             obsTime = nil
@@ -273,6 +273,7 @@ final class SDMXHandler: XMLStreamHandler {
     }
 
     private func seriesReady() {
+        resolution = nil
         seriesKeyText = key(of: seriesDims)
         seriesLookup = Dictionary(seriesDims, uniquingKeysWith: { first, _ in first })
     }
@@ -293,7 +294,7 @@ final class SDMXHandler: XMLStreamHandler {
     private func observation() throws {
         guard let trade else {
             let seriesKey = inSeries ? seriesKeyText : key(of: obsDims)
-            let valueText = obsValue?.trimmingCharacters(in: .whitespaces) ?? ""
+            let valueText = trimmed(obsValue ?? "")
             var value: Double?
             if !valueText.isEmpty && valueText != "NaN" && valueText != ":" {
                 guard let v = Double(valueText) else {
@@ -324,32 +325,70 @@ final class SDMXHandler: XMLStreamHandler {
         return Self.eurostatCountryCodes[c] ?? reference.iso3(forCode: c)
     }
 
-    private func tradeObservation(_ m: SDMXTradeMapping) throws {
-        guard let reporterCode = dimension(m.reporter) else { return try reject("no \(m.reporter) dimension", column: m.reporter) }
-        guard let reporter = country(reporterCode) else {
-            return try reject("reporter \(reporterCode) is not a known country", column: m.reporter)
+    /// The series-level part of a trade observation, resolved once per series.
+    private enum Resolution {
+        case ok(reporter: String, partner: String, product: String, flow: Flow, scale: SDMXTradeMapping.Scale)
+        case rejected(reason: String, column: String)
+    }
+
+    private var resolution: Resolution?
+    private var countryCache: [String: String] = [:]
+    private var periodCache: [String: Period] = [:]
+
+    private func cachedCountry(_ code: String) -> String? {
+        if let hit = countryCache[code] { return hit.isEmpty ? nil : hit }
+        let iso3 = country(code)
+        if countryCache.count < 10_000 { countryCache[code] = iso3 ?? "" }
+        return iso3
+    }
+
+    private func resolve(_ m: SDMXTradeMapping) -> Resolution {
+        guard let reporterCode = dimension(m.reporter) else { return .rejected(reason: "no \(m.reporter) dimension", column: m.reporter) }
+        guard let reporter = cachedCountry(reporterCode) else {
+            return .rejected(reason: "reporter \(reporterCode) is not a known country", column: m.reporter)
         }
-        guard let partnerCode = dimension(m.partner) else { return try reject("no \(m.partner) dimension", column: m.partner) }
-        guard let partner = country(partnerCode) else {
-            return try reject("partner \(partnerCode) is not a known country", column: m.partner)
+        guard let partnerCode = dimension(m.partner) else { return .rejected(reason: "no \(m.partner) dimension", column: m.partner) }
+        guard let partner = cachedCountry(partnerCode) else {
+            return .rejected(reason: "partner \(partnerCode) is not a known country", column: m.partner)
         }
-        guard let product = dimension(m.product), !product.isEmpty,
-              product.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            return try reject("product \"\(dimension(m.product) ?? "")\" is not a numeric commodity code", column: m.product)
+        guard let product = dimension(m.product), !product.isEmpty, product.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
+            return .rejected(reason: "product \"\(dimension(m.product) ?? "")\" is not a numeric commodity code", column: m.product)
         }
         let flowCode = dimension(m.flow) ?? ""
         guard let flow = m.flowCodes[flowCode] else {
-            return try reject("flow \"\(flowCode)\" is not in flow_codes", column: m.flow)
+            return .rejected(reason: "flow \"\(flowCode)\" is not in flow_codes", column: m.flow)
         }
         let unitCode = dimension(m.unit) ?? ""
         guard let scale = m.unitScales[unitCode] else {
-            return try reject("unit \"\(unitCode)\" is not in unit_scales", column: m.unit)
+            return .rejected(reason: "unit \"\(unitCode)\" is not in unit_scales", column: m.unit)
+        }
+        return .ok(reporter: reporter, partner: partner, product: product, flow: flow, scale: scale)
+    }
+
+    private func period(_ text: String) -> Period? {
+        if let hit = periodCache[text] { return hit }
+        guard let p = Period(text) ?? Period(text.replacingOccurrences(of: "M", with: "-")) else { return nil }
+        if periodCache.count < 10_000 { periodCache[text] = p }
+        return p
+    }
+
+    private func tradeObservation(_ m: SDMXTradeMapping) throws {
+        let resolved: Resolution
+        if obsDims.isEmpty, let cached = resolution {
+            resolved = cached
+        } else {
+            resolved = resolve(m)
+            if obsDims.isEmpty { resolution = resolved }
+        }
+        guard case .ok(let reporter, let partner, let product, let flow, let scale) = resolved else {
+            if case .rejected(let reason, let column) = resolved { try reject(reason, column: column) }
+            return
         }
         let timeText = obsTime ?? ""
-        guard let period = Period(timeText) ?? Period(timeText.replacingOccurrences(of: "M", with: "-")) else {
+        guard let period = period(timeText) else {
             return try reject("period \"\(timeText)\" is not a month or a year", column: timeDimension)
         }
-        let valueText = obsValue?.trimmingCharacters(in: .whitespaces) ?? ""
+        let valueText = trimmed(obsValue ?? "")
         guard !valueText.isEmpty, valueText != "NaN", valueText != ":" else {
             return try reject("observation has no value", column: "OBS_VALUE")
         }
@@ -363,17 +402,17 @@ final class SDMXHandler: XMLStreamHandler {
             }
             amount /= rate
         }
-        let key = PendingKey(reporter: reporter, partner: partner, product: product, flow: flow, period: period)
-        var row = pending.removeValue(forKey: key) ?? PendingRow(line: obsLine)
+        let key = SDMXPendingKey(reporter: reporter, partner: partner, product: product, flow: flow, period: period)
+        var row = pending.removeValue(forKey: key) ?? SDMXPendingRow(line: obsLine)
         let duplicate = scale.measure == .quantityKg ? row.quantity != nil : row.value != nil
         if duplicate {
             try emitRow(key, row)
-            row = PendingRow(line: obsLine)
+            row = SDMXPendingRow(line: obsLine)
         }
         switch scale.measure {
         case .quantityKg:
             row.quantity = amount
-            row.estimated = obsStatus?.uppercased() == "E"
+            row.estimated = obsStatus == "E" || obsStatus == "e"
         case .value:
             row.value = amount
         }
@@ -385,7 +424,7 @@ final class SDMXHandler: XMLStreamHandler {
         }
     }
 
-    private func emitRow(_ key: PendingKey, _ row: PendingRow) throws {
+    private func emitRow(_ key: SDMXPendingKey, _ row: SDMXPendingRow) throws {
         let valuation: Valuation = switch key.flow {
         case .import, .reImport: .cif
         case .export, .reExport: .fob
@@ -403,7 +442,7 @@ final class SDMXHandler: XMLStreamHandler {
     }
 }
 
-struct PendingKey: Hashable {
+struct SDMXPendingKey: Hashable {
     var reporter: String
     var partner: String
     var product: String
@@ -411,9 +450,20 @@ struct PendingKey: Hashable {
     var period: Period
 }
 
-struct PendingRow {
+struct SDMXPendingRow {
     var line: Int
     var quantity: Double?
     var value: Double?
     var estimated = false
+}
+
+/// `s` without leading/trailing ASCII whitespace (cheaper than Foundation's trimming on the hot path).
+@inline(__always)
+private func trimmed(_ s: String) -> Substring {
+    let u = s.utf8
+    var start = u.startIndex, end = u.endIndex
+    func space(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+    while start < end, space(u[start]) { start = u.index(after: start) }
+    while end > start, space(u[u.index(before: end)]) { end = u.index(before: end) }
+    return s[start..<end]
 }

@@ -17,6 +17,21 @@ public struct XLSXSheet: Sendable, Hashable {
 /// ZIP-bomb guard: each entry's declared uncompressed size, the sum over the archive,
 /// and the bytes actually inflated (declared sizes can lie) are checked against `Limits`.
 public final class XLSXReader {
+    /// `A` → 0, `Z` → 25, `AA` → 26 from a cell reference such as `AB12`; nil if it has no letters.
+    static func columnIndex(ofReference reference: String) -> Int? {
+        var index = 0
+        var letters = 0
+        for u in reference.utf8 {
+            switch u {
+            case 65...90: index = index * 26 + Int(u - 64); letters += 1
+            case 97...122: index = index * 26 + Int(u - 96); letters += 1
+            default:
+                return letters == 0 ? nil : index - 1
+            }
+        }
+        return letters == 0 ? nil : index - 1
+    }
+
     public struct Limits: Sendable {
         public var maxEntryBytes: UInt64
         public var maxTotalBytes: UInt64
@@ -130,21 +145,6 @@ public final class XLSXReader {
         let handler = SheetHandler(strings: try sharedStrings(), partPath: "\(displayPath)!\(sheet.path)", body: body)
         try parse(entryAt: sheet.path, handler: handler)
     }
-}
-
-/// `A` → 0, `Z` → 25, `AA` → 26 from a cell reference such as `AB12`; nil if it has no letters.
-func columnIndex(ofReference reference: String) -> Int? {
-    var index = 0
-    var letters = 0
-    for u in reference.utf8 {
-        switch u {
-        case 65...90: index = index * 26 + Int(u - 64); letters += 1
-        case 97...122: index = index * 26 + Int(u - 96); letters += 1
-        default:
-            return letters == 0 ? nil : index - 1
-        }
-    }
-    return letters == 0 ? nil : index - 1
 }
 
 /// Excel serial dates (days since 1899-12-30, with Lotus's phantom 1900-02-29).
@@ -276,7 +276,7 @@ private final class SheetHandler: XMLStreamHandler {
             cells.removeAll(keepingCapacity: true)
             column = -1
         case "c" where inRow:
-            column = attributes.value("r").flatMap(columnIndex(ofReference:)) ?? column + 1
+            column = attributes.value("r").flatMap(XLSXReader.columnIndex(ofReference:)) ?? column + 1
             type = attributes.value("t") ?? "n"
             text.removeAll(keepingCapacity: true)
         case "v":

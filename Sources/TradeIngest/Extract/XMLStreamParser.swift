@@ -58,14 +58,14 @@ public final class XMLStreamParser {
     /// Size of the chunks `parse(fileAt:)` reads.
     public static let chunkSize = 256 * 1024
 
-    private let state: ParserState
+    private let state: XMLStreamParserState
     private var context: xmlParserCtxtPtr?
     private var sax = xmlSAXHandler()
     private var finished = false
 
     /// - Parameter displayPath: file name used in diagnostics (`Raw/sdmx/x.xml` or `book.xlsx!xl/worksheets/sheet1.xml`).
     public init(displayPath: String, handler: XMLStreamHandler, limits: Limits = Limits()) {
-        state = ParserState(displayPath: displayPath, handler: handler, limits: limits)
+        state = XMLStreamParserState(displayPath: displayPath, handler: handler, limits: limits)
         sax.initialized = UInt32(XML_SAX2_MAGIC)
         sax.startElementNs = xmlStreamStartElement
         sax.endElementNs = xmlStreamEndElement
@@ -164,7 +164,7 @@ public final class XMLStreamParser {
 }
 
 /// State shared with the C callbacks (passed as unretained user data; the parser owns it).
-final class ParserState {
+final class XMLStreamParserState {
     let displayPath: String
     let handler: XMLStreamHandler
     let limits: XMLStreamParser.Limits
@@ -202,8 +202,8 @@ final class ParserState {
         fail(Diagnostic(message, at: SourceLocation(file: displayPath, line: line, column: column)))
     }
 
-    static func from(_ ctx: UnsafeMutableRawPointer?) -> ParserState {
-        Unmanaged<ParserState>.fromOpaque(ctx!).takeUnretainedValue()
+    static func from(_ ctx: UnsafeMutableRawPointer?) -> XMLStreamParserState {
+        Unmanaged<XMLStreamParserState>.fromOpaque(ctx!).takeUnretainedValue()
     }
 }
 
@@ -214,7 +214,7 @@ private func string(_ p: UnsafePointer<xmlChar>?) -> String? {
 }
 
 private let xmlStreamStartElement: startElementNsSAX2Func = { ctx, localName, prefix, _, _, _, nbAttributes, _, attributes in
-    let state = ParserState.from(ctx)
+    let state = XMLStreamParserState.from(ctx)
     guard state.error == nil else { return }
     state.depth += 1
     state.textBytes = 0
@@ -234,7 +234,10 @@ private let xmlStreamStartElement: startElementNsSAX2Func = { ctx, localName, pr
                 state.fail("attribute value longer than \(state.limits.maxAttributeBytes) bytes")
                 return
             }
-            let value = String(decoding: UnsafeBufferPointer(start: begin, count: count), as: UTF8.self)
+            var value = String(decoding: UnsafeBufferPointer(start: begin, count: count), as: UTF8.self)
+            // Without entity substitution (never XML_PARSE_NOENT) libxml2 hands `&amp;` in an attribute
+            // over as `&#38;`; a bare `&` cannot occur otherwise, so this restores the value.
+            if value.utf8.contains(UInt8(ascii: "&")) { value = value.replacingOccurrences(of: "&#38;", with: "&") }
             attrs.append(XMLAttribute(localName: string(attributes[base]) ?? "", prefix: string(attributes[base + 1]),
                                       value: value))
         }
@@ -248,7 +251,7 @@ private let xmlStreamStartElement: startElementNsSAX2Func = { ctx, localName, pr
 }
 
 private let xmlStreamEndElement: endElementNsSAX2Func = { ctx, localName, prefix, _ in
-    let state = ParserState.from(ctx)
+    let state = XMLStreamParserState.from(ctx)
     guard state.error == nil else { return }
     state.depth -= 1
     state.textBytes = 0
@@ -260,7 +263,7 @@ private let xmlStreamEndElement: endElementNsSAX2Func = { ctx, localName, prefix
 }
 
 private let xmlStreamCharacters: charactersSAXFunc = { ctx, bytes, length in
-    let state = ParserState.from(ctx)
+    let state = XMLStreamParserState.from(ctx)
     guard state.error == nil, let bytes, length > 0 else { return }
     state.textBytes += Int(length)
     if state.textBytes > state.limits.maxTextBytes {
@@ -275,28 +278,28 @@ private let xmlStreamCharacters: charactersSAXFunc = { ctx, bytes, length in
 }
 
 /// Message for any DOCTYPE: untrusted documents may not declare entities or DTDs.
-let doctypeRefusal = "DOCTYPE/entity declarations are not allowed in untrusted input"
+private let doctypeRefusal = "DOCTYPE/entity declarations are not allowed in untrusted input"
 
 private let xmlStreamRefuseDoctype: internalSubsetSAXFunc = { ctx, _, _, _ in
-    ParserState.from(ctx).fail(doctypeRefusal)
+    XMLStreamParserState.from(ctx).fail(doctypeRefusal)
 }
 
 private let xmlStreamIgnoreExternalSubset: externalSubsetSAXFunc = { _, _, _, _ in }
 
 private let xmlStreamRefuseEntityDecl: entityDeclSAXFunc = { ctx, _, _, _, _, _ in
-    ParserState.from(ctx).fail(doctypeRefusal)
+    XMLStreamParserState.from(ctx).fail(doctypeRefusal)
 }
 
 private let xmlStreamNoEntity: getEntitySAXFunc = { _, _ in nil }
 
 private let xmlStreamNoExternalInput: resolveEntitySAXFunc = { ctx, _, _ in
-    ParserState.from(ctx).fail("external entities are not allowed in untrusted input")
+    XMLStreamParserState.from(ctx).fail("external entities are not allowed in untrusted input")
     return nil
 }
 
 private let xmlStreamStructuredError: xmlStructuredErrorFunc = { userData, error in
     guard let userData, let error else { return }
-    let state = Unmanaged<ParserState>.fromOpaque(userData).takeUnretainedValue()
+    let state = Unmanaged<XMLStreamParserState>.fromOpaque(userData).takeUnretainedValue()
     // Warnings (e.g. about a namespace URI) are not failures.
     guard error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue, state.firstLibraryError == nil else { return }
     var message = error.pointee.message.map { String(cString: $0) } ?? "malformed XML"
