@@ -20,9 +20,9 @@ for dir in Sources/*/; do
   module=$(basename "$dir")
   [ "$module" = CLibXML2 ] && continue
   ok=$(allowed "$module")
-  grep -rnE '^[[:space:]]*(@_exported[[:space:]]+|@preconcurrency[[:space:]]+)?import[[:space:]]+(class |struct |enum |func )?[A-Za-z_]+' "$dir" --include='*.swift' |
+  grep -rnE '^[[:space:]]*(@_exported[[:space:]]+|@preconcurrency[[:space:]]+)?import[[:space:]]+(class |struct |enum |func )?[A-Za-z_][A-Za-z_0-9]*' "$dir" --include='*.swift' |
   while IFS= read -r hit; do
-    name=$(echo "$hit" | sed -E 's/.*import[[:space:]]+(class |struct |enum |func )?([A-Za-z_]+).*/\2/')
+    name=$(echo "$hit" | sed -E 's/.*import[[:space:]]+(class |struct |enum |func )?([A-Za-z_][A-Za-z_0-9]*).*/\2/')
     case " $ok " in *" $name "*) ;; *) echo "$hit: error: $module may not import $name (DESIGN.md layering)"; exit 1 ;; esac
   done || status=1
 done

@@ -1,0 +1,177 @@
+import Foundation
+import Testing
+import TradeCore
+import TradeConfig
+@testable import TradeIngest
+
+private typealias F = FormatsFixtures
+
+@Suite struct ComtradeTests {
+    let csvDefinition = F.definition(.comtradeCSV)
+
+    /// Real extract: 32 data rows (counted with python's csv module), all totals (partner2Code 0, C00, motCode 0).
+    @Test func realAnnualExtractLoadsEveryTotal() throws {
+        var n = ComtradeNormalizer()
+        let out = try F.normalizeCSV("comtrade/us-china-2846-280530-2020-2021.csv", &n, definition: csvDefinition)
+        #expect(out.count == 32)
+        let trades = F.trades(out)
+        #expect(trades.count == 32)
+        #expect(F.rejected(out).isEmpty)
+
+        // Line 2: USA (842, empty ISO) imports of 2846 from China (156), 2020.
+        let first = try #require(trades.first { $0.rawLine == 2 })
+        #expect(first.period == Period(year: 2020))
+        #expect(first.period.frequency == .annual)
+        #expect(first.reporter == "USA")
+        #expect(first.partner == "CHN")
+        #expect(first.flow == .import)
+        #expect(first.hsCode == "2846")
+        #expect(first.hsEdition == "H5")
+        #expect(first.quantityKg == 4322339.354)
+        #expect(first.quantityEstimated)
+        #expect(first.valueUSD == 45649703)
+        #expect(first.valuation == .cif)
+
+        // Line 3: USA exports of 2846 to China 2020: FOB value.
+        let export = try #require(trades.first { $0.rawLine == 3 })
+        #expect(export.flow == .export)
+        #expect(export.valueUSD == 98931639)
+        #expect(export.valuation == .fob)
+        #expect(export.quantityEstimated == false)
+
+        // Line 7: China (156) exports 2846 to World (0): partner WLD.
+        let china = try #require(trades.first { $0.rawLine == 7 })
+        #expect(china.reporter == "CHN")
+        #expect(china.partner == "WLD")
+        #expect(china.valueUSD == 263110003)
+
+        // Line 9: empty cifvalue/fobvalue cell on an export row → fobvalue 497774628.
+        #expect(trades.first { $0.rawLine == 9 }?.valueUSD == 497774628)
+
+        // Line 10: USA imports from World 2020, netWgt 0.0 flagged estimated → "not reported";
+        // qtyUnitCode 8 (kg) so qty 5923063.651 is used instead.
+        let fallback = try #require(trades.first { $0.rawLine == 10 })
+        #expect(fallback.quantityKg == 5923063.651)
+        #expect(fallback.partner == "WLD")
+
+        // Line 18: 280530 (6 digits) kept as declared.
+        #expect(trades.first { $0.rawLine == 18 }?.hsCode == "280530")
+        #expect(trades.first { $0.rawLine == 18 }?.quantityKg == 273872)
+    }
+
+    @Test func monthlyCSVWithBreakdownsAndEdgeCases() throws {
+        var n = ComtradeNormalizer()
+        let out = try F.normalizeCSV("comtrade/monthly-sample.csv", &n, definition: csvDefinition)
+        try checkMonthly(out, lineOffset: 1)
+    }
+
+    @Test func monthlyJSONMatchesCSV() throws {
+        let out = try F.read(ComtradeJSONReader(), F.file("comtrade/monthly-sample.json"), F.definition(.comtradeJSON))
+        // Each record object starts on its own line (line 2 for the first).
+        try checkMonthly(out, lineOffset: 1)
+        let csv = try { () throws -> [RowOutcome] in
+            var n = ComtradeNormalizer()
+            return try F.normalizeCSV("comtrade/monthly-sample.csv", &n, definition: csvDefinition)
+        }()
+        #expect(F.trades(out) == F.trades(csv))
+    }
+
+    /// 11 hand-made rows: 5 loaded, 3 breakdowns, 1 unknown flow, 1 unknown reporter, 1 TOTAL code.
+    func checkMonthly(_ out: [RowOutcome], lineOffset: Int) throws {
+        #expect(out.count == 11)
+        let trades = F.trades(out), rejected = F.rejected(out)
+        #expect(trades.count == 5)
+        #expect(rejected.count == 6)
+        func row(_ record: Int) -> TradeRow? { trades.first { $0.rawLine == record + lineOffset } }
+
+        let fra = try #require(row(1))
+        #expect(fra.reporter == "FRA")   // 251, ISO empty
+        #expect(fra.partner == "IND")    // 699
+        #expect(fra.period == Period(year: 2024, month: 1))
+        #expect(fra.quantityKg == 1200)
+        #expect(fra.valueUSD == 50000)
+        #expect(fra.valuation == .fob)
+        #expect(fra.hsEdition == "H6")
+
+        let che = try #require(row(2))
+        #expect(che.reporter == "CHE")
+        #expect(che.partner == "NOR")    // 579
+        #expect(che.flow == .reExport)
+        #expect(che.hsCode == "284690")
+        #expect(che.quantityKg == 300.5)
+        #expect(che.valueUSD == 3000)    // fobvalue 0 → primaryValue
+        #expect(che.valuation == .unknown)
+
+        let twn = try #require(row(3))
+        #expect(twn.reporter == "TWN")   // 490
+        #expect(twn.partner == "WLD")
+        #expect(twn.flow == .reImport)
+        #expect(twn.period == Period(year: 2024, month: 2))
+        #expect(twn.valueUSD == 7000)
+        #expect(twn.valuation == .cif)
+        #expect(twn.quantityEstimated)
+
+        let zero = try #require(row(7))
+        #expect(zero.quantityKg == nil)  // 0 flagged estimated, qty not in kg
+        #expect(zero.hsCode == "28")
+
+        let qty = try #require(row(8))
+        #expect(qty.quantityKg == 900)   // netWgt -1 → qty (unit 8 = kg)
+        #expect(qty.quantityEstimated)
+        #expect(qty.partner == "JPN")
+
+        let reasons = rejected.map(\.reason)
+        #expect(reasons.filter { $0.contains("not a total: skipped to avoid double counting") }.count == 3)
+        #expect(reasons.contains { $0.contains("customsCode C01") })
+        #expect(reasons.contains { $0.contains("partner2Code 344") })
+        #expect(reasons.contains { $0.contains("motCode 2100") })
+        #expect(rejected.contains { $0.columnName == "flowCode" && $0.reason.contains("DX") })
+        #expect(rejected.contains { $0.columnName == "reporterCode" && $0.reason.contains("999") })
+        #expect(rejected.contains { $0.columnName == "cmdCode" && $0.reason.contains("TOTAL") })
+        #expect(rejected.allSatisfy { !$0.rawText.isEmpty && $0.location.file.hasPrefix("Raw/comtrade/") })
+    }
+
+    @Test func missingRequiredColumnIsLocated() throws {
+        var n = ComtradeNormalizer()
+        let header = ComtradeNormalizer.columns.filter { $0 != "flowCode" }
+        let error = #expect(throws: Diagnostic.self) {
+            try n.begin(header: header, headerLine: 1, file: F.file("comtrade/x.csv"), definition: csvDefinition,
+                        reference: F.reference)
+        }
+        #expect(error?.message.contains("flowCode") == true)
+        #expect(error?.location == SourceLocation(file: "Raw/comtrade/x.csv", line: 1))
+    }
+
+    @Test func reorderedHeaderIsMappedByName() throws {
+        var n = ComtradeNormalizer()
+        let header = ["extra", "primaryValue", "netWgt", "cmdCode", "partnerCode", "flowCode", "reporterCode", "period",
+                      "freqCode"]
+        try n.begin(header: header, headerLine: 1, file: F.file("comtrade/x.csv"), definition: csvDefinition,
+                    reference: F.reference)
+        var out: [RowOutcome] = []
+        try n.normalize(TableRecord(line: 2, fields: ["?", "10", "5", "2846", "156", "M", "842", "2023", "A"],
+                                    rawText: "")) { out.append($0) }
+        let row = try #require(F.trades(out).first)
+        #expect(row.reporter == "USA" && row.partner == "CHN" && row.valueUSD == 10 && row.quantityKg == 5)
+        #expect(row.period == Period(year: 2023))
+    }
+
+    @Test func jsonDataKeyAndTruncation() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("comtrade-json-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = dir.appendingPathComponent("a.json")
+        try #"{"count":1,"data":[{"typeCode":"C","freqCode":"A","period":2021,"reporterCode":842,"flowCode":"M","partnerCode":0,"cmdCode":"2846","netWgt":-1,"primaryValue":12.5,"cifvalue":null}],"error":""}"#
+            .write(to: good, atomically: true, encoding: .utf8)
+        let out = try F.read(ComtradeJSONReader(), RawFile(url: good, displayPath: "a.json"), F.definition(.comtradeJSON))
+        let row = try #require(F.trades(out).first)
+        #expect(row.reporter == "USA" && row.partner == "WLD" && row.quantityKg == nil && row.valueUSD == 12.5)
+
+        let truncated = dir.appendingPathComponent("b.json")
+        try "{\"data\":[\n{\"period\":\"2021\"},\n{\"period\":".write(to: truncated, atomically: true, encoding: .utf8)
+        let error = #expect(throws: Diagnostic.self) {
+            _ = try F.read(ComtradeJSONReader(), RawFile(url: truncated, displayPath: "b.json"), F.definition(.comtradeJSON))
+        }
+        #expect(error?.location?.line == 3)
+    }
+}
