@@ -2,7 +2,7 @@ import TradeConfig
 
 /// The reader for each source format this module implements.
 public enum SourceReaders {
-    /// nil for formats another reader module covers (Comtrade, SDMX, XLSX).
+    /// Every `SourceFormat` has a reader; table-shaped formats pair a container with a normalizer.
     public static func reader(for format: SourceFormat) -> (any SourceReader)? {
         switch format {
         case .chinaCustomsCSV: return CSVTableReader { ChinaCustomsNormalizer() }
@@ -10,7 +10,10 @@ public enum SourceReaders {
         case .usgsSalientCSV: return CSVTableReader { USGSSalientNormalizer() }
         case .hsNomenclatureCSV: return CSVTableReader { HSNomenclatureNormalizer() }
         case .commodityCodesCSV: return CSVTableReader { CommodityCodesNormalizer() }
-        case .chinaCustomsXLSX, .comtradeCSV, .comtradeJSON, .sdmx: return nil
+        case .chinaCustomsXLSX: return XLSXTableReader { ChinaCustomsNormalizer() }
+        case .comtradeCSV: return CSVTableReader { ComtradeNormalizer() }
+        case .comtradeJSON: return ComtradeJSONReader()
+        case .sdmx: return SDMXReader()
         }
     }
 }
