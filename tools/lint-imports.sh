@@ -3,6 +3,8 @@
 # (The compiler misses transitive imports on Linux, so this reads the import lines.)
 set -eu
 cd "$(dirname "$0")/.."
+# Platform modules (C library, Dispatch) may be imported anywhere; they carry no layering.
+platform="Glibc Darwin Musl Dispatch"
 allowed() {
   case "$1" in
     TradeCore)      echo "Foundation Logging Glibc" ;;
@@ -10,7 +12,7 @@ allowed() {
     TradeWarehouse) echo "Foundation TradeCore GRDB GRDBSQLite Glibc" ;;
     TradeIngest)    echo "Foundation FoundationEssentials TradeCore TradeConfig CLibXML2 ZIPFoundation Crypto Glibc" ;;
     TradeAnalysis)  echo "Foundation TradeCore TradeWarehouse Plot Glibc" ;;
-    TradeRunner)    echo "Foundation TradeCore TradeConfig TradeWarehouse TradeIngest TradeAnalysis Glibc Dispatch" ;;
+    TradeRunner)    echo "Foundation Logging TradeCore TradeConfig TradeWarehouse TradeIngest TradeAnalysis Glibc Dispatch" ;;
     tradewatch)     echo "Foundation TradeRunner TradeCore TradeConfig TradeWarehouse TradeIngest TradeAnalysis ArgumentParser Logging Glibc Dispatch" ;;
     *) echo "" ;;
   esac
@@ -19,7 +21,7 @@ status=0
 for dir in Sources/*/; do
   module=$(basename "$dir")
   [ "$module" = CLibXML2 ] && continue
-  ok=$(allowed "$module")
+  ok="$(allowed "$module") $platform"
   grep -rnE '^[[:space:]]*(@_exported[[:space:]]+|@preconcurrency[[:space:]]+)?import[[:space:]]+(class |struct |enum |func )?[A-Za-z_][A-Za-z_0-9]*' "$dir" --include='*.swift' |
   while IFS= read -r hit; do
     name=$(echo "$hit" | sed -E 's/.*import[[:space:]]+(class |struct |enum |func )?([A-Za-z_][A-Za-z_0-9]*).*/\2/')

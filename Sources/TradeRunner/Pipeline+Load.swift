@@ -23,8 +23,9 @@ extension Pipeline {
         var report = LoadReport()
         let rawRoot = URL(fileURLWithPath: options.rawDirectory, isDirectory: true)
         var claimed = Set<String>()
-        let progress = Progress(enabled: options.showProgress)
+        var work: [(definition: SourceDefinition, file: ScannedFile)] = []
 
+        // Scan every definition first, so progress knows the total and a bad pattern fails early.
         for definition in sources {
             let scan: RawFileScan
             do {
@@ -45,28 +46,36 @@ extension Pipeline {
                 if let file = skipped.location?.file { claimed.insert(file) }
             }
             for file in scan.files {
-                report.filesSeen += 1
                 claimed.insert(file.file.displayPath)
-                do {
-                    let outcome = try loadOne(file, definition: definition, reference: reference,
-                                              warehouse: warehouse, runID: runID, progress: progress)
-                    switch outcome {
-                    case .skipped:
-                        report.filesSkipped += 1
-                    case .loaded(let loaded, let rejected):
-                        report.filesLoaded += 1
-                        report.rowsLoaded += loaded
-                        report.rowsRejected += rejected
-                        logger.info("loaded \(file.file.displayPath)", metadata: [
-                            "source": "\(definition.name)", "file": "\(file.file.displayPath)",
-                            "rows.loaded": "\(loaded)", "rows.rejected": "\(rejected)"])
-                    }
-                } catch {
-                    try fail(&report, "\(error)", path: file.file.displayPath, source: definition.name,
-                             warehouse: warehouse, runID: runID)
-                }
+                work.append((definition, file))
             }
         }
+
+        let progress = Progress(enabled: options.showProgress, totalFiles: work.count,
+                                totalBytes: work.reduce(0) { $0 + $1.file.size })
+        for (definition, file) in work {
+            report.filesSeen += 1
+            defer { progress.finishFile(size: file.size) }
+            do {
+                let outcome = try loadOne(file, definition: definition, reference: reference,
+                                          warehouse: warehouse, runID: runID, progress: progress)
+                switch outcome {
+                case .skipped:
+                    report.filesSkipped += 1
+                case .loaded(let loaded, let rejected):
+                    report.filesLoaded += 1
+                    report.rowsLoaded += loaded
+                    report.rowsRejected += rejected
+                    logger.info("loaded \(file.file.displayPath)", metadata: [
+                        "source": "\(definition.name)", "file": "\(file.file.displayPath)",
+                        "rows.loaded": "\(loaded)", "rows.rejected": "\(rejected)"])
+                }
+            } catch {
+                try fail(&report, "\(error)", path: file.file.displayPath, source: definition.name,
+                         warehouse: warehouse, runID: runID)
+            }
+        }
+        progress.finish()
 
         // A file dropped into a source folder that no definition reads is an error, not silence.
         for orphan in try unclaimedFiles(under: rawRoot, excluding: claimed) {
@@ -75,7 +84,6 @@ extension Pipeline {
                                      at: SourceLocation(file: orphan, line: 1)).description
             try fail(&report, message, path: orphan, source: nil, warehouse: warehouse, runID: runID)
         }
-        progress.finish()
         return report
     }
 
@@ -133,7 +141,7 @@ extension Pipeline {
                              at: definition.location(of: "format"), source: definition.name)
         }
         let identity = FileIdentity(path: path, sha256: sha, size: scanned.size, mtime: mtime)
-        progress.startFile(path)
+        progress.startFile(path, size: scanned.size)
         let summary = try warehouse.loadFile(identity, source: definition.name, runID: runID) { sink in
             try reader.read(scanned.file, definition: definition, reference: reference) { outcome in
                 try sink.add(outcome)

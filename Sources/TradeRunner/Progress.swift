@@ -1,21 +1,37 @@
 import Foundation
 
-/// A one-line progress display on stderr (files, rows/s) for long loads on a terminal.
+/// A one-line progress display on stderr for long loads on a terminal:
+/// files done of total, rows, rows/s and an ETA from the bytes still to read.
 final class Progress {
     private let enabled: Bool
+    private let totalFiles: Int
+    private let totalBytes: Int64
     private var rows = 0
-    private var files = 0
+    private var filesStarted = 0
+    private var bytesDone: Int64 = 0
+    private var currentSize: Int64 = 0
     private var fileName = ""
     private let started = Date()
     private var lastDraw = Date.distantPast
 
-    init(enabled: Bool) { self.enabled = enabled }
+    init(enabled: Bool, totalFiles: Int = 0, totalBytes: Int64 = 0) {
+        self.enabled = enabled
+        self.totalFiles = totalFiles
+        self.totalBytes = totalBytes
+    }
 
-    func startFile(_ name: String) {
+    func startFile(_ name: String, size: Int64) {
         guard enabled else { return }
-        files += 1
+        filesStarted += 1
         fileName = name
+        currentSize = size
         draw(force: true)
+    }
+
+    /// The current file is done (loaded, skipped or failed): its bytes count as read.
+    func finishFile(size: Int64) {
+        guard enabled else { return }
+        bytesDone += size
     }
 
     func row() {
@@ -25,7 +41,7 @@ final class Progress {
     }
 
     func finish() {
-        guard enabled, files > 0 else { return }
+        guard enabled, filesStarted > 0 else { return }
         draw(force: true)
         FileHandle.standardError.write(Data("\n".utf8))
     }
@@ -36,7 +52,13 @@ final class Progress {
         lastDraw = now
         let elapsed = max(now.timeIntervalSince(started), 0.001)
         let rate = Double(rows) / elapsed
-        let line = String(format: "\r\u{1B}[K%d files · %d rows · %.0f rows/s · %@", files, rows, rate, fileName)
+        var eta = "—"
+        if bytesDone > 0, totalBytes > bytesDone {
+            let seconds = Double(totalBytes - bytesDone) / (Double(bytesDone) / elapsed)
+            eta = String(format: "%.0fs", seconds)
+        }
+        let line = String(format: "\r\u{1B}[K%d/%d files · %d rows · %.0f rows/s · ETA %@ · %@",
+                          filesStarted, totalFiles, rows, rate, eta, fileName)
         FileHandle.standardError.write(Data(line.utf8))
     }
 }
