@@ -6,8 +6,8 @@ import TradeCore
 ///
 /// Method. For each regime of the export-control table (a regime suspended on or before its
 /// effective date never took effect and is skipped; a later suspension ends the post window):
-/// controlled codes are commodity lines whose elements intersect the regime's (`*` = all rare-earth
-/// lines); catch-all lines (elements `*`, or described n.e.s. / other) are the channel, unless the
+/// controlled codes are commodity lines whose elements all fall under the regime (`*` = all
+/// rare-earth lines; a line mixing controlled and uncontrolled elements, such as magnets, is left out); catch-all lines (elements `*`, or described n.e.s. / other) are the channel, unless the
 /// regime covers everything. For each exporter of the issuing country (every exporter when the
 /// issuer cannot be resolved), compare the `window_months` before the effective month with the same
 /// number after it (calendar years before / after for annual data), scaling the pre window by the
@@ -60,7 +60,10 @@ public struct ControlDiversionDetector: Detector {
                     let catchAll = input.catalog.isCatchAll(line)
                     if star { controlled.append(code) }
                     else if catchAll { catchAlls.append(code) }
-                    else if !elements.isDisjoint(with: line.elements) { controlled.append(code) }
+                    // Controlled: every element the line carries is controlled. A line that merely
+                    // contains a controlled element among uncontrolled ones (e.g. magnets of Nd, Pr and
+                    // some Dy) is neither controlled nor a channel: its weight would swamp the sum.
+                    else if Set(line.elements).isSubset(of: elements) { controlled.append(code) }
                 }
                 guard !controlled.isEmpty,
                       let w = windows(cube, o, effective: effective, suspensionLimit: suspensionLimit, s: s) else { continue }
@@ -101,12 +104,31 @@ public struct ControlDiversionDetector: Detector {
                         guard offset >= s.minOffsetShare else { continue }
                         let listed = controlled.prefix(3).map { input.catalog.label($0) }.joined(separator: ", ")
                             + (controlled.count > 3 ? " and \(controlled.count - 3) more" : "")
+                        // Where the catch-all's gain went: the partners that gained most, marking those without a pre level.
+                        let gains = cube.partners(o, .export, key: k).map { p -> (partner: String, pre: Double, post: Double) in
+                            let pw = window(cube.partnerSeries(o, .export, key: k, partner: p))
+                            return (p, pw.rawPre, pw.post)
+                        }.filter { $0.post - $0.pre >= s.minTonnes }
+                            .sorted { ($0.post - $0.pre, $1.partner) > ($1.post - $1.pre, $0.partner) }
+                        let top = gains.prefix(3).map { g in
+                            "\(g.partner) +\(AnomalyText.tonnes(g.post - g.pre))\(g.pre < s.floorTonnes ? " (new)" : "")"
+                        }
+                        let whereTo = top.isEmpty ? "" : "; the largest gains went to " + top.joined(separator: ", ")
                         let summary = "After \(regime.regime) (effective \(regime.effective)), \(o) exports of controlled lines (\(listed)) "
                             + "fell from \(AnomalyText.tonnes(cw.pre)) to \(AnomalyText.tonnes(cw.post)) (\(AnomalyText.change(cw.post / cw.pre - 1))) "
                             + "in \(w.postText) vs \(w.preText)\(cw.factor != 1 ? " (season-adjusted)" : ""), while \(input.catalog.label(k)) rose from "
-                            + "\(AnomalyText.tonnes(kw.pre)) to \(AnomalyText.tonnes(kw.post)), taking up \(AnomalyText.percent(offset)) of the fall."
-                        out.append(anomaly(context, channel: "catch_all", code: k, partner: nil, fell: cw, rose: kw, offset: offset,
-                                           summary: summary, settings: settings))
+                            + "\(AnomalyText.tonnes(kw.pre)) to \(AnomalyText.tonnes(kw.post)) (\(AnomalyText.change(kw.pre > 0 ? kw.post / kw.pre - 1 : 0))), "
+                            + "\(Self.takeUp(offset))\(whereTo)."
+                        var a = anomaly(context, channel: "catch_all", code: k, partner: nil, fell: cw, rose: kw, offset: offset,
+                                        summary: summary, settings: settings)
+                        if case .object(var e) = a.evidence {
+                            e["partner_gains"] = .array(gains.map { g in
+                                ["partner": .string(g.partner), "pre_t": AnomalyText.json(g.pre), "post_t": AnomalyText.json(g.post),
+                                 "new": .bool(g.pre < s.floorTonnes)]
+                            })
+                            a.evidence = .object(e)
+                        }
+                        out.append(a)
                     }
                 }
 
@@ -125,7 +147,7 @@ public struct ControlDiversionDetector: Detector {
                         let summary = "After \(regime.regime) (effective \(regime.effective)), \(o) exports of \(input.catalog.label(c)) to \(p) "
                             + "rose from \(AnomalyText.tonnes(pw.pre)) to \(AnomalyText.tonnes(pw.post)) in \(w.postText) vs \(w.preText) while its "
                             + "exports to all other partners fell from \(AnomalyText.tonnes(othersPre)) to \(AnomalyText.tonnes(othersPost)) "
-                            + "(\(AnomalyText.change(othersPost / othersPre - 1))); \(p) took up \(AnomalyText.percent(offset)) of the fall."
+                            + "(\(AnomalyText.change(othersPost / othersPre - 1))); \(p)'s gain is \(offset <= 1 ? "\(AnomalyText.percent(offset)) of" : "\(AnomalyText.number(offset)) times") the fall."
                         out.append(anomaly(context, channel: "third_country_route", code: c, partner: p, fell: others, rose: pw,
                                            offset: offset, summary: summary, settings: settings))
                     }
@@ -189,6 +211,12 @@ public struct ControlDiversionDetector: Detector {
         if let limit = suspensionLimit, limit < postYear * 12 + 11 { return nil }
         guard cube.yearComplete(o, preYear), cube.yearComplete(o, postYear) else { return nil }
         return Windows(monthly: false, pre: [preYear], post: [postYear], seasonal: false)
+    }
+
+    /// "a gain equal to 45 % of the fall" / "a gain 1.8 times the fall" (the score, in words).
+    static func takeUp(_ offset: Double) -> String {
+        offset <= 1 ? "a gain equal to \(AnomalyText.percent(offset)) of the fall"
+                    : "a gain \(AnomalyText.number(offset)) times the fall"
     }
 
     /// ISO3 codes the issuer name stands for, or nil when it cannot be resolved.

@@ -116,6 +116,18 @@ extension DetectorSettings {
         public var minCoveredMonths = 10
         /// Partner series whose baseline median is below this are left to new_partner.
         public var partnerMinBaselineTonnes = 0.5
+        /// 1: also judge each month against its own trailing months and the same month of earlier years.
+        public var monthlyCheck = true
+        /// Trailing months forming a month's baseline.
+        public var monthlyBaselineMonths = 24
+        /// Fewer published trailing months than this: no monthly verdict.
+        public var monthlyMinBaselineMonths = 12
+        /// Share of the trailing months that must carry shipments (lumpy lot series are left to the 12-month check).
+        public var monthlyMinActiveShare = 0.75
+        /// Earlier years whose same calendar month sets the seasonal allowance.
+        public var monthlySeasonalYears = 3
+        /// A month must reach this multiple of its expectation (months are noisier than 12-month sums).
+        public var monthlyMinRatio = 3.0
         public var severityMedium = 5.0
         public var severityHigh = 8.0
     }
@@ -185,13 +197,19 @@ extension DetectorSettings {
         public var minRatio = 2.0
         /// 1: ignore observations whose weight the publisher estimated; 0: judge them.
         public var excludeEstimatedWeights = true
+        /// Lots from this weight up to `min_tonnes` are judged too, but only when grossly off (below).
+        public var smallLotMinTonnes = 0.2
+        /// A small lot must be at least this many times off the median (either way) …
+        public var smallLotMinRatio = 20.0
+        /// … and reach this |robust z|.
+        public var smallLotZThreshold = 8.0
         public var severityMedium = 6.0
         public var severityHigh = 9.0
     }
 
     public struct ControlDiversion: Sendable, Hashable {
         /// Pre and post windows around the effective month (months; years for annual data).
-        public var windowMonths = 6
+        public var windowMonths = 12
         /// Fewer months after the date (before data end or suspension): no verdict.
         public var minPostMonths = 3
         /// The diversion channel must gain at least this many tonnes.
@@ -262,6 +280,12 @@ extension DetectorSettings {
                 .real("min_ratio", \.volumeSpike.minRatio),
                 .int("min_covered_months", \.volumeSpike.minCoveredMonths, 1...12),
                 .real("partner_min_baseline_tonnes", \.volumeSpike.partnerMinBaselineTonnes),
+                .flag("monthly_check", \.volumeSpike.monthlyCheck),
+                .int("monthly_baseline_months", \.volumeSpike.monthlyBaselineMonths, 3...120),
+                .int("monthly_min_baseline_months", \.volumeSpike.monthlyMinBaselineMonths, 1...120),
+                .real("monthly_min_active_share", \.volumeSpike.monthlyMinActiveShare, 0...1),
+                .int("monthly_seasonal_years", \.volumeSpike.monthlySeasonalYears, 0...20),
+                .real("monthly_min_ratio", \.volumeSpike.monthlyMinRatio, 1...Double.greatestFiniteMagnitude),
                 .real("severity_medium", \.volumeSpike.severityMedium),
                 .real("severity_high", \.volumeSpike.severityHigh),
             ],
@@ -304,6 +328,9 @@ extension DetectorSettings {
                 .real("min_log_scale", \.unitValueOutlier.minLogScale),
                 .real("min_ratio", \.unitValueOutlier.minRatio, 1...Double.greatestFiniteMagnitude),
                 .flag("exclude_estimated_weights", \.unitValueOutlier.excludeEstimatedWeights),
+                .real("small_lot_min_tonnes", \.unitValueOutlier.smallLotMinTonnes),
+                .real("small_lot_min_ratio", \.unitValueOutlier.smallLotMinRatio, 1...Double.greatestFiniteMagnitude),
+                .real("small_lot_z_threshold", \.unitValueOutlier.smallLotZThreshold),
                 .real("severity_medium", \.unitValueOutlier.severityMedium),
                 .real("severity_high", \.unitValueOutlier.severityHigh),
             ],

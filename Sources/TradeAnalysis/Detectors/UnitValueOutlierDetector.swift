@@ -5,7 +5,9 @@ import TradeCore
 /// goods, mis-invoicing).
 ///
 /// Method. Observations are bilateral cells (declarer, flow, partner ≠ WLD, declared code, period)
-/// with ≥ `min_tonnes` and a positive value; weights the publisher estimated are skipped when
+/// with ≥ `small_lot_min_tonnes` and a positive value (heavy rare earths ship in sub-tonne lots, so
+/// they are peers too); lots below `min_tonnes` fire only when grossly off: ≥ `small_lot_min_ratio`
+/// times off the median and |z| ≥ `small_lot_z_threshold`; weights the publisher estimated are skipped when
 /// `exclude_estimated_weights` is 1. Each is compared with all observations of the same code in
 /// its year ± `peer_window_years` (any reporter, flow or partner, so prices may drift over time):
 /// robust z of log(USD/kg) with the scale 1.4826·MAD floored at `min_log_scale`. Fires when |z| ≥
@@ -35,7 +37,7 @@ public struct UnitValueOutlierDetector: Detector {
                         let series = cube.partnerSeries(d, flow, key: code, partner: p)
                         for period in series.keys.sorted() {
                             let c = series[period]!
-                            guard c.hasKg, c.tonnes >= s.minTonnes, c.usd > 0 else { continue }
+                            guard c.hasKg, c.tonnes >= min(s.minTonnes, s.smallLotMinTonnes), c.usd > 0 else { continue }
                             if s.excludeEstimatedWeights && c.kgEstimated { continue }
                             byCode[code, default: []].append(Observation(declarer: d, flow: flow, partner: p, period: period, cell: c))
                         }
@@ -60,14 +62,21 @@ public struct UnitValueOutlierDetector: Detector {
                 guard ref.n >= s.minPeers else { continue }
                 let z = (o.logUV - ref.median) / ref.scale
                 let ratio = exp(o.logUV - ref.median)
-                guard abs(z) >= s.zThreshold, ratio >= s.minRatio || ratio <= 1 / s.minRatio else { continue }
+                // Lots lighter than min_tonnes only count as peers unless grossly off (a 300 kg lot of an
+                // oxide at a fiftieth of its price is no rounding accident; 200 kg at 4x is).
+                let smallLot = o.cell.tonnes < s.minTonnes
+                let zNeeded = smallLot ? max(s.smallLotZThreshold, s.zThreshold) : s.zThreshold
+                let ratioNeeded = smallLot ? max(s.smallLotMinRatio, s.minRatio) : s.minRatio
+                guard abs(z) >= zNeeded, ratio >= ratioNeeded || ratio <= 1 / ratioNeeded else { continue }
                 let (exporter, importer) = AnomalyText.orient(declarer: o.declarer, partner: o.partner, flow: o.flow)
                 let toFrom = (o.flow == .export || o.flow == .reExport) ? "to" : "from"
                 let uv = o.cell.usd / o.cell.kg, med = exp(ref.median)
                 let years = AnomalyText.years(y - s.peerWindowYears, y + s.peerWindowYears)
+                let weight = o.cell.tonnes < 1 ? String(format: "%.0f kg", o.cell.kg) : AnomalyText.tonnes(o.cell.tonnes)
+                let howFar = ratio >= 1 ? "\(AnomalyText.number(ratio, ratio >= 10 ? 0 : 1))×" : "1/\(AnomalyText.number(1 / ratio, ratio <= 0.1 ? 0 : 1)) of"
                 let summary = "\(o.declarer) \(AnomalyText.noun(o.flow)) of \(input.catalog.label(code)) \(toFrom) \(o.partner) in \(o.period): "
-                    + "\(AnomalyText.tonnes(o.cell.tonnes)) at \(AnomalyText.unitValue(uv)) vs a \(years) median of \(AnomalyText.unitValue(med)) "
-                    + "over \(ref.n) shipments of the code (\(AnomalyText.number(ratio, 2))× the usual unit value, robust z \(AnomalyText.number(z)))."
+                    + "\(weight) at \(AnomalyText.unitValue(uv)) vs a \(years) median of \(AnomalyText.unitValue(med)) "
+                    + "over \(ref.n) shipments of the code (\(howFar) the usual unit value, robust z \(AnomalyText.number(z)))."
                 let evidence: JSONValue = [
                     "declared_by": .string(o.declarer), "flow": .string(o.flow.rawValue),
                     "observed": ["usd": AnomalyText.json(o.cell.usd), "kg": AnomalyText.json(o.cell.kg), "usd_per_kg": AnomalyText.json(uv)],

@@ -9,9 +9,14 @@ import TradeCore
 /// 1.4826·MAD floored at `min_log_scale`. Annual series compare calendar years. Monthly series
 /// compare each rolling 12-month sum with the same 12-month windows of earlier years, which
 /// removes a recurring December peak or February (lunar new year) dip while still dating the month a
-/// surge began; consecutive anomalous months form one finding. A finding needs robust z ≥
+/// surge began; consecutive anomalous months form one finding. Once an episode is found, later
+/// windows count its months at the level expected then, so the episode's tail leaving the window
+/// (e.g. after a publishing gap broke the run) is not reported again. With `monthly_check`, each month
+/// is also judged alone against its trailing months and the same month of earlier years (see
+/// `monthlyEpisodes`), which catches a burst of a few months that a 12-month sum dilutes; a monthly
+/// episode overlapping a 12-month finding of the same series is not repeated. A finding needs robust z ≥
 /// `z_threshold`, at least `min_tonnes`, `min_increase_tonnes` above and `min_ratio` times the
-/// expectation (so 10 kg → 40 kg never fires). Partner series with no real history are left to
+/// expectation (`monthly_min_ratio` for single months; so 10 kg → 40 kg never fires). Partner series with no real history are left to
 /// `new_partner`. Score = robust z.
 public struct VolumeSpikeDetector: Detector {
     public let name = "volume_spike"
@@ -46,6 +51,10 @@ public struct VolumeSpikeDetector: Detector {
         var median: Double
         var z: Double
         var trendGrowth: Double
+        /// Monthly check: the seasonal allowance (expected multiple of the trailing median, minus one).
+        var seasonalLift: Double = 0
+        /// Monthly check: the episode's peak month (period, observed, expected).
+        var peak: (period: String, observed: Double, expected: Double)?
     }
 
     func check(observed: Double, observedPeriod: String, atX: Double, baseline: [(x: Double, period: String, tonnes: Double)],
@@ -72,34 +81,52 @@ public struct VolumeSpikeDetector: Detector {
         if cube.hasMonthlyData(declarer), TradeCube.hasMonthly(series) {
             let monthly = TradeCube.monthly(series)
             guard let first = monthly.keys.min(), let last = cube.lastMonthIndex[declarer] else { return [] }
-            func rolling(_ t: Int) -> Double? {
+            func tonnes(_ m: Int) -> Double { monthly[m]?.tonnes ?? 0 }
+            /// Months of earlier rolling episodes, with the monthly level expected at the time: a later
+            /// window counts them at that level, so an episode's tail does not make a second finding.
+            var masked: [Int: Double] = [:]
+            func rolling(_ t: Int, masking: Bool) -> Double? {
                 let months = (t - 11)...t
                 guard cube.monthCovered(declarer, t),
                       months.filter({ cube.monthCovered(declarer, $0) }).count >= s.minCoveredMonths else { return nil }
-                return months.reduce(0) { $0 + (monthly[$1]?.tonnes ?? 0) }
+                return months.reduce(0) { $0 + ((masking ? masked[$1] : nil) ?? tonnes($1)) }
             }
             var run: [(t: Int, check: Check)] = []
             func flush() {
                 guard let peak = run.max(by: { $0.check.z < $1.check.z }) else { return }
-                findings.append((AnomalyText.period(monthIndex: run.first!.t), AnomalyText.period(monthIndex: run.last!.t),
-                                 peak.check, "rolling_12_months"))
+                let (t0, t1) = (run.first!.t, run.last!.t)
+                findings.append((AnomalyText.period(monthIndex: t0), AnomalyText.period(monthIndex: t1), peak.check, "rolling_12_months"))
+                // The months that drove the episode: from 11 months before its first window to its last.
+                for m in (t0 - 11)...t1 where masked[m] == nil { masked[m] = run.first!.check.expected / 12 }
                 run = []
             }
             var t = first
             while t <= last {
-                if let obs = rolling(t) {
+                var fired = false
+                if let obs = rolling(t, masking: false) {
                     let baseline = (1...s.baselineYears).compactMap { k -> (x: Double, period: String, tonnes: Double)? in
-                        guard let v = rolling(t - 12 * k) else { return nil }
+                        guard let v = rolling(t - 12 * k, masking: false) else { return nil }
                         return (Double(-k), Self.window(t - 12 * k), v)
                     }.reversed()
                     if let c = check(observed: obs, observedPeriod: Self.window(t), atX: 0, baseline: Array(baseline), s: s) {
-                        if let prev = run.last, prev.t != t - 1 { flush() }
-                        run.append((t, c))
+                        // Still anomalous once earlier episodes' months are counted at their expected level?
+                        let echo = !masked.isEmpty && rolling(t, masking: true).map {
+                            check(observed: $0, observedPeriod: Self.window(t), atX: 0, baseline: Array(baseline), s: s) == nil
+                        } ?? true
+                        if !echo { run.append((t, c)); fired = true }
                     }
                 }
+                if !fired { flush() }
                 t += 1
             }
             flush()
+            if s.monthlyCheck {
+                let rollingSpans = findings.map { (Period($0.start)!.monthIndex, Period($0.end)!.monthIndex) }
+                for e in monthlyEpisodes(tonnes: tonnes, first: first, last: last, declarer: declarer, cube: cube, s: s)
+                    where !rollingSpans.contains(where: { $0.0 <= e.end && e.start <= $0.1 }) {
+                    findings.append((AnomalyText.period(monthIndex: e.start), AnomalyText.period(monthIndex: e.end), e.check, "monthly"))
+                }
+            }
         } else {
             let annual = TradeCube.annual(series)
             let years = cube.coveredYears(declarer).filter { cube.yearComplete(declarer, $0) }
@@ -114,7 +141,8 @@ public struct VolumeSpikeDetector: Detector {
 
         return findings.compactMap { f in
             let c = f.check
-            if partner != nil, c.median < s.partnerMinBaselineTonnes { return nil } // new_partner's case
+            let yearlyMedian = f.mode == "monthly" ? c.median * 12 : c.median
+            if partner != nil, yearlyMedian < s.partnerMinBaselineTonnes { return nil } // new_partner's case
             let (exporter, importer) = AnomalyText.orient(declarer: declarer, partner: partner ?? "WLD", flow: flow)
             let toFrom = (flow == .export || flow == .reExport) ? "to" : "from"
             let who = partner.map { "\(toFrom) \($0)" } ?? "\(toFrom) all partners"
@@ -123,9 +151,20 @@ public struct VolumeSpikeDetector: Detector {
                 : "the same 12-month windows of " + AnomalyText.span(String(firstBase.suffix(7).prefix(4)), String(lastBase.suffix(7).prefix(4)))
             let when = f.mode == "annual" ? "in \(c.observedPeriod)" : "in the 12 months \(c.observedPeriod)"
             let began = f.mode == "annual" ? "" : (f.start == f.end ? "" : "; anomalous from \(f.start) to \(f.end)")
-            let summary = "\(declarer) \(AnomalyText.noun(flow)) of \(input.catalog.label(code)) \(who): "
+            var summary = "\(declarer) \(AnomalyText.noun(flow)) of \(input.catalog.label(code)) \(who): "
                 + "\(AnomalyText.tonnes(c.observed)) \(when) vs \(AnomalyText.tonnes(c.expected)) expected from "
                 + "\(baseSpan) (median \(AnomalyText.tonnes(c.median))), robust z \(AnomalyText.number(c.z))\(began)."
+            if f.mode == "monthly" {
+                let months = (Period(f.end)!.monthIndex - Period(f.start)!.monthIndex) + 1
+                let season = c.seasonalLift > 0.005 ? " raised \(AnomalyText.change(c.seasonalLift)) for the season" : ""
+                let basis = "the trailing \(c.baseline.count) months (median \(AnomalyText.tonnes(c.median)) a month\(season))"
+                let peak = c.peak.map { p in
+                    months == 1 ? "" : "; the peak was \(AnomalyText.tonnes(p.observed)) in \(p.period) vs \(AnomalyText.tonnes(p.expected)) expected"
+                } ?? ""
+                summary = "\(declarer) \(AnomalyText.noun(flow)) of \(input.catalog.label(code)) \(who): "
+                    + "\(AnomalyText.tonnes(c.observed)) in \(c.observedPeriod)\(months > 1 ? " (\(months) months)" : "") vs "
+                    + "\(AnomalyText.tonnes(c.expected)) expected from \(basis)\(peak), robust z \(AnomalyText.number(c.z))."
+            }
             let evidence: JSONValue = [
                 "declared_by": .string(declarer), "flow": .string(flow.rawValue),
                 "series": partner == nil ? "total" : "partner", "mode": .string(f.mode),
@@ -133,8 +172,11 @@ public struct VolumeSpikeDetector: Detector {
                 "observed_t": AnomalyText.json(c.observed), "expected_t": AnomalyText.json(c.expected),
                 "baseline_median_t": AnomalyText.json(c.median),
                 "ratio": c.expected > 0 ? AnomalyText.json(c.observed / c.expected) : .null,
-                "statistic": "robust_z_log1p_tonnes_vs_theil_sen_trend", "z": AnomalyText.json(c.z),
+                "statistic": f.mode == "monthly" ? "robust_z_log1p_month_vs_trailing_median_and_season" : "robust_z_log1p_tonnes_vs_theil_sen_trend", "z": AnomalyText.json(c.z),
                 "trend_growth_per_year": AnomalyText.json(c.trendGrowth),
+                "seasonal_lift": AnomalyText.json(c.seasonalLift),
+                "peak": c.peak.map { ["period": .string($0.period), "observed_t": AnomalyText.json($0.observed),
+                                      "expected_t": AnomalyText.json($0.expected)] } ?? .null,
                 "baseline": .array(c.baseline.map { ["period": .string($0.period), "tonnes": AnomalyText.json($0.tonnes)] }),
                 "periods_compared": ["observed": .string(c.observedPeriod), "baseline": .array(c.baseline.map { .string($0.period) })],
                 "thresholds": settings.thresholdsJSON(name),
@@ -143,6 +185,69 @@ public struct VolumeSpikeDetector: Detector {
                            score: (c.z * 1000).rounded() / 1000, reporter: exporter, partner: importer, hsCode: code,
                            periodStart: f.start, periodEnd: f.end, summary: summary, evidence: evidence)
         }
+    }
+
+    /// Each month against a robust baseline from the same series: the median of log1p(tonnes) over
+    /// the trailing `monthly_baseline_months` published months, raised (never lowered) by a seasonal
+    /// allowance — how far the same calendar month stood above its surrounding year in each of the last
+    /// `monthly_seasonal_years` years, taking the lower median so a peak must recur. Scale: 1.4826·MAD
+    /// of the trailing months, floored at `min_log_scale`. Lumpy series (fewer than
+    /// `monthly_min_active_share` of trailing months with shipments) are not judged month by month.
+    /// Consecutive anomalous months form one episode, scored by its peak month.
+    func monthlyEpisodes(tonnes: (Int) -> Double, first: Int, last: Int, declarer: String, cube: TradeCube,
+                         s: DetectorSettings.VolumeSpike) -> [(start: Int, end: Int, check: Check)] {
+        func covered(_ m: Int) -> Bool { m >= first && cube.monthCovered(declarer, m) }
+        func trailing(_ t: Int) -> [Int] { ((t - s.monthlyBaselineMonths)..<t).filter(covered) }
+        func lowerMedian(_ xs: [Double]) -> Double? {
+            guard !xs.isEmpty else { return nil }
+            return xs.sorted()[(xs.count - 1) / 2]
+        }
+        var episodes: [(start: Int, end: Int, check: Check)] = []
+        var run: [(t: Int, check: Check)] = []
+        func flush() {
+            guard let peak = run.max(by: { $0.check.z < $1.check.z }) else { return }
+            var c = peak.check
+            c.observed = run.reduce(0) { $0 + $1.check.observed }
+            c.expected = run.reduce(0) { $0 + $1.check.expected }
+            c.peak = (AnomalyText.period(monthIndex: peak.t), peak.check.observed, peak.check.expected)
+            c.observedPeriod = AnomalyText.span(AnomalyText.period(monthIndex: run.first!.t), AnomalyText.period(monthIndex: run.last!.t))
+            episodes.append((run.first!.t, run.last!.t, c))
+            run = []
+        }
+        for t in first...max(first, last) {
+            var hit: Check?
+            let base = trailing(t)
+            if covered(t), base.count >= s.monthlyMinBaselineMonths {
+                let values = base.map { tonnes($0) }
+                let active = Double(values.filter { $0 > 0 }.count) / Double(values.count)
+                let logs = values.map { log1p($0) }
+                if active >= s.monthlyMinActiveShare, let med = RobustStatistics.median(logs) {
+                    let scale = max(RobustStatistics.madToSigma * (RobustStatistics.mad(logs) ?? 0), s.minLogScale)
+                    // Seasonal allowance: the same calendar month vs the 12 months around it, earlier years.
+                    let lifts = (1...max(1, s.monthlySeasonalYears)).compactMap { k -> Double? in
+                        guard s.monthlySeasonalYears > 0 else { return nil }
+                        let m = t - 12 * k
+                        let around = ((m - 6)...(m + 5)).filter(covered)
+                        guard covered(m), around.count >= 9, let aroundMed = RobustStatistics.median(around.map { log1p(tonnes($0)) })
+                        else { return nil }
+                        return log1p(tonnes(m)) - aroundMed
+                    }
+                    let lift = max(lowerMedian(lifts) ?? 0, 0)
+                    let predicted = med + lift
+                    let observed = tonnes(t), expected = max(expm1(predicted), 0)
+                    let z = (log1p(observed) - predicted) / scale
+                    if z >= s.zThreshold, observed >= s.minTonnes, observed - expected >= s.minIncreaseTonnes,
+                       expected == 0 || observed / expected >= s.monthlyMinRatio {
+                        hit = Check(observedPeriod: AnomalyText.period(monthIndex: t), observed: observed,
+                                    baseline: base.map { (AnomalyText.period(monthIndex: $0), tonnes($0)) },
+                                    expected: expected, median: expm1(med), z: z, trendGrowth: 0, seasonalLift: expm1(lift))
+                    }
+                }
+            }
+            if let hit { run.append((t, hit)) } else { flush() }
+        }
+        flush()
+        return episodes
     }
 
     /// "2023-07–2024-06" for the 12-month window ending at month index `t`.

@@ -55,6 +55,31 @@ import TradeCore
         #expect(!found.contains { $0.summary.contains("No.2") })
     }
 
+    @Test func aHeavyLineMixingControlledAndFreeElementsDoesNotSwampTheFall() throws {
+        // Magnet alloys carry Nd, Pr and some Dy: 400 t a month, easing 5 % after the date. Counted as
+        // controlled they would hide the −80 % of the dysprosium lines; they are neither controlled nor a channel.
+        let after = { (y: Int, m: Int) in y * 12 + m >= 2016 * 12 + 7 }
+        let rows = scenario() + Fx.monthly("XAA", "XBB", .export, "85059910", years: 2014...2016) { y, m in
+            (after(y, m) ? 380 : 400) * Fx.wiggle(y, m, amplitude: 0.03)
+        }
+        let found = try Fx.run(ControlDiversionDetector(), rows, controls: [regime], countries: [xanadu])
+        let catchAll = try #require(found.first { $0.hsCode == "28469019" }, "\(found.map(\.summary))")
+        guard case .object(let e) = catchAll.evidence, case .array(let codes)? = e["controlled_codes"] else {
+            Issue.record("evidence"); return
+        }
+        #expect(!codes.contains(.string("85059910")))
+        #expect(!found.contains { $0.hsCode == "85059910" })
+        #expect(catchAll.summary.contains("the largest gains went to XBB"), "\(catchAll.summary)")
+    }
+
+    @Test func newBuyersOfTheCatchAllAreNamed() throws {
+        let after = { (y: Int, m: Int) in y * 12 + m >= 2016 * 12 + 7 }
+        let rows = scenario() + Fx.monthly("XAA", "XNN", .export, "28469019", years: 2014...2016) { y, m in after(y, m) ? 9 : 0 }
+        let found = try Fx.run(ControlDiversionDetector(), rows, controls: [regime], countries: [xanadu])
+        let catchAll = try #require(found.first { $0.hsCode == "28469019" })
+        #expect(catchAll.summary.contains("XNN +54.0 t (new)"), "\(catchAll.summary)")
+    }
+
     @Test func unresolvedIssuerChecksEveryExporter() throws {
         let found = try Fx.run(ControlDiversionDetector(), scenario(), controls: [regime])
         guard case .object(let e) = try #require(found.first).evidence else { Issue.record("evidence"); return }

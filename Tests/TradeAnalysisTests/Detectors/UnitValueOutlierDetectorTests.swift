@@ -33,6 +33,22 @@ import TradeCore
         #expect(a.score >= 6)
     }
 
+    @Test func grosslyMispricedSmallLotFiresButModestOnesDoNot() throws {
+        // Sub-tonne lots: 350 kg at $1.20/kg (about 1/65 of the usual) fires; 400 kg at $9/kg
+        // (about 1/9) and the 200 kg at $300/kg decoy stay quiet; a 150 kg lot is too light to judge.
+        var rows = scenario()
+        rows.append(Fx.row("2014-09", "XEE", "XTT", .export, "28053016", kg: 350, usd: 420, valuation: .fob))
+        rows.append(Fx.row("2014-10", "XEE", "XUU", .export, "28053016", kg: 400, usd: 3_600, valuation: .fob))
+        rows.append(Fx.row("2014-11", "XEE", "XVV", .export, "28053016", kg: 150, usd: 150, valuation: .fob))
+        let found = try Fx.run(UnitValueOutlierDetector(), rows)
+        expectWellFormed(found)
+        #expect(Set(found.map(\.partner)) == ["XPP", "XTT"], "\(found.map(\.summary))")
+        let a = try #require(found.first { $0.partner == "XTT" })
+        #expect(a.summary.contains("350 kg at $1.20/kg"), "\(a.summary)")
+        #expect(a.summary.contains("1/6") && a.summary.contains(" of the usual unit value"), "\(a.summary)")
+        #expect(a.severity == .high)
+    }
+
     @Test func estimatedWeightsAreJudgedOnlyWhenAsked() throws {
         let s = try DetectorSettings(overrides: ["unit_value_outlier": ["exclude_estimated_weights": 0]])
         let found = try Fx.run(UnitValueOutlierDetector(), scenario(), settings: s)
