@@ -9,7 +9,8 @@ extension Pipeline {
         let input = DetectionInput(trade: try warehouse.currentTrade(),
                                    mineralStats: try warehouse.mineralStats(),
                                    exportControls: try warehouse.exportControls(),
-                                   commodities: try warehouse.commodities())
+                                   commodities: try warehouse.commodities(),
+                                   countries: try warehouse.countries())
         let anomalies = DetectorSuite.run(input, settings: settings)
         try warehouse.replaceAnomalies(runID: runID, detectorVersion: DetectorSuite.version,
                                        thresholdsJSON: settings.fingerprintJSON, anomalies)
