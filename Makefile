@@ -25,7 +25,7 @@ build-release: deps
 
 ## Build in release mode and run the whole pipeline on the sample in Raw/.
 run: build-release
-	$(RELEASE_BIN) run
+	$(RELEASE_BIN) run --summary
 
 test: deps lint-imports
 	$(SWIFT) build --build-tests

@@ -10,6 +10,14 @@ public struct CommandResult: Sendable {
     public var status: ExitStatus
     /// One summary line for stdout.
     public var summary: String
+    /// A one-screen overview (top findings) for a person at a terminal; nil when there is none.
+    public var details: String?
+
+    public init(status: ExitStatus, summary: String, details: String? = nil) {
+        self.status = status
+        self.summary = summary
+        self.details = details
+    }
 }
 
 extension Pipeline {
@@ -80,11 +88,30 @@ extension Pipeline {
             line += ", \(findings.count) findings (\(high) high)"
         }
         if let reportPath { line += " → \(reportPath)" }
-        return CommandResult(status: exit, summary: line)
+        return CommandResult(status: exit, summary: line,
+                             details: detect ? topFindings(findings, failures: load.failures) : nil)
     }
 
     func counts(_ load: LoadReport) -> RunCounts {
         RunCounts(filesSeen: load.filesSeen, filesLoaded: load.filesLoaded, filesSkipped: load.filesSkipped,
                   filesFailed: load.filesFailed, rowsLoaded: load.rowsLoaded, rowsRejected: load.rowsRejected)
+    }
+
+    /// The most important findings, one line each, ranked as in the report.
+    func topFindings(_ findings: [Anomaly], failures: [String], limit: Int = 10) -> String {
+        var out = ""
+        if !failures.isEmpty {
+            out += "Files that could not be loaded:\n" + failures.map { "  \($0)\n" }.joined()
+        }
+        let ranked = findings.sorted {
+            $0.severity != $1.severity ? $0.severity > $1.severity : $0.relativeScore > $1.relativeScore
+        }
+        guard !ranked.isEmpty else { return out + "No findings.\n" }
+        out += "Top findings (\(min(limit, ranked.count)) of \(ranked.count); all in the report and `select * from anomalies`):\n"
+        for anomaly in ranked.prefix(limit) {
+            out += "  \(anomaly.severity.rawValue.uppercased().padding(toLength: 6, withPad: " ", startingAt: 0)) "
+                + "\(anomaly.detector): \(anomaly.summary)\n"
+        }
+        return out
     }
 }

@@ -33,16 +33,16 @@ public struct ReportFilter: Sendable, Hashable {
         return true
     }
 
-    /// The kept findings, most severe first, then by descending score, then by id.
+    /// The kept findings, most severe first, then by descending relative score, then by id.
     public func apply(_ findings: [ReportFinding]) -> [ReportFinding] {
         findings.filter { includes($0.anomaly) }.sorted(by: ReportFilter.rank)
     }
 
-    /// Report order: severity, then score (higher first), then id.
+    /// Report order: severity, then score relative to the detector's high cut-off (higher
+    /// first; raw scores of different detectors are not comparable), then id.
     public static func rank(_ a: ReportFinding, _ b: ReportFinding) -> Bool {
         if a.anomaly.severity != b.anomaly.severity { return a.anomaly.severity > b.anomaly.severity }
-        let sa = a.anomaly.score.isNaN ? -Double.infinity : a.anomaly.score
-        let sb = b.anomaly.score.isNaN ? -Double.infinity : b.anomaly.score
+        let sa = a.anomaly.relativeScore, sb = b.anomaly.relativeScore
         if sa != sb { return sa > sb }
         return a.id < b.id
     }

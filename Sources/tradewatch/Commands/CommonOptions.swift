@@ -38,8 +38,12 @@ struct CommonOptions: ParsableArguments {
 extension LogFormat: ExpressibleByArgument {}
 extension Anomaly.Severity: ExpressibleByArgument {}
 
-/// Prints a command's result line and exits with its status when it is not 0.
-func finish(_ result: CommandResult, quietWhenPiped: Bool = false) throws {
+/// Prints a command's result line (and, when asked or on a terminal, its one-screen
+/// overview) and exits with its status when it is not 0.
+func finish(_ result: CommandResult, summary: Bool? = nil) throws {
+    if let details = result.details, summary ?? (isatty(STDOUT_FILENO) == 1) {
+        print(details)
+    }
     print(result.summary)
     if result.status != .success { throw CommandExit(status: result.status) }
 }

@@ -14,11 +14,14 @@ extension TradeWatchCommand {
         var wait = false
         @Option(help: "Exit 4 when a finding has at least this severity (low, medium, high).")
         var failOn: Anomaly.Severity?
+        @Flag(inversion: .prefixedNo,
+              help: "Print the top findings before the summary line (default: only on a terminal; cron gets one line).")
+        var summary: Bool?
 
         func run() throws {
             let pipeline = Pipeline(options: common.runOptions(reports: reports, wait: wait, failOn: failOn),
                                     logger: common.makeLogger())
-            try finish(try pipeline.run())
+            try finish(try pipeline.run(), summary: summary)
         }
     }
 
