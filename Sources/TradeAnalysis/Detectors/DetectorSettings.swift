@@ -156,6 +156,11 @@ extension DetectorSettings {
         public var minUsdDifference = 50_000.0
         /// Absolute weight difference (t) needed for a kg gap to count.
         public var minTonnesDifference = 1.0
+        /// The larger side of a compared window must carry this many tonnes (shipping-lag noise floor).
+        public var minTonnes = 10.0
+        /// Shipping lag (months) a difference may be explained by: the exporter's shipments in this many
+        /// months before a window (or at its end) may be declared by the importer inside (or after) it.
+        public var lagMonths = 1
         /// Multiplier applied to a kg gap when either side's weights are partly estimated.
         public var estimatedWeightFactor = 0.5
         /// Cap on the relative gap when one side declares (almost) nothing.
@@ -203,6 +208,10 @@ extension DetectorSettings {
         public var smallLotMinRatio = 20.0
         /// … and reach this |robust z|.
         public var smallLotZThreshold = 8.0
+        /// A series with this many other observations in the window must itself be `min_ratio` off its own median.
+        public var seriesMinHistory = 6
+        /// Findings of one series at most this many months apart form one episode.
+        public var episodeGapMonths = 2
         public var severityMedium = 6.0
         public var severityHigh = 9.0
     }
@@ -304,6 +313,8 @@ extension DetectorSettings {
                 .real("min_gap", \.mirrorGap.minGap),
                 .real("min_usd_difference", \.mirrorGap.minUsdDifference),
                 .real("min_tonnes_difference", \.mirrorGap.minTonnesDifference),
+                .real("min_tonnes", \.mirrorGap.minTonnes),
+                .int("lag_months", \.mirrorGap.lagMonths, 0...11),
                 .real("estimated_weight_factor", \.mirrorGap.estimatedWeightFactor, 0...1),
                 .real("gap_cap", \.mirrorGap.gapCap),
                 .real("severity_medium", \.mirrorGap.severityMedium),
@@ -331,6 +342,8 @@ extension DetectorSettings {
                 .real("small_lot_min_tonnes", \.unitValueOutlier.smallLotMinTonnes),
                 .real("small_lot_min_ratio", \.unitValueOutlier.smallLotMinRatio, 1...Double.greatestFiniteMagnitude),
                 .real("small_lot_z_threshold", \.unitValueOutlier.smallLotZThreshold),
+                .int("series_min_history", \.unitValueOutlier.seriesMinHistory, 1...1000),
+                .int("episode_gap_months", \.unitValueOutlier.episodeGapMonths, 0...120),
                 .real("severity_medium", \.unitValueOutlier.severityMedium),
                 .real("severity_high", \.unitValueOutlier.severityHigh),
             ],

@@ -4,15 +4,32 @@ import TradeCore
 /// `mirror_gap`: the exporter's declared exports and the importer's declared imports of the same
 /// goods in the same period disagree beyond the CIF/FOB margin.
 ///
-/// Method. For each exporter → importer pair, codes are compared at their common prefix (an
-/// 8-digit national line against a 6- or 4-digit heading: both sides summed to the shorter code).
-/// CIF import values are brought to FOB by `cif_fob_allowance` (default 6 %, cf. IMF DOTS). The
-/// gap is (larger − smaller) / smaller, capped at `gap_cap`, in USD and in kg. Where both sides are
-/// monthly, rolling 12-month windows are compared (both declarers must have published all 12
-/// months; consecutive failing windows form one finding); otherwise calendar years both sides
-/// published in full. A kg gap built on publisher-estimated weights is multiplied by
-/// `estimated_weight_factor` and said so. Fires when a gap ≥ `min_gap` and the absolute
-/// difference ≥ `min_usd_difference` / `min_tonnes_difference`. Score = the larger counted gap.
+/// Method (general rules; thresholds in Pipelines/detectors.yaml):
+///
+/// 1. *Pairs.* Every exporter → importer pair with a bilateral row on either side. `WLD` rows are
+///    never compared with a single partner, and only the rows a side declared *for that partner*
+///    are used (a reporter's rows for one partner never decide anything for another).
+/// 2. *Frequency, per side and year.* A side's monthly rows for the pair are summed to the year when
+///    the side published all twelve months of that year; its annual rows for the year are then
+///    used only for codes with no related (prefix-sharing) monthly code. Otherwise the annual rows
+///    are used and the related monthly rows dropped for that year (never both: no double count).
+/// 3. *Code level, per pair and year.* Compared at the shorter of two prefix-related codes the two
+///    sides declared for the pair in that year. The longer side must roll up to it: it declared that
+///    code itself, or national lines (more than 6 digits, complete tariff breakdowns). A side that
+///    only declared a 6-digit subheading (a Comtrade extract of 284690 say) is never rolled up to its
+///    4-digit heading. Where nested levels both qualify, only the most detailed is compared.
+///    A side that published the year but declared nothing for the pair at all counts as a true zero
+///    for the levels the pair is compared at in other years.
+/// 4. *Windows.* Calendar years both sides published in full, plus rolling 12-month windows where
+///    both sides are monthly for the level. CIF import values are brought to FOB by
+///    `cif_fob_allowance`. The gap is (larger − smaller) / smaller, capped at `gap_cap`, in USD and
+///    in kg; a kg gap on publisher-estimated weights counts × `estimated_weight_factor`. A window
+///    fails when a gap ≥ `min_gap`, the absolute difference ≥ `min_usd_difference` /
+///    `min_tonnes_difference`, and the larger side carries ≥ `min_tonnes` (shipping lags of a few
+///    tonnes across a year end are no mirror gap).
+/// 5. *One finding per episode.* Failing years and windows of the same pair and level that overlap
+///    or touch form one finding spanning the failing calendar years (or the windows when no whole
+///    year fails); the evidence lists every failing window. Score = the largest counted gap.
 public struct MirrorGapDetector: Detector {
     public let name = "mirror_gap"
     public init() {}
@@ -30,7 +47,10 @@ public struct MirrorGapDetector: Detector {
         var kgCounted: Bool
     }
 
-    func compare(_ x: Cell, _ m: Cell, _ s: DetectorSettings.MirrorGap) -> Gap? {
+    /// `transitIn`: the exporter's shipments in the `lag_months` before the window (they may be
+    /// declared by the importer inside it); `transitOut`: its shipments in the window's last
+    /// `lag_months` (they may be declared after it). A difference either can explain is no gap.
+    func compare(_ x: Cell, _ m: Cell, _ s: DetectorSettings.MirrorGap, transitIn: Cell = Cell(), transitOut: Cell = Cell()) -> Gap? {
         func relative(_ a: Double, _ b: Double) -> Double? {
             let lo = min(a, b), hi = max(a, b)
             guard hi > 0 else { return nil }
@@ -39,16 +59,85 @@ public struct MirrorGapDetector: Detector {
         }
         let xf = x.usdFOB(allowance: s.cifFobAllowance), mf = m.usdFOB(allowance: s.cifFobAllowance)
         let usdGap = relative(xf, mf)
-        let usdCounted = usdGap.map { abs($0) >= s.minGap && abs(mf - xf) >= s.minUsdDifference } ?? false
+        let lagUSD = mf >= xf ? transitIn.usdFOB(allowance: s.cifFobAllowance) : transitOut.usdFOB(allowance: s.cifFobAllowance)
+        let lagKg = m.kg >= x.kg ? transitIn.kg : transitOut.kg
+        let usdCounted = usdGap.map { abs($0) >= s.minGap && abs(mf - xf) >= max(s.minUsdDifference, lagUSD * (1 + 1e-9)) } ?? false
         // Weights compare when each side declared some, or declared nothing at all (a true zero).
         let kgComparable = (x.hasKg || x.rows == 0) && (m.hasKg || m.rows == 0)
         let kgGap = kgComparable ? relative(x.kg, m.kg) : nil
         let weight = (x.kgEstimated || m.kgEstimated) ? s.estimatedWeightFactor : 1
-        let kgCounted = kgGap.map { abs($0) * weight >= s.minGap && abs(m.kg - x.kg) / 1000 >= s.minTonnesDifference } ?? false
+        let kgCounted = kgGap.map { abs($0) * weight >= s.minGap && abs(m.kg - x.kg) / 1000 >= s.minTonnesDifference
+            && abs(m.kg - x.kg) > lagKg * (1 + 1e-9) } ?? false
+        // Tonnage floor: a few tonnes shifted across a window's edge (shipping lag) is no mirror gap.
+        guard max(x.kg, m.kg) / 1000 >= s.minTonnes || (!x.hasKg && !m.hasKg) else { return nil }
         guard usdCounted || kgCounted else { return nil }
         let score = max(usdCounted ? abs(usdGap!) : 0, kgCounted ? abs(kgGap!) * weight : 0)
         return Gap(exports: x, imports: m, exportsFOB: xf, importsFOB: mf, usdGap: usdGap, kgGap: kgGap, kgWeight: weight,
                    score: score, usdCounted: usdCounted, kgCounted: kgCounted)
+    }
+
+
+    /// One side's codes for the pair in one year after the frequency choice: code → monthly?
+    typealias Used = [String: Bool]
+
+    static func related(_ a: String, _ b: String) -> Bool { a.hasPrefix(b) || b.hasPrefix(a) }
+
+    /// Rule 2: monthly rows win for a year the declarer published in full; annual rows fill the rest.
+    static func used(_ rows: [String: TradeCube.Series], year y: Int, monthsComplete: Bool) -> Used {
+        var monthly = Set<String>(), annual = Set<String>()
+        for (code, s) in rows {
+            if s.keys.contains(where: { $0.year == y && $0.month != nil }) { monthly.insert(code) }
+            if s[Period(year: y)] != nil { annual.insert(code) }
+        }
+        let annualUsed = annual.filter { c in !(monthsComplete && monthly.contains { related($0, c) }) }
+        var out: Used = [:]
+        for c in monthly where !annualUsed.contains(where: { related($0, c) }) { out[c] = true }
+        for c in annualUsed { out[c] = false }
+        return out
+    }
+
+    /// The side's codes under `key` at their shortest length (2846 and 284690 both declared: 2846 once).
+    static func under(_ used: Used, _ key: String) -> [String] {
+        let m = used.keys.filter { $0.hasPrefix(key) }
+        guard let shortest = m.map(\.count).min() else { return [] }
+        return m.filter { $0.count == shortest }.sorted()
+    }
+
+    /// Rule 3: the side's codes under `key` add up to it (it declared the key, or national lines only).
+    static func rollsUp(_ used: Used, _ key: String) -> Bool {
+        let m = used.keys.filter { $0.hasPrefix(key) }
+        return !m.isEmpty && (m.contains(key) || m.allSatisfy { $0.count > 6 })
+    }
+
+    /// Keys with no more detailed key among them.
+    static func mostDetailed(_ keys: Set<String>) -> Set<String> {
+        keys.filter { k in !keys.contains { $0 != k && $0.hasPrefix(k) } }
+    }
+
+    static func keys(_ e: Used, _ i: Used) -> Set<String> {
+        var keys = Set<String>()
+        for a in e.keys {
+            for b in i.keys where related(a, b) {
+                let k = a.count <= b.count ? a : b
+                if rollsUp(e, k), rollsUp(i, k) { keys.insert(k) }
+            }
+        }
+        return keys
+    }
+
+    static func sum(_ cells: [Int: Cell], _ months: Range<Int>) -> Cell {
+        var c = Cell()
+        for mi in months { if let v = cells[mi] { c.add(v) } }
+        return c
+    }
+
+    /// A failing calendar year or rolling window (month indices `lo...hi`).
+    struct Failure {
+        var lo: Int
+        var hi: Int
+        var label: String
+        var mode: String
+        var gap: Gap
     }
 
     public func detect(_ input: DetectionInput, settings: DetectorSettings) -> [Anomaly] {
@@ -68,82 +157,176 @@ public struct MirrorGapDetector: Detector {
         var out: [Anomaly] = []
         for pair in pairs.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             let (e, i) = (pair[0], pair[1])
-            let eCodes = cube.codes(e, .export), iCodes = cube.codes(i, .import)
-            guard !eCodes.isEmpty, !iCodes.isEmpty else { continue } // one side publishes nothing: no mirror
-            var keys = Set<String>()
-            for a in eCodes {
-                for b in iCodes where a.hasPrefix(b) || b.hasPrefix(a) { keys.insert(a.count <= b.count ? a : b) }
+            guard e != i else { continue }
+            let eRows = cube.bilateral(e, .export, partner: i), iRows = cube.bilateral(i, .import, partner: e)
+            guard !eRows.isEmpty || !iRows.isEmpty else { continue }
+            // One side publishes nothing of the flow at all: no mirror.
+            guard !cube.codes(e, .export).isEmpty, !cube.codes(i, .import).isEmpty else { continue }
+            var years = Set<Int>()
+            for s in eRows.values { for p in s.keys { years.insert(p.year) } }
+            for s in iRows.values { for p in s.keys { years.insert(p.year) } }
+            var eUsed: [Int: Used] = [:], iUsed: [Int: Used] = [:], keysByYear: [Int: Set<String>] = [:]
+            for y in years {
+                eUsed[y] = Self.used(eRows, year: y, monthsComplete: cube.monthsComplete(e, y))
+                iUsed[y] = Self.used(iRows, year: y, monthsComplete: cube.monthsComplete(i, y))
+                keysByYear[y] = Self.keys(eUsed[y]!, iUsed[y]!)
             }
-            for key in keys.sorted() {
-                let x = cube.partnerSeries(e, .export, key: key, partner: i)
-                let m = cube.partnerSeries(i, .import, key: key, partner: e)
-                guard !x.isEmpty || !m.isEmpty else { continue }
-                var findings: [(start: String, end: String, compared: String, gap: Gap, mode: String)] = []
-                if TradeCube.hasMonthly(x), TradeCube.hasMonthly(m) {
-                    let xm = TradeCube.monthly(x), mm = TradeCube.monthly(m)
-                    let allMonths = Set(xm.keys).union(mm.keys)
-                    guard let first = allMonths.min(), let last = allMonths.max() else { continue }
-                    var run: [(t: Int, gap: Gap)] = []
-                    func flush() {
-                        guard let peak = run.max(by: { $0.gap.score < $1.gap.score }) else { return }
-                        findings.append((AnomalyText.period(monthIndex: run.first!.t - 11), AnomalyText.period(monthIndex: run.last!.t),
-                                         VolumeSpikeDetector.window(peak.t), peak.gap, "rolling_12_months"))
-                        run = []
-                    }
-                    for t in first...(last + 11) {
-                        let window = (t - 11)...t
-                        guard window.allSatisfy({ cube.monthCovered(e, $0) && cube.monthCovered(i, $0) }) else { continue }
-                        var xc = Cell(), mc = Cell()
-                        for mi in window {
-                            if let c = xm[mi] { xc.add(c) }
-                            if let c = mm[mi] { mc.add(c) }
+            let allKeys = keysByYear.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+            for y in years {
+                // True zeros: a side that published every month of the year but nothing for the pair.
+                var ks = keysByYear[y]!
+                let eu = eUsed[y]!, iu = iUsed[y]!
+                if eu.isEmpty, !eRows.isEmpty, cube.monthsComplete(e, y) { ks.formUnion(allKeys.filter { Self.rollsUp(iu, $0) }) }
+                if iu.isEmpty, !iRows.isEmpty, cube.monthsComplete(i, y) { ks.formUnion(allKeys.filter { Self.rollsUp(eu, $0) }) }
+                keysByYear[y] = Self.mostDetailed(ks)
+            }
+            for key in allKeys.sorted() {
+                var failures: [Failure] = []
+                var monthlyYears = Set<Int>()
+                var xm: [Int: Cell] = [:], mm: [Int: Cell] = [:]
+                var xAll: [Int: Cell] = [:]  // exporter's months wherever it is monthly at this level (shipping-lag allowance)
+                var eCodesSeen = Set<String>(), iCodesSeen = Set<String>()
+                for y in years.sorted() where keysByYear[y]!.contains(key) {
+                    let eu = eUsed[y]!, iu = iUsed[y]!
+                    let eCodes = Self.under(eu, key), iCodes = Self.under(iu, key)
+                    eCodesSeen.formUnion(eCodes); iCodesSeen.formUnion(iCodes)
+                    func yearCell(_ codes: [String], _ u: Used, _ rows: [String: TradeCube.Series],
+                                  into months: inout [Int: Cell]) -> (cell: Cell, monthly: Bool) {
+                        var cell = Cell()
+                        var monthly = true
+                        for c in codes {
+                            let series = rows[c] ?? [:]
+                            if u[c]! {
+                                for (p, v) in series where p.year == y && p.month != nil {
+                                    cell.add(v)
+                                    months[p.monthIndex, default: Cell()].add(v)
+                                }
+                            } else {
+                                monthly = false
+                                if let v = series[Period(year: y)] { cell.add(v) }
+                            }
                         }
-                        guard xc.rows > 0 || mc.rows > 0, let g = compare(xc, mc, s) else { continue }
-                        if let prev = run.last, prev.t != t - 1 { flush() }
-                        run.append((t, g))
+                        return (cell, monthly)
                     }
-                    flush()
-                } else {
-                    let xa = TradeCube.annual(x), ma = TradeCube.annual(m)
-                    for y in Set(xa.keys).union(ma.keys).sorted() where cube.yearComplete(e, y) && cube.yearComplete(i, y) {
-                        if let g = compare(xa[y] ?? Cell(), ma[y] ?? Cell(), s) { findings.append((String(y), String(y), String(y), g, "annual")) }
+                    var xmY: [Int: Cell] = [:], mmY: [Int: Cell] = [:]
+                    let (xc, xMonthly) = yearCell(eCodes, eu, eRows, into: &xmY)
+                    let (mc, mMonthly) = yearCell(iCodes, iu, iRows, into: &mmY)
+                    let xComplete = xMonthly ? cube.monthsComplete(e, y) : true
+                    let mComplete = mMonthly ? cube.monthsComplete(i, y) : true
+                    if xMonthly { xAll.merge(xmY) { a, _ in a } }
+                    if xComplete, mComplete, xc.rows > 0 || mc.rows > 0, let g = compare(xc, mc, s,
+                        transitIn: xMonthly ? Self.sum(xAll, (y * 12 - s.lagMonths)..<(y * 12)) : Cell(),
+                        transitOut: xMonthly ? Self.sum(xAll, (y * 12 + 12 - s.lagMonths)..<(y * 12 + 12)) : Cell()) {
+                        failures.append(Failure(lo: y * 12, hi: y * 12 + 11, label: String(y), mode: "annual", gap: g))
+                    }
+                    if xMonthly, mMonthly {
+                        monthlyYears.insert(y)
+                        xm.merge(xmY) { a, _ in a }
+                        mm.merge(mmY) { a, _ in a }
                     }
                 }
-                for f in findings {
-                    out.append(anomaly(f.gap, exporter: e, importer: i, key: key, start: f.start, end: f.end, compared: f.compared,
-                                       mode: f.mode, input: input, settings: settings))
+                // Rolling 12-month windows over months both sides declared monthly at this level.
+                for t in monthlyYears.flatMap({ y in (y * 12)..<(y * 12 + 12) }).sorted() {
+                    let window = (t - 11)...t
+                    guard window.allSatisfy({ monthlyYears.contains($0 / 12) && cube.monthCovered(e, $0) && cube.monthCovered(i, $0) })
+                    else { continue }
+                    var xc = Cell(), mc = Cell()
+                    for mi in window {
+                        if let c = xm[mi] { xc.add(c) }
+                        if let c = mm[mi] { mc.add(c) }
+                    }
+                    guard xc.rows > 0 || mc.rows > 0,
+                          let g = compare(xc, mc, s, transitIn: Self.sum(xAll, (t - 11 - s.lagMonths)..<(t - 11)),
+                                          transitOut: Self.sum(xAll, (t + 1 - s.lagMonths)..<(t + 1))) else { continue }
+                    failures.append(Failure(lo: t - 11, hi: t, label: VolumeSpikeDetector.window(t), mode: "rolling_12_months", gap: g))
                 }
+                // Rule 5: overlapping or touching failures are one episode.
+                failures.sort { ($0.lo, $0.hi, $0.mode) < ($1.lo, $1.hi, $1.mode) }
+                var episode: [Failure] = []
+                func flush() {
+                    guard !episode.isEmpty else { return }
+                    out.append(anomaly(episode, exporter: e, importer: i, key: key, exporterCodes: eCodesSeen.sorted(),
+                                       importerCodes: iCodesSeen.sorted(), input: input, settings: settings))
+                    episode = []
+                }
+                for f in failures {
+                    if let hi = episode.map(\.hi).max(), f.lo > hi + 1 { flush() }
+                    episode.append(f)
+                }
+                flush()
             }
         }
         return DetectorSuite.keepMostSpecific(out)
     }
 
-    func anomaly(_ g: Gap, exporter e: String, importer i: String, key: String, start: String, end: String, compared: String,
-                 mode: String, input: DetectionInput, settings: DetectorSettings) -> Anomaly {
-        let s = settings.mirrorGap
-        let when = mode == "annual" ? "in \(compared)" : "in the 12 months \(compared)"
-        func direction(_ gap: Double?, _ what: String) -> String? {
+    static func direction(_ g: Gap) -> String {
+        func one(_ gap: Double?, _ what: String) -> String? {
             guard let gap else { return nil }
             return gap >= 0 ? "imports exceed exports by \(AnomalyText.percent(gap)) in \(what)"
                             : "exports exceed imports by \(AnomalyText.percent(-gap)) in \(what)"
         }
-        var parts = [direction(g.usdGap, "value"), direction(g.kgGap, "weight")].compactMap { $0 }
+        var parts = [one(g.usdGap, "value"), one(g.kgGap, "weight")].compactMap { $0 }
         if let u = g.usdGap, let k = g.kgGap, (u >= 0) == (k >= 0) {
             parts = [(u >= 0 ? "imports exceed exports" : "exports exceed imports")
                 + " by \(AnomalyText.percent(abs(u))) in value and \(AnomalyText.percent(abs(k))) in weight"]
         }
-        if parts.isEmpty { parts = ["the two sides disagree"] }
-        let estimated = g.exports.kgEstimated || g.imports.kgEstimated
-        let note = estimated ? " (weights partly estimated by the publisher; the kg gap counts ×\(AnomalyText.number(g.kgWeight, 2)))" : ""
+        return parts.isEmpty ? "the two sides disagree" : parts.joined(separator: " and ")
+    }
+
+    static func signed(_ gap: Double?) -> String {
+        guard let gap else { return "n/a" }
+        return (gap >= 0 ? "+" : "−") + AnomalyText.percent(abs(gap))
+    }
+
+    func anomaly(_ episode: [Failure], exporter e: String, importer i: String, key: String, exporterCodes: [String],
+                 importerCodes: [String], input: DetectionInput, settings: DetectorSettings) -> Anomaly {
+        let s = settings.mirrorGap
+        let annual = episode.filter { $0.mode == "annual" }
+        let rolling = episode.filter { $0.mode != "annual" }
+        let described = (annual.isEmpty ? rolling : annual).max { $0.gap.score < $1.gap.score }!
+        let g = described.gap
+        let score = episode.map(\.gap.score).max()!
+        let start: String, end: String, when: String
+        if annual.isEmpty {
+            start = AnomalyText.period(monthIndex: rolling.map(\.lo).min()!)
+            end = AnomalyText.period(monthIndex: rolling.map(\.hi).max()!)
+            when = rolling.count == 1 ? "in the 12 months \(described.label)"
+                : "in \(rolling.count) overlapping 12-month windows from \(rolling.first!.label) to \(rolling.last!.label) "
+                    + "(largest gap in \(described.label))"
+        } else {
+            start = annual.first!.label
+            end = annual.last!.label
+            when = annual.count == 1 ? "in \(start)" : "in \(start)–\(end) (largest gap in \(described.label))"
+        }
+        let estimatedIn = annual.filter { $0.gap.exports.kgEstimated || $0.gap.imports.kgEstimated }.map(\.label)
+        let estimated = g.exports.kgEstimated || g.imports.kgEstimated || !estimatedIn.isEmpty
+        let estimatedWhere = estimatedIn.count > 1 || (estimatedIn.count == 1 && annual.count > 1) ? " in \(estimatedIn.joined(separator: ", "))" : ""
+        let note = estimated ? " (weights partly estimated by the publisher\(estimatedWhere); the kg gap counts ×\(AnomalyText.number(s.estimatedWeightFactor, 2)))" : ""
+        var tail = ""
+        if annual.count > 1 {
+            tail += "; by year: " + annual.map { "\($0.label) \(Self.signed($0.gap.kgGap)) kg, \(Self.signed($0.gap.usdGap)) USD" }
+                .joined(separator: "; ")
+        }
+        if !annual.isEmpty, !rolling.isEmpty {
+            tail += "; also \(rolling.count) failing 12-month window\(rolling.count == 1 ? "" : "s") from \(rolling.first!.label) to \(rolling.last!.label)"
+        }
         let summary = "Mirror gap \(e) → \(i) for \(input.catalog.label(key)) \(when): \(i) declared imports of "
             + "\(AnomalyText.usd(g.importsFOB)) FOB-equivalent (\(AnomalyText.percent(s.cifFobAllowance)) CIF/FOB allowance) and "
             + "\(AnomalyText.tonnes(g.imports.tonnes)), \(e) declared exports of \(AnomalyText.usd(g.exportsFOB)) and "
-            + "\(AnomalyText.tonnes(g.exports.tonnes)): \(parts.joined(separator: " and "))\(note)."
-        let cube = input.cube
+            + "\(AnomalyText.tonnes(g.exports.tonnes)): \(Self.direction(g))\(note)\(tail)."
+        func windowJSON(_ f: Failure) -> JSONValue {
+            ["window": .string(f.label), "mode": .string(f.mode),
+             "exports_usd_fob": AnomalyText.json(f.gap.exportsFOB), "imports_usd_fob": AnomalyText.json(f.gap.importsFOB),
+             "exports_kg": f.gap.exports.hasKg ? AnomalyText.json(f.gap.exports.kg) : .null,
+             "imports_kg": f.gap.imports.hasKg ? AnomalyText.json(f.gap.imports.kg) : .null,
+             "gap_usd": f.gap.usdGap.map(AnomalyText.json) ?? .null, "gap_kg": f.gap.kgGap.map(AnomalyText.json) ?? .null,
+             "kg_estimated": .bool(f.gap.exports.kgEstimated || f.gap.imports.kgEstimated),
+             "score": AnomalyText.json(f.gap.score)]
+        }
         let evidence: JSONValue = [
-            "exporter": .string(e), "importer": .string(i), "compared_at": .string(key), "mode": .string(mode),
-            "exporter_codes": .array(cube.levelCodes(e, .export, key: key).map { .string($0) }),
-            "importer_codes": .array(cube.levelCodes(i, .import, key: key).map { .string($0) }),
+            "exporter": .string(e), "importer": .string(i), "compared_at": .string(key), "mode": .string(described.mode),
+            "exporter_codes": .array(exporterCodes.map { .string($0) }),
+            "importer_codes": .array(importerCodes.map { .string($0) }),
             "baseline": ["side": "exporter-declared exports", "usd_fob": AnomalyText.json(g.exportsFOB),
                          "usd_declared": AnomalyText.json(g.exports.usd), "kg": g.exports.hasKg ? AnomalyText.json(g.exports.kg) : .null,
                          "kg_estimated": .bool(g.exports.kgEstimated)],
@@ -154,11 +337,12 @@ public struct MirrorGapDetector: Detector {
             "gap_usd": g.usdGap.map(AnomalyText.json) ?? .null, "gap_kg": g.kgGap.map(AnomalyText.json) ?? .null,
             "kg_weight": AnomalyText.json(g.kgWeight), "usd_counted": .bool(g.usdCounted), "kg_counted": .bool(g.kgCounted),
             "statistic": "relative_gap_(larger-smaller)/smaller",
-            "periods_compared": ["window": .string(compared), "flagged_from": .string(start), "flagged_to": .string(end)],
+            "periods_compared": ["window": .string(described.label), "flagged_from": .string(start), "flagged_to": .string(end)],
+            "windows": .array(episode.map(windowJSON)),
             "thresholds": settings.thresholdsJSON(name),
         ]
-        return Anomaly(detector: name, severity: AnomalyText.severity(g.score, medium: s.severityMedium, high: s.severityHigh),
-                       score: (g.score * 10000).rounded() / 10000, reporter: e, partner: i, hsCode: key,
+        return Anomaly(detector: name, severity: AnomalyText.severity(score, medium: s.severityMedium, high: s.severityHigh),
+                       score: (score * 10000).rounded() / 10000, reporter: e, partner: i, hsCode: key,
                        periodStart: start, periodEnd: end, summary: summary, evidence: evidence)
     }
 }

@@ -119,6 +119,15 @@ struct TradeCube: Sendable {
         return set.sorted()
     }
 
+    /// The declarer's rows with one partner as declared: code → series (no roll-up, no level choice).
+    func bilateral(_ declarer: String, _ flow: Flow, partner: String) -> [String: Series] {
+        var out: [String: Series] = [:]
+        for (code, byPartner) in data[declarer]?[flow] ?? [:] {
+            if let s = byPartner[partner] { out[code] = s }
+        }
+        return out
+    }
+
     func partnerSeries(_ declarer: String, _ flow: Flow, key: String, partner: String) -> Series {
         var out: Series = [:]
         for code in levelCodes(declarer, flow, key: key) {
@@ -152,6 +161,11 @@ struct TradeCube: Sendable {
     func yearCovered(_ declarer: String, _ year: Int) -> Bool {
         if annualYears[declarer]?.contains(year) ?? false { return true }
         return (0..<12).contains { monthCovered(declarer, year * 12 + $0) }
+    }
+
+    /// The declarer published all twelve months of `year` (annual rows do not count).
+    func monthsComplete(_ declarer: String, _ year: Int) -> Bool {
+        (0..<12).allSatisfy { monthCovered(declarer, year * 12 + $0) }
     }
 
     /// The declarer published the whole of `year` (an annual row or all twelve months).

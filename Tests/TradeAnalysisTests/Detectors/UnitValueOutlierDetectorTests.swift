@@ -49,6 +49,34 @@ import TradeCore
         #expect(a.severity == .high)
     }
 
+    @Test func aSeriesSteadyLevelIsNotAnOutlier() throws {
+        // XHH always imports a cheaper grade (CIF, a quarter of the others' unit value): that is the
+        // series, not twelve outliers a year.
+        var rows = scenario()
+        rows += Fx.monthly("XHH", "XEE", .import, "28053016", years: 2013...2015, usdPerKg: 21, valuation: .cif) { y, m in 4 * Fx.wiggle(y, m) }
+        let found = try Fx.run(UnitValueOutlierDetector(), rows)
+        #expect(!found.contains { $0.partner == "XHH" }, "\(found.map(\.summary))")
+        #expect(found.map(\.partner) == ["XPP"], "\(found.map(\.summary))")
+    }
+
+    @Test func consecutiveMispricedLotsOfOneSeriesAreOneFinding() throws {
+        // XEE → XJJ: 5 t a month at $80/kg, but declared at $8/kg from 2014-03 to 2014-05.
+        var rows = scenario()
+        rows += Fx.monthly("XEE", "XJJ", .export, "28053016", years: 2013...2015, valuation: .fob) { y, m in 5 * Fx.wiggle(y, m) }
+            .map { r in
+                var r = r
+                let mi = r.period.monthIndex
+                r.valueUSD = (r.quantityKg ?? 0) * ((2014 * 12 + 2...2014 * 12 + 4).contains(mi) ? 8 : 80)
+                return r
+            }
+        let found = try Fx.run(UnitValueOutlierDetector(), rows)
+        expectWellFormed(found)
+        let a = found.filter { $0.partner == "XJJ" }
+        #expect(a.count == 1, "\(found.map(\.summary))")
+        #expect(a.first?.periodStart == "2014-03" && a.first?.periodEnd == "2014-05")
+        #expect(a.first?.summary.contains("3 such lots") == true)
+    }
+
     @Test func estimatedWeightsAreJudgedOnlyWhenAsked() throws {
         let s = try DetectorSettings(overrides: ["unit_value_outlier": ["exclude_estimated_weights": 0]])
         let found = try Fx.run(UnitValueOutlierDetector(), scenario(), settings: s)
