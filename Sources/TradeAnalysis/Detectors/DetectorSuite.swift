@@ -4,7 +4,7 @@ import TradeCore
 /// The six detectors of DESIGN.md, run in a fixed order with a deterministic result.
 public enum DetectorSuite {
     /// Recorded with every run's anomalies; bump when a method or a default changes.
-    public static let version = "1.2.0"
+    public static let version = "1.3.0"
 
     public static let all: [any Detector] = [
         VolumeSpikeDetector(),

@@ -259,16 +259,21 @@ public struct MirrorGapDetector: Detector {
         return DetectorSuite.keepMostSpecific(out)
     }
 
-    static func direction(_ g: Gap) -> String {
+    /// "imports exceed exports by 45 % in value and 44 % in weight"; a gap at the cap reads
+    /// "at least 1000 %" (one side is zero or tiny, so the true ratio says little).
+    static func direction(_ g: Gap, cap: Double) -> String {
+        func percent(_ gap: Double) -> String {
+            gap >= cap ? "at least \(AnomalyText.percent(cap))" : AnomalyText.percent(gap)
+        }
         func one(_ gap: Double?, _ what: String) -> String? {
             guard let gap else { return nil }
-            return gap >= 0 ? "imports exceed exports by \(AnomalyText.percent(gap)) in \(what)"
-                            : "exports exceed imports by \(AnomalyText.percent(-gap)) in \(what)"
+            return gap >= 0 ? "imports exceed exports by \(percent(gap)) in \(what)"
+                            : "exports exceed imports by \(percent(-gap)) in \(what)"
         }
         var parts = [one(g.usdGap, "value"), one(g.kgGap, "weight")].compactMap { $0 }
         if let u = g.usdGap, let k = g.kgGap, (u >= 0) == (k >= 0) {
             parts = [(u >= 0 ? "imports exceed exports" : "exports exceed imports")
-                + " by \(AnomalyText.percent(abs(u))) in value and \(AnomalyText.percent(abs(k))) in weight"]
+                + " by \(percent(abs(u))) in value and \(percent(abs(k))) in weight"]
         }
         return parts.isEmpty ? "the two sides disagree" : parts.joined(separator: " and ")
     }
@@ -313,7 +318,7 @@ public struct MirrorGapDetector: Detector {
         let summary = "Mirror gap \(e) → \(i) for \(input.catalog.label(key)) \(when): \(i) declared imports of "
             + "\(AnomalyText.usd(g.importsFOB)) FOB-equivalent (\(AnomalyText.percent(s.cifFobAllowance)) CIF/FOB allowance) and "
             + "\(AnomalyText.tonnes(g.imports.tonnes)), \(e) declared exports of \(AnomalyText.usd(g.exportsFOB)) and "
-            + "\(AnomalyText.tonnes(g.exports.tonnes)): \(Self.direction(g))\(note)\(tail)."
+            + "\(AnomalyText.tonnes(g.exports.tonnes)): \(Self.direction(g, cap: settings.mirrorGap.gapCap))\(note)\(tail)."
         func windowJSON(_ f: Failure) -> JSONValue {
             ["window": .string(f.label), "mode": .string(f.mode),
              "exports_usd_fob": AnomalyText.json(f.gap.exportsFOB), "imports_usd_fob": AnomalyText.json(f.gap.importsFOB),

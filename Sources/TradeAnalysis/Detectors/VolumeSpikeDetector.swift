@@ -165,7 +165,19 @@ public struct VolumeSpikeDetector: Detector {
                     + "\(AnomalyText.tonnes(c.observed)) in \(c.observedPeriod)\(months > 1 ? " (\(months) months)" : "") vs "
                     + "\(AnomalyText.tonnes(c.expected)) expected from \(basis)\(peak), robust z \(AnomalyText.number(c.z))."
             }
+            // A total's rise is explained by the partners whose shipments rose most.
+            let gains = partner == nil
+                ? Self.partnerGains(input.cube, declarer: declarer, flow: flow, code: code,
+                                    observed: c.observedPeriod, baseline: c.baseline.map(\.period)) : []
+            if !gains.isEmpty {
+                let named = gains.map { g in
+                    "\(g.partner) \(AnomalyText.tonnes(g.observed)) vs \(AnomalyText.tonnes(g.usual)) usual" + (g.usual < 0.5 ? " (new)" : "")
+                }
+                summary = String(summary.dropLast()) + "; the rise came mostly from " + named.joined(separator: ", ") + "."
+            }
             let evidence: JSONValue = [
+                "partner_gains": .array(gains.map { ["partner": .string($0.partner), "observed_t": AnomalyText.json($0.observed),
+                                                    "usual_t": AnomalyText.json($0.usual)] }),
                 "declared_by": .string(declarer), "flow": .string(flow.rawValue),
                 "series": partner == nil ? "total" : "partner", "mode": .string(f.mode),
                 "observed": ["period": .string(c.observedPeriod), "tonnes": AnomalyText.json(c.observed)],
@@ -185,6 +197,42 @@ public struct VolumeSpikeDetector: Detector {
                            score: (c.z * 1000).rounded() / 1000, reporter: exporter, partner: importer, hsCode: code,
                            periodStart: f.start, periodEnd: f.end, summary: summary, evidence: evidence)
         }
+    }
+
+    /// The partners whose tonnage in the observed window rose most above their average over the
+    /// baseline windows, largest first, until they make up 80 % of the total rise (at most three).
+    static func partnerGains(_ cube: TradeCube, declarer: String, flow: Flow, code: String, observed: String,
+                             baseline: [String]) -> [(partner: String, observed: Double, usual: Double)] {
+        guard let window = monthRange(observed) else { return [] }
+        let windows = baseline.compactMap(monthRange)
+        var gains: [(partner: String, observed: Double, usual: Double)] = []
+        for p in cube.partners(declarer, flow, key: code) {
+            let series = cube.partnerSeries(declarer, flow, key: code, partner: p)
+            func tonnes(_ range: ClosedRange<Int>) -> Double {
+                series.reduce(0) { sum, entry in range.contains(entry.key.monthIndex) ? sum + entry.value.tonnes : sum }
+            }
+            let now = tonnes(window)
+            let usual = windows.isEmpty ? 0 : windows.map(tonnes).reduce(0, +) / Double(windows.count)
+            if now - usual > 0 { gains.append((p, now, usual)) }
+        }
+        gains.sort { ($0.observed - $0.usual, $1.partner) > ($1.observed - $1.usual, $0.partner) }
+        let total = gains.reduce(0) { $0 + $1.observed - $1.usual }
+        var kept: [(partner: String, observed: Double, usual: Double)] = []
+        var covered = 0.0
+        for g in gains where kept.count < 3 && covered < 0.8 * total {
+            kept.append(g)
+            covered += g.observed - g.usual
+        }
+        return kept
+    }
+
+    /// Month indices of a period text: `2024` (the whole year), `2024-03`, or a span `2024-03–2025-02`.
+    static func monthRange(_ text: String) -> ClosedRange<Int>? {
+        let parts = text.components(separatedBy: "–")
+        guard let first = Period(parts[0]), let last = Period(parts.count > 1 ? parts[1] : parts[0]) else { return nil }
+        let start = first.monthIndex
+        let end = last.month == nil ? last.year * 12 + 11 : last.monthIndex
+        return start <= end ? start...end : nil
     }
 
     /// Each month against a robust baseline from the same series: the median of log1p(tonnes) over

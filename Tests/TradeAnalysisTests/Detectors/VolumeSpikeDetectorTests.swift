@@ -33,6 +33,25 @@ import TradeCore
         #expect(found.contains { $0.partner == "XBB" })
     }
 
+    @Test func aTotalSpikeNamesThePartnersBehindIt() throws {
+        // XQQ's holmium oxide: ~0.5 t a month to XRR for years; in 2017 two buyers it never served
+        // take 6 t and 3 t a month while XRR stays as it was.
+        var rows = Fx.background("XQQ", years: 2012...2017)
+        rows += Fx.monthly("XQQ", "XRR", .export, "28469018", years: 2012...2017) { y, m in 0.5 * Fx.wiggle(y, m) }
+        rows += Fx.monthly("XQQ", "XSS", .export, "28469018", years: 2017...2017) { _, m in m >= 2 ? 6 : 0 }
+        rows += Fx.monthly("XQQ", "XTT", .export, "28469018", years: 2017...2017) { _, m in m >= 2 ? 3 : 0 }
+        let total = try #require(try spikes(rows).first { $0.hsCode == "28469018" && $0.partner == "WLD" })
+        #expect(total.summary.contains("the rise came mostly from XSS"))
+        #expect(total.summary.contains("XTT"))
+        #expect(total.summary.contains("(new)"))
+        #expect(!total.summary.contains("XRR"))
+        guard case .object(let evidence) = total.evidence, case .array(let gains)? = evidence["partner_gains"] else {
+            Issue.record("no partner_gains in the evidence")
+            return
+        }
+        #expect(gains.count == 2)
+    }
+
     @Test func annualSurgeFires() throws {
         // XDD's annual declarations of 284690 to XEE: about 20 t for six years, 120 t in 2016.
         let history: [Int: Double] = [2010: 18, 2011: 22, 2012: 19, 2013: 21, 2014: 20, 2015: 23, 2016: 120]
