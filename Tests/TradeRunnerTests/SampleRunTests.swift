@@ -75,7 +75,10 @@ import TradeRunner
     @Test func reportShowsEuropiumCase() throws {
         let ws = try Workspace.make()
         defer { ws.remove() }
-        _ = try ws.pipeline().run()
+        let result = try ws.pipeline().run()
+        // `make run`'s one-screen summary names both 2024 buyers of europium oxide among the top findings.
+        let top = try #require(result.details).split(separator: "\n").filter { $0.contains("28469014") }
+        #expect(top.contains { $0.contains("TUR") } && top.contains { $0.contains("SGP") }, "\(result.details ?? "")")
         let europium = try ws.rows("""
             select partner, severity from anomalies
             where detector = 'new_partner' and hs_code = '28469014' and period_start like '2024%'
