@@ -6,6 +6,12 @@ import TradeWarehouse
 extension Inspector {
     /// Per-source staleness thresholds from the definitions (`options: stale_after_days: N`).
     func staleThresholds() -> (thresholds: [String: Int], problem: String?) {
+        let (thresholds, _, problem) = definedSources()
+        return (thresholds, problem)
+    }
+
+    /// Source names and staleness limits from the definitions; a broken definition is reported, not fatal.
+    func definedSources() -> (thresholds: [String: Int], names: [String], problem: String?) {
         do {
             let sources = try PipelineLoader.loadSources(
                 directory: URL(fileURLWithPath: pipelinesDirectory, isDirectory: true),
@@ -14,9 +20,9 @@ extension Inspector {
             for source in sources {
                 if let days = try source.intOption("stale_after_days") { thresholds[source.name] = days }
             }
-            return (thresholds, nil)
+            return (thresholds, sources.map(\.name), nil)
         } catch {
-            return ([:], "\(error)")
+            return ([:], [], "\(error)")
         }
     }
 
@@ -24,7 +30,7 @@ extension Inspector {
     /// Returns the text and whether everything is fresh and the last run succeeded.
     public func status() throws -> (text: String, healthy: Bool) {
         let status = try openReadOnly().status()
-        let (thresholds, problem) = staleThresholds()
+        let (thresholds, defined, problem) = definedSources()
         var healthy = true
         var out = "Warehouse \(warehousePath)\n\nRecent runs\n"
         let runRows: [[String?]] = status.runs.map { run in
@@ -49,8 +55,13 @@ extension Inspector {
                     source.newestPeriod ?? "—", source.lastLoadedAt ?? "—",
                     health.isStale ? "STALE (\(health.daysBehind ?? 0) d)" : "ok"]
         }
+        // Defined sources that have loaded nothing yet are listed too, so a silent source shows.
+        let loaded = Set(status.sources.map(\.source))
+        let idle: [[String?]] = defined.filter { !loaded.contains($0) }.sorted().map {
+            [$0, "0", "0", "0", "—", "—", "no files yet"]
+        }
         out += TableRenderer.aligned(header: ["source", "files", "rows", "rejected", "newest period",
-                                              "last load", "freshness"], rows: sourceRows)
+                                              "last load", "freshness"], rows: sourceRows + idle)
         if !status.lastRunFailures.isEmpty {
             healthy = false
             out += "\nFiles the last run could not load\n"
