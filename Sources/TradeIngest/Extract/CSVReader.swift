@@ -109,6 +109,11 @@ public final class CSVReader {
 
     /// Reads the next record into the buffers; false at end of file.
     private func advance() throws -> Bool {
+        // The loop appends to local arrays, moved out of the stored properties and back: on a
+        // class's stored properties every append would pay a dynamic exclusivity check.
+        var fieldBytes = self.fieldBytes, fieldStarts = self.fieldStarts, fieldEnds = self.fieldEnds, raw = self.raw
+        (self.fieldBytes, self.fieldStarts, self.fieldEnds, self.raw) = ([], [], [], [])
+        defer { (self.fieldBytes, self.fieldStarts, self.fieldEnds, self.raw) = (fieldBytes, fieldStarts, fieldEnds, raw) }
         fieldBytes.removeAll(keepingCapacity: true)
         fieldStarts.removeAll(keepingCapacity: true)
         fieldStarts.append(0)
@@ -134,7 +139,7 @@ public final class CSVReader {
                         throw Diagnostic("truncated mid-row: quoted field opened at line \(quoteOpenedLine) column \(quoteOpenedColumn) is not closed at end of file",
                                          at: SourceLocation(file: display, line: quoteOpenedLine, column: quoteOpenedColumn))
                     }
-                    try endField(startLine)
+                    try endField(&fieldStarts, &fieldEnds, at: fieldBytes.count, startLine)
                     recordLine = startLine
                     return true
                 }
@@ -196,24 +201,24 @@ public final class CSVReader {
             pos += 1
             if b == 0 {
                 throw Diagnostic("NUL byte in field \(fieldEnds.count + 1): binary data, or UTF-16 text without a byte-order mark?",
-                                 at: SourceLocation(file: display, line: line, column: column(ofOffset: raw.count)))
+                                 at: SourceLocation(file: display, line: line, column: column(ofOffset: raw.count, in: raw)))
             }
             switch state {
             case .fieldStart, .unquoted:
                 if b == sep {
                     raw.append(b)
-                    try endField(startLine)
+                    try endField(&fieldStarts, &fieldEnds, at: fieldBytes.count, startLine)
                     state = .fieldStart
                 } else if b == Self.quote {
                     // Only reached at the start of a field.
                     quoteOpenedLine = line
-                    quoteOpenedColumn = column(ofOffset: raw.count)
+                    quoteOpenedColumn = column(ofOffset: raw.count, in: raw)
                     raw.append(b)
                     state = .quoted
                 } else { // CR or LF ends the record
                     line += 1
                     afterCR = b == Self.cr
-                    try endField(startLine)
+                    try endField(&fieldStarts, &fieldEnds, at: fieldBytes.count, startLine)
                     recordLine = startLine
                     return true
                 }
@@ -236,12 +241,12 @@ public final class CSVReader {
                     state = .quoted
                 } else if b == sep {
                     raw.append(b)
-                    try endField(startLine)
+                    try endField(&fieldStarts, &fieldEnds, at: fieldBytes.count, startLine)
                     state = .fieldStart
                 } else if b == Self.cr || b == Self.lf {
                     line += 1
                     afterCR = b == Self.cr
-                    try endField(startLine)
+                    try endField(&fieldStarts, &fieldEnds, at: fieldBytes.count, startLine)
                     recordLine = startLine
                     return true
                 } else {
@@ -256,10 +261,10 @@ public final class CSVReader {
         }
     }
 
-    private func endField(_ startLine: Int) throws {
-        if fieldEnds.count >= limits.maxColumns { throw tooWide(startLine) }
-        fieldEnds.append(fieldBytes.count)
-        fieldStarts.append(fieldBytes.count)
+    private func endField(_ starts: inout [Int], _ ends: inout [Int], at offset: Int, _ startLine: Int) throws {
+        if ends.count >= limits.maxColumns { throw tooWide(startLine) }
+        ends.append(offset)
+        starts.append(offset)
     }
 
     private func tooWide(_ startLine: Int) -> Diagnostic {
@@ -273,7 +278,7 @@ public final class CSVReader {
     }
 
     /// 1-based character column of byte `offset` of the current record on its current physical line.
-    private func column(ofOffset offset: Int) -> Int {
+    private func column(ofOffset offset: Int, in raw: [UInt8]) -> Int {
         var col = 1
         var i = offset - 1
         while i >= 0 {
