@@ -16,6 +16,77 @@ public struct TableRecord: Sendable, Hashable {
     }
 }
 
+/// One data row's fields as UTF-8 bytes, borrowed from the reader for the duration of one call.
+///
+/// Normalizers of wide rows (47 Comtrade columns) read the few fields they need from it
+/// without a String per field; the raw text is decoded only for a rejected row.
+public struct TableRowView {
+    /// 1-based line in the file where the row starts.
+    public let line: Int
+    /// Field `i` is `bytes[starts[i]..<ends[i]]`.
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private let starts: UnsafeBufferPointer<Int>
+    private let ends: UnsafeBufferPointer<Int>
+    private let raw: UnsafeBufferPointer<UInt8>
+
+    /// `starts` and `ends` index `bytes`; `starts` may have one more element than `ends`.
+    public init(line: Int, bytes: UnsafeBufferPointer<UInt8>, starts: UnsafeBufferPointer<Int>,
+                ends: UnsafeBufferPointer<Int>, raw: UnsafeBufferPointer<UInt8>) {
+        self.line = line
+        self.bytes = bytes
+        self.starts = starts
+        self.ends = ends
+        self.raw = raw
+    }
+
+    public var count: Int { ends.count }
+
+    /// Field `i`'s bytes; empty for an index past the row's last field (or negative: a column the header lacks).
+    public subscript(i: Int) -> UnsafeBufferPointer<UInt8> {
+        guard i >= 0, i < ends.count else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(rebasing: bytes[starts[i]..<ends[i]])
+    }
+
+    public func string(_ i: Int) -> String { String(decoding: self[i], as: UTF8.self) }
+
+    public var fields: [String] { (0..<count).map(string) }
+
+    /// The row as read (for rejected rows).
+    public var rawText: String { String(decoding: raw, as: UTF8.self) }
+
+    /// Every field empty (an empty line or only separators).
+    public var isBlank: Bool {
+        for i in 0..<ends.count where ends[i] != starts[i] { return false }
+        return true
+    }
+
+    public var record: TableRecord { TableRecord(line: line, fields: fields, rawText: rawText) }
+}
+
+extension TableRecord {
+    /// The record as a `TableRowView` (for normalizers that read rows as bytes).
+    public func withRowView<R>(_ body: (TableRowView) throws -> R) rethrows -> R {
+        var bytes: [UInt8] = []
+        var starts: [Int] = []
+        var ends: [Int] = []
+        for field in fields {
+            starts.append(bytes.count)
+            bytes.append(contentsOf: field.utf8)
+            ends.append(bytes.count)
+        }
+        let raw = Array(rawText.utf8)
+        return try bytes.withUnsafeBufferPointer { bytes in
+            try starts.withUnsafeBufferPointer { starts in
+                try ends.withUnsafeBufferPointer { ends in
+                    try raw.withUnsafeBufferPointer { raw in
+                        try body(TableRowView(line: line, bytes: bytes, starts: starts, ends: ends, raw: raw))
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Turns the rows of one table-shaped file into canonical rows, for any container
 /// (CSV, XLSX): the container reader finds the header and the rows, the normalizer
 /// knows the source's columns. One instance per file; `finish` emits anything held
@@ -26,9 +97,15 @@ public protocol TableNormalizer {
                         reference: ReferenceData) throws
     /// Emits exactly one outcome per record (or several only when the definition says to split).
     mutating func normalize(_ record: TableRecord, emit: (RowOutcome) throws -> Void) throws
+    /// The same for a row borrowed as bytes (CSV); by default its fields are decoded into a `TableRecord`.
+    mutating func normalize(row: TableRowView, emit: (RowOutcome) throws -> Void) throws
     mutating func finish(emit: (RowOutcome) throws -> Void) throws
 }
 
 extension TableNormalizer {
+    public mutating func normalize(row: TableRowView, emit: (RowOutcome) throws -> Void) throws {
+        try normalize(row.record, emit: emit)
+    }
+
     public mutating func finish(emit: (RowOutcome) throws -> Void) throws {}
 }

@@ -12,6 +12,9 @@ extension Warehouse {
     public func loadFile(_ file: FileIdentity, source: String, runID: Int64,
                          _ body: (FileLoadSink) throws -> Void) throws -> FileLoadSummary {
         try write("cannot load \(file.path)") { db in
+            // 8 MiB of page cache (SQLite's default is 2 MiB); it also sizes the sorter that builds
+            // a bulk load's indexes. Temporary files stay on disk so memory stays flat at any file size.
+            try db.execute(sql: "PRAGMA cache_size = -8192")
             let previous = try Int64.fetchOne(db, SQLRequest(literal: """
                 SELECT id FROM raw_file WHERE path = \(file.path) AND state = 'current'
                 """))
@@ -21,10 +24,12 @@ extension Warehouse {
                 """)
             let fileID = db.lastInsertedRowID
 
-            let sink = try FileLoadSink(db: db, fileID: fileID, runID: runID, source: source, path: file.path)
+            let sink = try FileLoadSink(db: db, fileID: fileID, runID: runID, source: source, path: file.path,
+                                        fileSize: file.size)
             defer { sink.close() }
             try body(sink)
             sink.close()
+            try sink.finish()
 
             var superseded = 0
             if let previous {
@@ -74,8 +79,10 @@ extension Warehouse {
     /// gets `superseded_by_file = fileID`. Driven by the new file's rows through the key index.
     private static func supersedeByNaturalKey(_ db: Database, table: ObservationTable, fileID: Int64) throws -> Int {
         // Nothing to supersede when no other file has current rows (a first load): skip the key probes.
+        // Two range probes of the by-file index, not a scan of the new file's rows.
         let others = try Bool.fetchOne(db, sql: """
-            SELECT EXISTS (SELECT 1 FROM \(table.name) WHERE file_id <> ? AND superseded_by_file IS NULL)
+            SELECT EXISTS (SELECT 1 FROM \(table.name) WHERE file_id < ?1 AND superseded_by_file IS NULL)
+                OR EXISTS (SELECT 1 FROM \(table.name) WHERE file_id > ?1 AND superseded_by_file IS NULL)
             """, arguments: [fileID]) ?? false
         guard others else { return 0 }
         // Table and column names are constants of this module, never input.

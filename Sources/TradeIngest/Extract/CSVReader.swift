@@ -36,9 +36,13 @@ public final class CSVReader {
     private var line = 1
     /// The previous byte was a CR: a following LF belongs to the same line end.
     private var afterCR = false
-    private var fields: [String] = []
-    private var field: [UInt8] = []
+    /// The current record, reused for every record (Strings are made only on request): its bytes
+    /// with quoted fields unescaped, where each field starts and ends in them, and the raw bytes.
+    private var fieldBytes: [UInt8] = []
+    private var fieldStarts: [Int] = []
+    private var fieldEnds: [Int] = []
     private var raw: [UInt8] = []
+    private var recordLine = 1
     /// Records returned so far (blank ones included).
     public private(set) var recordCount = 0
 
@@ -84,8 +88,36 @@ public final class CSVReader {
 
     /// The next record, or nil at end of file.
     public func next() throws -> CSVRecord? {
-        fields.removeAll(keepingCapacity: true)
-        field.removeAll(keepingCapacity: true)
+        try nextRow { row in CSVRecord(line: row.line, fields: row.fields, rawText: row.rawText) }
+    }
+
+    /// Reads the next record and passes it to `body` as bytes, without a String per field;
+    /// nil at end of file. The row borrows the reader's buffers: it is valid only inside `body`.
+    public func nextRow<R>(_ body: (TableRowView) throws -> R) throws -> R? {
+        guard try advance() else { return nil }
+        recordCount += 1
+        return try fieldBytes.withUnsafeBufferPointer { bytes in
+            try fieldStarts.withUnsafeBufferPointer { starts in
+                try fieldEnds.withUnsafeBufferPointer { ends in
+                    try raw.withUnsafeBufferPointer { raw in
+                        try body(TableRowView(line: recordLine, bytes: bytes, starts: starts, ends: ends, raw: raw))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads the next record into the buffers; false at end of file.
+    private func advance() throws -> Bool {
+        // The loop appends to local arrays, moved out of the stored properties and back: on a
+        // class's stored properties every append would pay a dynamic exclusivity check.
+        var fieldBytes = self.fieldBytes, fieldStarts = self.fieldStarts, fieldEnds = self.fieldEnds, raw = self.raw
+        (self.fieldBytes, self.fieldStarts, self.fieldEnds, self.raw) = ([], [], [], [])
+        defer { (self.fieldBytes, self.fieldStarts, self.fieldEnds, self.raw) = (fieldBytes, fieldStarts, fieldEnds, raw) }
+        fieldBytes.removeAll(keepingCapacity: true)
+        fieldStarts.removeAll(keepingCapacity: true)
+        fieldStarts.append(0)
+        fieldEnds.removeAll(keepingCapacity: true)
         raw.removeAll(keepingCapacity: true)
         var state = State.fieldStart
         var started = false
@@ -102,13 +134,14 @@ public final class CSVReader {
                     if end == 0 { atEOF = true }
                 }
                 if atEOF {
-                    guard started else { return nil }
+                    guard started else { return false }
                     if state == .quoted {
                         throw Diagnostic("truncated mid-row: quoted field opened at line \(quoteOpenedLine) column \(quoteOpenedColumn) is not closed at end of file",
                                          at: SourceLocation(file: display, line: quoteOpenedLine, column: quoteOpenedColumn))
                     }
-                    try endField(startLine)
-                    return makeRecord(startLine)
+                    try endField(&fieldStarts, &fieldEnds, at: fieldBytes.count, startLine)
+                    recordLine = startLine
+                    return true
                 }
             }
             // Swallow the LF of a CRLF that ended the previous record.
@@ -118,14 +151,25 @@ public final class CSVReader {
             }
             if !started { started = true; startLine = line }
 
-            // Scan a run of ordinary bytes in one go.
+            // Scan a run of ordinary bytes in one go; separators between unquoted fields end fields
+            // within the run (the run is copied whole, so the separators stay between the fields' bytes).
+            let offset = fieldBytes.count - pos  // chunk byte i goes to fieldBytes[offset + i]
+            var atFieldStart = state == .fieldStart
             let stop: Int = chunk.withUnsafeBufferPointer { p in
                 var i = pos
                 switch state {
                 case .fieldStart, .unquoted:
                     while i < end {
                         let b = p[i]
-                        if b == sep || b == Self.cr || b == Self.lf || b == 0 || (b == Self.quote && state == .fieldStart && i == pos) { break }
+                        if b == sep {
+                            fieldEnds.append(offset + i)
+                            fieldStarts.append(offset + i + 1)
+                            atFieldStart = true
+                        } else if b == Self.cr || b == Self.lf || b == 0 || (b == Self.quote && atFieldStart) {
+                            break
+                        } else {
+                            atFieldStart = false
+                        }
                         i += 1
                     }
                 case .quoted:
@@ -142,39 +186,41 @@ public final class CSVReader {
             if stop > pos {
                 chunk.withUnsafeBufferPointer { p in
                     let run = UnsafeBufferPointer(rebasing: p[pos..<stop])
-                    field.append(contentsOf: run)
+                    fieldBytes.append(contentsOf: run)
                     raw.append(contentsOf: run)
                 }
                 afterCR = false
                 pos = stop
-                if state == .fieldStart { state = .unquoted }
+                if state != .quoted { state = atFieldStart ? .fieldStart : .unquoted }
                 if raw.count > limits.maxRecordBytes { throw tooLong(startLine) }
+                if fieldEnds.count > limits.maxColumns { throw tooWide(startLine) }
                 continue
             }
 
             let b = chunk[pos]
             pos += 1
             if b == 0 {
-                throw Diagnostic("NUL byte in field \(fields.count + 1): binary data, or UTF-16 text without a byte-order mark?",
-                                 at: SourceLocation(file: display, line: line, column: column(ofOffset: raw.count)))
+                throw Diagnostic("NUL byte in field \(fieldEnds.count + 1): binary data, or UTF-16 text without a byte-order mark?",
+                                 at: SourceLocation(file: display, line: line, column: column(ofOffset: raw.count, in: raw)))
             }
             switch state {
             case .fieldStart, .unquoted:
                 if b == sep {
                     raw.append(b)
-                    try endField(startLine)
+                    try endField(&fieldStarts, &fieldEnds, at: fieldBytes.count, startLine)
                     state = .fieldStart
                 } else if b == Self.quote {
                     // Only reached at the start of a field.
                     quoteOpenedLine = line
-                    quoteOpenedColumn = column(ofOffset: raw.count)
+                    quoteOpenedColumn = column(ofOffset: raw.count, in: raw)
                     raw.append(b)
                     state = .quoted
                 } else { // CR or LF ends the record
                     line += 1
                     afterCR = b == Self.cr
-                    try endField(startLine)
-                    return makeRecord(startLine)
+                    try endField(&fieldStarts, &fieldEnds, at: fieldBytes.count, startLine)
+                    recordLine = startLine
+                    return true
                 }
             case .quoted:
                 if b == Self.quote {
@@ -183,28 +229,29 @@ public final class CSVReader {
                 } else { // a line break inside quotes is content
                     if !(b == Self.lf && afterCR) { line += 1 }
                     afterCR = b == Self.cr
-                    field.append(b)
+                    fieldBytes.append(b)
                     raw.append(b)
                     if raw.count > limits.maxRecordBytes { throw tooLong(startLine) }
                     continue
                 }
             case .quoteInQuoted:
                 if b == Self.quote {
-                    field.append(b)
+                    fieldBytes.append(b)
                     raw.append(b)
                     state = .quoted
                 } else if b == sep {
                     raw.append(b)
-                    try endField(startLine)
+                    try endField(&fieldStarts, &fieldEnds, at: fieldBytes.count, startLine)
                     state = .fieldStart
                 } else if b == Self.cr || b == Self.lf {
                     line += 1
                     afterCR = b == Self.cr
-                    try endField(startLine)
-                    return makeRecord(startLine)
+                    try endField(&fieldStarts, &fieldEnds, at: fieldBytes.count, startLine)
+                    recordLine = startLine
+                    return true
                 } else {
                     // Text after a closing quote: keep it (lenient).
-                    field.append(b)
+                    fieldBytes.append(b)
                     raw.append(b)
                     state = .unquoted
                 }
@@ -214,18 +261,15 @@ public final class CSVReader {
         }
     }
 
-    private func endField(_ startLine: Int) throws {
-        if fields.count >= limits.maxColumns {
-            throw Diagnostic("record has more than \(limits.maxColumns) columns (malformed or hostile input)",
-                             at: SourceLocation(file: display, line: startLine))
-        }
-        fields.append(String(decoding: field, as: UTF8.self))
-        field.removeAll(keepingCapacity: true)
+    private func endField(_ starts: inout [Int], _ ends: inout [Int], at offset: Int, _ startLine: Int) throws {
+        if ends.count >= limits.maxColumns { throw tooWide(startLine) }
+        ends.append(offset)
+        starts.append(offset)
     }
 
-    private func makeRecord(_ startLine: Int) -> CSVRecord {
-        recordCount += 1
-        return CSVRecord(line: startLine, fields: fields, rawText: String(decoding: raw, as: UTF8.self))
+    private func tooWide(_ startLine: Int) -> Diagnostic {
+        Diagnostic("record has more than \(limits.maxColumns) columns (malformed or hostile input)",
+                   at: SourceLocation(file: display, line: startLine))
     }
 
     private func tooLong(_ startLine: Int) -> Diagnostic {
@@ -234,7 +278,7 @@ public final class CSVReader {
     }
 
     /// 1-based character column of byte `offset` of the current record on its current physical line.
-    private func column(ofOffset offset: Int) -> Int {
+    private func column(ofOffset offset: Int, in raw: [UInt8]) -> Int {
         var col = 1
         var i = offset - 1
         while i >= 0 {

@@ -61,11 +61,11 @@ public struct CSVTableReader<Normalizer: TableNormalizer>: SourceReader {
             else if outcome.rawLine != lastLine { summary.rowsEmitted += 1; lastLine = outcome.rawLine }
             try emit(outcome)
         }
-        while let record = try reader.next() {
-            if record.isBlank { summary.blankRows += 1; continue }
+        while try reader.nextRow({ row in
+            if row.isBlank { summary.blankRows += 1; return }
             summary.records += 1
-            try normalizer.normalize(record.tableRecord, emit: counting)
-        }
+            try normalizer.normalize(row: row, emit: counting)
+        }) != nil {}
         try normalizer.finish(emit: counting)
         if let accounting = normalizer as? RecordAccounting { summary.recordsMerged = accounting.recordsMerged }
         return summary

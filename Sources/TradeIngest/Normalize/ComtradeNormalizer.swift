@@ -34,15 +34,23 @@ public struct ComtradeNormalizer: TableNormalizer {
         "freqCode", "period", "reporterCode", "flowCode", "partnerCode", "cmdCode", "netWgt", "primaryValue",
     ]
 
-    private enum Column: String, CaseIterable {
+    /// The columns read, in no particular order; `position[column.rawValue]` is its index in the row (-1: absent).
+    private enum Column: Int, CaseIterable {
         case typeCode, freqCode, refYear, period, reporterCode, reporterISO, flowCode, partnerCode, partnerISO
         case partner2Code, classificationCode, cmdCode, customsCode, motCode, qtyUnitCode, qty, isQtyEstimated
         case netWgt, isNetWgtEstimated, cifvalue, fobvalue, primaryValue
+
+        var name: String { String(describing: self) }
     }
 
-    private var index: [Column: Int] = [:]
+    private var position = [Int](repeating: -1, count: Column.allCases.count)
     private var file = RawFile(url: URL(fileURLWithPath: "/"), displayPath: "")
     private var reference = ReferenceData(countries: [])
+    /// Rows repeat a handful of periods, countries and classifications: each distinct field text
+    /// is parsed or looked up once per file (keys are the field's bytes packed into an integer).
+    private var periods: [UInt64: Period] = [:]
+    private var countries: [UInt64: String?] = [:]
+    private var editions: [UInt64: String] = [:]
 
     public init() {}
 
@@ -56,93 +64,98 @@ public struct ComtradeNormalizer: TableNormalizer {
             if byName[key] == nil { byName[key] = i }
         }
         for column in Column.allCases {
-            if let i = byName[column.rawValue.lowercased()] { index[column] = i }
+            position[column.rawValue] = byName[column.name.lowercased()] ?? -1
         }
-        for name in Self.requiredColumns where index[Column(rawValue: name)!] == nil {
+        for name in Self.requiredColumns where byName[name.lowercased()] == nil {
             throw Diagnostic("required Comtrade column \(name) is missing from the header",
                              at: SourceLocation(file: file.displayPath, line: headerLine), source: definition.name)
         }
     }
 
     public mutating func normalize(_ record: TableRecord, emit: (RowOutcome) throws -> Void) throws {
-        try emit(outcome(record))
+        try record.withRowView { try normalize(row: $0, emit: emit) }
     }
 
-    private func field(_ column: Column, _ record: TableRecord) -> String {
-        guard let i = index[column], i < record.fields.count else { return "" }
-        return record.fields[i].trimmingCharacters(in: .whitespaces)
+    public mutating func normalize(row: TableRowView, emit: (RowOutcome) throws -> Void) throws {
+        try emit(outcome(row))
     }
 
-    private func reject(_ record: TableRecord, _ reason: String, column: Column? = nil) -> RowOutcome {
-        .rejected(RejectedRow(location: SourceLocation(file: file.displayPath, line: record.line),
-                              columnName: column?.rawValue, reason: reason, rawText: record.rawText))
+    /// A field's bytes, trimmed of whitespace; empty when the header lacks the column.
+    private func field(_ column: Column, _ row: TableRowView) -> Bytes {
+        Bytes.trimmed(row[position[column.rawValue]])
     }
 
-    private func outcome(_ r: TableRecord) -> RowOutcome {
+    private func text(_ column: Column, _ row: TableRowView) -> String { field(column, row).string }
+
+    private func reject(_ row: TableRowView, _ reason: String, column: Column? = nil) -> RowOutcome {
+        .rejected(RejectedRow(location: SourceLocation(file: file.displayPath, line: row.line),
+                              columnName: column?.name, reason: reason, rawText: row.rawText))
+    }
+
+    private mutating func outcome(_ r: TableRowView) -> RowOutcome {
         let typeCode = field(.typeCode, r)
-        if !typeCode.isEmpty && typeCode.uppercased() != "C" {
-            return reject(r, "typeCode \(typeCode) is not goods (C)", column: .typeCode)
+        if !typeCode.isEmpty && !typeCode.equalsUppercased("C") {
+            return reject(r, "typeCode \(typeCode.string) is not goods (C)", column: .typeCode)
         }
 
         // Totals only.
         let partner2 = field(.partner2Code, r), customs = field(.customsCode, r), mot = field(.motCode, r)
-        let isTotal = (partner2.isEmpty || Double(partner2) == 0) && (customs.isEmpty || customs.uppercased() == "C00")
-            && (mot.isEmpty || Double(mot) == 0)
+        let isTotal = (partner2.isEmpty || partner2.double == 0) && (customs.isEmpty || customs.equalsUppercased("C00"))
+            && (mot.isEmpty || mot.double == 0)
         if !isTotal {
+            let (customs, mot, partner2) = (customs.string, mot.string, partner2.string)
             return reject(r, "breakdown row (customsCode \(customs.isEmpty ? "-" : customs), motCode \(mot.isEmpty ? "-" : mot), "
                 + "partner2Code \(partner2.isEmpty ? "-" : partner2)) not a total: skipped to avoid double counting")
         }
 
         // Period.
-        let freq = field(.freqCode, r).uppercased()
-        let periodText = field(.period, r)
+        let freq = field(.freqCode, r)
+        let periodField = field(.period, r)
         let period: Period
-        switch freq {
-        case "A":
-            let yearText = periodText.isEmpty ? field(.refYear, r) : String(periodText.prefix(4))
+        if freq.equalsUppercased("A") {
+            let yearText = periodField.isEmpty ? text(.refYear, r) : String(periodField.string.prefix(4))
             guard yearText.count == 4, let p = Period(yearText) else {
-                return reject(r, "annual period \"\(periodText)\" is not a year", column: .period)
+                return reject(r, "annual period \"\(periodField.string)\" is not a year", column: .period)
             }
             period = p
-        case "M":
-            guard periodText.count == 6, let p = Period(periodText) else {
-                return reject(r, "monthly period \"\(periodText)\" is not YYYYMM", column: .period)
+        } else if freq.equalsUppercased("M") {
+            guard let p = monthlyPeriod(periodField) else {
+                return reject(r, "monthly period \"\(periodField.string)\" is not YYYYMM", column: .period)
             }
             period = p
-        default:
-            return reject(r, "freqCode \"\(freq)\" is neither A nor M", column: .freqCode)
+        } else {
+            return reject(r, "freqCode \"\(freq.string.uppercased())\" is neither A nor M", column: .freqCode)
         }
 
         // Flow.
-        let flowCode = field(.flowCode, r).uppercased()
+        let flowCode = field(.flowCode, r)
         let flow: Flow
-        switch flowCode {
-        case "X": flow = .export
-        case "M": flow = .import
-        case "RX": flow = .reExport
-        case "RM": flow = .reImport
-        default:
-            return reject(r, "flowCode \"\(flowCode)\" is not X, M, RX or RM", column: .flowCode)
+        if flowCode.equalsUppercased("X") { flow = .export }
+        else if flowCode.equalsUppercased("M") { flow = .import }
+        else if flowCode.equalsUppercased("RX") { flow = .reExport }
+        else if flowCode.equalsUppercased("RM") { flow = .reImport }
+        else {
+            return reject(r, "flowCode \"\(flowCode.string.uppercased())\" is not X, M, RX or RM", column: .flowCode)
         }
 
         // Countries.
         guard let reporter = country(iso: field(.reporterISO, r), code: field(.reporterCode, r)) else {
-            return reject(r, "reporter \(field(.reporterCode, r)) \(field(.reporterISO, r)) is not a known country",
+            return reject(r, "reporter \(text(.reporterCode, r)) \(text(.reporterISO, r)) is not a known country",
                           column: .reporterCode)
         }
         guard let partner = country(iso: field(.partnerISO, r), code: field(.partnerCode, r)) else {
-            return reject(r, "partner \(field(.partnerCode, r)) \(field(.partnerISO, r)) is not a known country",
+            return reject(r, "partner \(text(.partnerCode, r)) \(text(.partnerISO, r)) is not a known country",
                           column: .partnerCode)
         }
 
         // Commodity.
-        let classification = field(.classificationCode, r).uppercased()
+        let classification = edition(field(.classificationCode, r))
         if let first = classification.first, first != "H" {
             return reject(r, "classification \(classification) is not HS", column: .classificationCode)
         }
         let cmd = field(.cmdCode, r)
-        guard [2, 4, 6].contains(cmd.count), cmd.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            return reject(r, "cmdCode \"\(cmd)\" is not a 2-, 4- or 6-digit HS code", column: .cmdCode)
+        guard [2, 4, 6].contains(cmd.count), cmd.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            return reject(r, "cmdCode \"\(cmd.string)\" is not a 2-, 4- or 6-digit HS code", column: .cmdCode)
         }
 
         // Quantity.
@@ -154,7 +167,7 @@ public struct ComtradeNormalizer: TableNormalizer {
         case .value(let kg, let est):
             (quantity, estimated) = (kg, est)
         case .missing:
-            if Double(field(.qtyUnitCode, r)) == 8 {
+            if field(.qtyUnitCode, r).double == 8 {
                 switch Self.kilograms(field(.qty, r), estimated: field(.isQtyEstimated, r)) {
                 case .invalid(let text): return reject(r, "qty \"\(text)\" is not a weight", column: .qty)
                 case .value(let kg, let est): (quantity, estimated) = (kg, est)
@@ -169,24 +182,58 @@ public struct ComtradeNormalizer: TableNormalizer {
         var valuation = Valuation.unknown
         let specificText = field(specific, r)
         if !specificText.isEmpty {
-            guard let v = Double(specificText) else {
-                return reject(r, "\(specific.rawValue) \"\(specificText)\" is not a number", column: specific)
+            guard let v = specificText.double else {
+                return reject(r, "\(specific.name) \"\(specificText.string)\" is not a number", column: specific)
             }
             if v != 0 { (value, valuation) = (v, specific == .cifvalue ? .cif : .fob) }
         }
         if value == nil {
             let primaryText = field(.primaryValue, r)
             if !primaryText.isEmpty {
-                guard let v = Double(primaryText) else {
-                    return reject(r, "primaryValue \"\(primaryText)\" is not a number", column: .primaryValue)
+                guard let v = primaryText.double else {
+                    return reject(r, "primaryValue \"\(primaryText.string)\" is not a number", column: .primaryValue)
                 }
                 value = v
             }
         }
 
-        return .trade(TradeRow(period: period, reporter: reporter, partner: partner, flow: flow, hsCode: cmd,
+        return .trade(TradeRow(period: period, reporter: reporter, partner: partner, flow: flow, hsCode: cmd.string,
                                hsEdition: classification.isEmpty ? nil : classification, quantityKg: quantity,
                                valueUSD: value, valuation: valuation, quantityEstimated: estimated, rawLine: r.line))
+    }
+
+    /// `YYYYMM`, parsed once per distinct text.
+    private mutating func monthlyPeriod(_ text: Bytes) -> Period? {
+        guard let key = text.packed else {
+            let s = text.string
+            return s.count == 6 ? Period(s) : nil
+        }
+        if let p = periods[key] { return p }
+        let s = text.string
+        guard s.count == 6, let p = Period(s) else { return nil }
+        periods[key] = p
+        return p
+    }
+
+    /// The classification, upper-cased (`H5`), decoded once per distinct text.
+    private mutating func edition(_ text: Bytes) -> String {
+        guard let key = text.packed else { return text.string.uppercased() }
+        if let e = editions[key] { return e }
+        let e = text.string.uppercased()
+        editions[key] = e
+        return e
+    }
+
+    /// ISO3 of a row's country: by its ISO code, else by its Comtrade code; looked up once per distinct pair.
+    private mutating func country(iso: Bytes, code: Bytes) -> String? {
+        guard iso.count <= 3, code.count <= 3, let isoKey = iso.packed, let codeKey = code.packed else {
+            return country(iso: iso.string, code: code.string)
+        }
+        let key = isoKey << 32 | codeKey
+        if let c = countries[key] { return c }
+        let c = country(iso: iso.string, code: code.string)
+        countries[key] = c
+        return c
     }
 
     private func country(iso: String, code: String) -> String? {
@@ -202,20 +249,118 @@ public struct ComtradeNormalizer: TableNormalizer {
     }
 
     /// A weight field: empty or `-1` → missing; `0` flagged estimated → missing ("not reported").
-    static func kilograms(_ text: String, estimated flag: String) -> Kilograms {
+    fileprivate static func kilograms(_ text: Bytes, estimated flag: Bytes) -> Kilograms {
         guard !text.isEmpty else { return .missing }
-        guard let v = Double(text) else { return .invalid(text) }
+        guard let v = text.double else { return .invalid(text.string) }
         let estimated = isTrue(flag)
         if v == -1 { return .missing }
-        if v < 0 { return .invalid(text) }
+        if v < 0 { return .invalid(text.string) }
         if v == 0 && estimated { return .missing }
         return .value(v, estimated: estimated)
     }
 
-    static func isTrue(_ text: String) -> Bool {
-        switch text.lowercased() {
-        case "true", "1", "yes": return true
-        default: return false
-        }
+    fileprivate static func isTrue(_ flag: Bytes) -> Bool {
+        flag.equalsLowercased("true") || flag.equalsLowercased("1") || flag.equalsLowercased("yes")
     }
+}
+
+/// A field's bytes, borrowed from the row being normalized: compared and parsed without a String.
+private struct Bytes {
+    let buffer: UnsafeBufferPointer<UInt8>
+
+    var isEmpty: Bool { buffer.isEmpty }
+    var count: Int { buffer.count }
+    var string: String { String(decoding: buffer, as: UTF8.self) }
+
+    func allSatisfy(_ predicate: (UInt8) -> Bool) -> Bool { buffer.allSatisfy(predicate) }
+
+    /// `bytes` without leading and trailing whitespace, as `trimmingCharacters(in: .whitespaces)`.
+    static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> Bytes {
+        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+        var lo = 0, hi = bytes.count
+        while lo < hi, isBlank(bytes[lo]) { lo += 1 }
+        while hi > lo, isBlank(bytes[hi - 1]) { hi -= 1 }
+        if lo < hi, bytes[lo] >= 0x80 || bytes[hi - 1] >= 0x80 {
+            // Non-ASCII at an end: it may be Unicode white space (U+00A0, U+3000, …).
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[lo..<hi]), as: UTF8.self)
+            let scalars = text.unicodeScalars
+            var start = scalars.startIndex, end = scalars.endIndex
+            while start < end, CharacterSet.whitespaces.contains(scalars[start]) { start = scalars.index(after: start) }
+            while end > start, CharacterSet.whitespaces.contains(scalars[scalars.index(before: end)]) {
+                end = scalars.index(before: end)
+            }
+            let utf8 = text.utf8
+            if utf8.count == hi - lo { // valid UTF-8: offsets match the bytes
+                (lo, hi) = (lo + utf8.distance(from: utf8.startIndex, to: start),
+                            lo + utf8.distance(from: utf8.startIndex, to: end))
+            }
+        }
+        return Bytes(buffer: UnsafeBufferPointer(rebasing: bytes[lo..<hi]))
+    }
+
+    /// Equal to `upper` (ASCII upper case) ignoring ASCII case.
+    func equalsUppercased(_ upper: StaticString) -> Bool {
+        guard count == upper.utf8CodeUnitCount else { return false }
+        let u = upper.utf8Start
+        for i in 0..<count {
+            var b = buffer[i]
+            if b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z") { b -= 32 }
+            if b != u[i] { return false }
+        }
+        return true
+    }
+
+    /// Equal to `lower` (ASCII lower case) ignoring ASCII case.
+    func equalsLowercased(_ lower: StaticString) -> Bool {
+        guard count == lower.utf8CodeUnitCount else { return false }
+        let l = lower.utf8Start
+        for i in 0..<count {
+            var b = buffer[i]
+            if b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") { b += 32 }
+            if b != l[i] { return false }
+        }
+        return true
+    }
+
+    /// Up to 7 bytes and the count as one integer: a dictionary key for short texts; nil when longer.
+    var packed: UInt64? {
+        guard count <= 7 else { return nil }
+        var key: UInt64 = 0
+        for b in buffer { key = key << 8 | UInt64(b) }
+        return key << 8 | UInt64(count)
+    }
+
+    /// As `Double(string)`. Plain decimals (`-12`, `345.25`) are parsed here, exactly: a mantissa below
+    /// 2^53 divided by a power of ten up to 10^22 is one correctly rounded operation. Anything else
+    /// (exponents, long mantissas, `nan`) goes to `Double(String)`.
+    var double: Double? {
+        var i = 0
+        var negative = false
+        if i < count, buffer[i] == UInt8(ascii: "-") || buffer[i] == UInt8(ascii: "+") {
+            negative = buffer[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        var mantissa: UInt64 = 0, digits = 0, fractionDigits = 0, sawDot = false
+        while i < count {
+            let b = buffer[i]
+            if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") {
+                guard digits < 16 else { return Double(string) }
+                mantissa = mantissa * 10 + UInt64(b - UInt8(ascii: "0"))
+                digits += 1
+                if sawDot { fractionDigits += 1 }
+            } else if b == UInt8(ascii: "."), !sawDot {
+                sawDot = true
+            } else {
+                return Double(string)
+            }
+            i += 1
+        }
+        guard digits > 0, mantissa < 1 << 53 else { return Double(string) }
+        let value = Double(mantissa) / Self.powersOfTen[fractionDigits]
+        return negative ? -value : value
+    }
+
+    private static let powersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    ]
 }
