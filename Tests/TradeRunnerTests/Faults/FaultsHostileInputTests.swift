@@ -20,6 +20,7 @@ extension Faults {
             ("china-customs/zip-bomb-10gb-zip64.xlsx", ["zip"]),
             ("china-customs/one-line-100mb.csv", ["longer than"]),
             ("china-customs/invalid-utf8.csv", ["cannot decode"]),
+            ("china-customs/mixed-utf8-gbk.csv", []),
             ("china-customs/truncated-in-quotes.csv", ["truncated"]),
             ("china-customs/nul-bytes.csv", ["nul byte"]),
             ("china-customs/wide-10000-columns.csv", ["columns"]),
@@ -74,6 +75,9 @@ extension Faults {
             // Invalid in UTF-8 and in GB18030 (0xFF never occurs in either).
             try write("china-customs/invalid-utf8.csv", Array((header + "202401,28053011,").utf8) + [0xC3, 0x28, 0xFF, 0xFE]
                       + Array(",,日本,1,千克,,,2\n".utf8))
+            // Mixed encodings: a UTF-8 header, then a row in GBK (日本 = C8 D5 B1 BE).
+            try write("china-customs/mixed-utf8-gbk.csv", Array((header + "202401,28053011,").utf8) + [0xC4, 0xD5]
+                      + Array(",,".utf8) + [0xC8, 0xD5, 0xB1, 0xBE] + Array(",1,".utf8) + [0xC7, 0xA7, 0xBF, 0xCB] + Array(",,,2\n".utf8))
             // Cut mid-row inside a quoted field.
             try write("china-customs/truncated-in-quotes.csv", header + "202401,28053011,钕,,日本,49983,千克,,,4521504\n202401,28053011,\"钕 (trunc")
             try write("china-customs/nul-bytes.csv", Array((header + "202401,28053011,钕,,日").utf8) + [0, 0, 0]
