@@ -46,3 +46,7 @@ bench: deps
 ## Render the latest HTML report to PNG with headless Chromium, to look at it.
 report-png:
 	bash tools/render-report.sh Warehouse/reports/latest.html Warehouse/reports/latest.png
+
+## Fuzz the CSV reader and China customs normalizer for FUZZ_SECONDS (default 300); see tools/fuzz/run.sh.
+fuzz: deps
+	bash tools/fuzz/run.sh

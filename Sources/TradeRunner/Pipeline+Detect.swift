@@ -23,9 +23,9 @@ extension Pipeline {
     /// `tradewatch detect`: detection alone, under the lock, as its own ledger run.
     public func detect() throws -> CommandResult {
         let settings = try loadDetectorSettings()
-        let warehouse = try openWarehouse()
-        let lock = try lock(warehouse)
+        let lock = try lock()
         defer { lock.release() }
+        let warehouse = try openWarehouse()
         let runID = try warehouse.beginRun(command: "detect")
         let anomalies = try detectStage(warehouse: warehouse, runID: runID, settings: settings)
         try warehouse.finishRun(runID, status: .succeeded, counts: RunCounts())

@@ -34,9 +34,9 @@ extension Pipeline {
     /// `tradewatch init`: create or migrate the warehouse and load the reference tables.
     public func initialize() throws -> CommandResult {
         let (_, reference) = try loadConfiguration()
-        let warehouse = try openWarehouse()
-        let lock = try lock(warehouse)
+        let lock = try lock()
         defer { lock.release() }
+        let warehouse = try openWarehouse()
         try warehouse.replaceReference(countries: reference.countries, commodities: reference.commodities,
                                        exportControls: reference.exportControls, fxRates: reference.fxRates)
         return CommandResult(status: .success, summary: "tradewatch: warehouse ready at \(options.warehousePath)")
@@ -46,9 +46,9 @@ extension Pipeline {
         // Configuration first: a broken definition loads nothing at all.
         let (sources, reference) = try loadConfiguration()
         let settings = detect ? try loadDetectorSettings() : DetectorSettings()
-        let warehouse = try openWarehouse()
-        let lock = try lock(warehouse)
+        let lock = try lock()
         defer { lock.release() }
+        let warehouse = try openWarehouse()
 
         let runID = try warehouse.beginRun(command: command)
         var load = LoadReport()

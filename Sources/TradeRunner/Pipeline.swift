@@ -52,9 +52,11 @@ public struct Pipeline {
         try Warehouse(path: options.warehousePath)
     }
 
-    func lock(_ warehouse: Warehouse) throws -> RunLock {
+    /// Takes the run lock before the warehouse is opened: opening migrates, and two runs
+    /// migrating a new warehouse at once collide ("table run_ledger already exists").
+    func lock() throws -> RunLock {
         do {
-            return try warehouse.acquireRunLock(wait: options.wait)
+            return try Warehouse.acquireRunLock(warehousePath: options.warehousePath, wait: options.wait)
         } catch let error as WarehouseError {
             throw RunFailure(.locked, "\(error)")
         }
