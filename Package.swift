@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "TradeWarehouseTests", dependencies: ["TradeWarehouse"]),
         .testTarget(name: "TradeIngestTests", dependencies: ["TradeIngest"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TradeAnalysisTests", dependencies: ["TradeAnalysis", "TradeWarehouse"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TradeRunnerTests", dependencies: ["TradeRunner", "TradeWarehouse", "TradeCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TradeRunnerTests", dependencies: ["TradeRunner", "TradeWarehouse", "TradeCore", "TradeIngest", "TradeConfig"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
