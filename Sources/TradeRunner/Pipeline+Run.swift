@@ -38,7 +38,8 @@ extension Pipeline {
         defer { lock.release() }
         let warehouse = try openWarehouse()
         try warehouse.replaceReference(countries: reference.countries, commodities: reference.commodities,
-                                       exportControls: reference.exportControls, fxRates: reference.fxRates)
+                                       exportControls: reference.exportControls, fxRates: reference.fxRates,
+                                       concordance: reference.concordance)
         return CommandResult(status: .success, summary: "tradewatch: warehouse ready at \(options.warehousePath)")
     }
 
@@ -54,7 +55,8 @@ extension Pipeline {
         var load = LoadReport()
         do {
             try warehouse.replaceReference(countries: reference.countries, commodities: reference.commodities,
-                                           exportControls: reference.exportControls, fxRates: reference.fxRates)
+                                           exportControls: reference.exportControls, fxRates: reference.fxRates,
+                                           concordance: reference.concordance)
             load = try loadStage(warehouse: warehouse, runID: runID, sources: sources, reference: reference)
         } catch {
             do {

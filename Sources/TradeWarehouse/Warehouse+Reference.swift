@@ -4,10 +4,12 @@ import TradeCore
 extension Warehouse {
     /// Replaces all reference tables (countries, commodities, export controls, FX rates) in one transaction.
     public func replaceReference(countries: [Country], commodities: [CommodityRow],
-                                 exportControls: [ExportControl], fxRates: [FXRate]) throws {
+                                 exportControls: [ExportControl], fxRates: [FXRate],
+                                 concordance: [HSConcordance] = []) throws {
         try write("cannot replace the reference tables") { db in
             try db.execute(sql: """
                 DELETE FROM ref_country; DELETE FROM ref_commodity; DELETE FROM ref_export_control; DELETE FROM ref_fx_rate;
+                DELETE FROM ref_hs_concordance;
                 """)
             for c in countries {
                 try Self.insertReference(db, "country \(c.iso3)", literal: """
@@ -36,6 +38,14 @@ extension Warehouse {
                 try Self.insertReference(db, "FX rate \(r.currency) \(r.period)", literal: """
                     INSERT INTO ref_fx_rate (currency, period, units_per_usd)
                     VALUES (\(r.currency.uppercased()), \(r.period.description), \(r.unitsPerUSD))
+                    """)
+            }
+            for c in concordance {
+                try Self.insertReference(db, "concordance \(c.fromCode) \(c.fromEdition) → \(c.toCode) \(c.toEdition)", literal: """
+                    INSERT INTO ref_hs_concordance (from_code, from_edition, to_code, to_edition, valid_from, valid_to,
+                                                    note, confidence)
+                    VALUES (\(c.fromCode), \(c.fromEdition), \(c.toCode), \(c.toEdition), \(c.validFrom), \(c.validTo),
+                            \(c.note), \(c.confidence))
                     """)
             }
         }

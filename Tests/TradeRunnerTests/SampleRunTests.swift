@@ -24,6 +24,11 @@ import TradeRunner
             let loaded = Int(file[1])!, rejected = Int(file[2])!
             #expect(lines == loaded + rejected, "\(file[0]): \(lines) lines vs \(loaded) + \(rejected)")
         }
+        // The HS concordance reference table is queryable, one row per data line of the CSV.
+        let concordance = try String(contentsOf: packageRoot.appendingPathComponent("Pipelines/reference/hs_concordance.csv"),
+                                     encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }.count - 1
+        #expect(try ws.scalar("select count(*) from hs_concordance") == "\(concordance)")
+        #expect(try ws.scalar("select count(*) from hs_concordance where from_code = '280530' and to_edition = 'H6'") == "1")
         let ledger = try ws.rows("select files_loaded, rows_loaded, rows_rejected, status from runs order by id")
         #expect(ledger.count == 1)
         #expect(ledger[0][3] == "succeeded")

@@ -7,6 +7,7 @@ public struct ReferenceData: Sendable {
     public let fxRates: [FXRate]
     public let commodities: [CommodityRow]
     public let exportControls: [ExportControl]
+    public let concordance: [HSConcordance]
 
     private let byName: [String: String]
     private let byISO2: [String: String]
@@ -16,8 +17,9 @@ public struct ReferenceData: Sendable {
     private let fx: [String: [Period: Double]]
 
     public init(countries: [Country], fxRates: [FXRate] = [], commodities: [CommodityRow] = [],
-                exportControls: [ExportControl] = []) {
+                exportControls: [ExportControl] = [], concordance: [HSConcordance] = []) {
         self.countries = countries
+        self.concordance = concordance
         self.fxRates = fxRates
         self.commodities = commodities
         self.exportControls = exportControls

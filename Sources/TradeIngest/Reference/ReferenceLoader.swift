@@ -23,7 +23,43 @@ public enum ReferenceLoader {
         let (controlsURL, controlsDisplay) = path("export_controls.csv")
         let controls = FileManager.default.fileExists(atPath: controlsURL.path)
             ? try loadExportControls(url: controlsURL, display: controlsDisplay) : []
-        return ReferenceData(countries: countries, fxRates: fx, commodities: codes, exportControls: controls)
+        let (concordanceURL, concordanceDisplay) = path("hs_concordance.csv")
+        let concordance = FileManager.default.fileExists(atPath: concordanceURL.path)
+            ? try loadConcordance(url: concordanceURL, display: concordanceDisplay) : []
+        return ReferenceData(countries: countries, fxRates: fx, commodities: codes, exportControls: controls,
+                             concordance: concordance)
+    }
+
+    /// `from_code,from_edition,to_code,to_edition,valid_from,valid_to,note,confidence`.
+    public static func loadConcordance(url: URL, display: String) throws -> [HSConcordance] {
+        var result: [HSConcordance] = []
+        try ReferenceTable.read(url: url, display: display) { table in
+            let from = try table.require("from_code"), fromEdition = try table.require("from_edition")
+            let to = try table.require("to_code"), toEdition = try table.require("to_edition")
+            let validFrom = table.header.column(["valid_from"]), validTo = table.header.column(["valid_to"])
+            let note = table.header.column(["note"]), confidence = table.header.column(["confidence"])
+            return { record in
+                func code(_ i: Int, _ name: String) throws -> String {
+                    let text = record.field(i).trimmingCharacters(in: .whitespaces)
+                    guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                        throw table.error("\(name) \"\(text)\" is not a code of digits", record, i)
+                    }
+                    return text
+                }
+                func date(_ i: Int?, _ name: String) throws -> String? {
+                    let text = record.field(i).trimmingCharacters(in: .whitespaces)
+                    if text.isEmpty { return nil }
+                    guard isISODate(text) else { throw table.error("\(name) \"\(text)\" is not a date YYYY-MM-DD", record, i ?? 0) }
+                    return text
+                }
+                result.append(HSConcordance(
+                    fromCode: try code(from, "from_code"), fromEdition: record.field(fromEdition),
+                    toCode: try code(to, "to_code"), toEdition: record.field(toEdition),
+                    validFrom: try date(validFrom, "valid_from"), validTo: try date(validTo, "valid_to"),
+                    note: record.field(note), confidence: record.field(confidence)))
+            }
+        }
+        return result
     }
 
     /// `iso3,iso2,iso_numeric,comtrade_code,name_en,name_zh,aliases` (aliases `|`-separated).

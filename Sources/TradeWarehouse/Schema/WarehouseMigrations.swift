@@ -9,7 +9,30 @@ enum WarehouseMigrations {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-tables", migrate: createTables)
         migrator.registerMigration("v1-views", migrate: createViews)
+        migrator.registerMigration("v2-hs-concordance", migrate: createConcordance)
         return migrator
+    }
+
+    // MARK: - v2-hs-concordance
+
+    /// Codes across HS editions and dated national lines, from `Pipelines/reference/hs_concordance.csv`.
+    private static func createConcordance(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE ref_hs_concordance (
+                from_code TEXT NOT NULL CHECK (length(from_code) BETWEEN 2 AND 10 AND from_code NOT GLOB '*[^0-9]*'),
+                from_edition TEXT NOT NULL,
+                to_code TEXT NOT NULL CHECK (length(to_code) BETWEEN 2 AND 10 AND to_code NOT GLOB '*[^0-9]*'),
+                to_edition TEXT NOT NULL,
+                valid_from TEXT,
+                valid_to TEXT,
+                note TEXT NOT NULL,
+                confidence TEXT NOT NULL,
+                UNIQUE (from_code, from_edition, to_code, to_edition)
+            ) STRICT;
+            CREATE VIEW hs_concordance AS
+                SELECT from_code, from_edition, to_code, to_edition, valid_from, valid_to, note, confidence
+                FROM ref_hs_concordance;
+            """)
     }
 
     // MARK: - v1-tables
