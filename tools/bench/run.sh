@@ -71,7 +71,9 @@ need_deb time time
 need_deb sqlite3 sqlite3
 need_deb xmllint libxml2-utils
 need_deb python3 python3
-if ! /usr/bin/time -v true 2>&1 | grep -q 'Maximum resident set size'; then
+# Capture first: with pipefail, `grep -q` closing the pipe early can kill `time` with SIGPIPE.
+time_probe=$(/usr/bin/time -v true 2>&1 || true)
+if ! printf '%s\n' "$time_probe" | grep -q 'Maximum resident set size'; then
   note "error: /usr/bin/time -v does not report the peak RSS; install GNU time (apt-get install time)"
   return 1
 fi
