@@ -183,7 +183,7 @@ struct ReferenceTable {
         let handle = try makeRowHandler(table)
         while let record = try reader.next() {
             if record.isBlank || record.fields[0].hasPrefix("#") { continue }
-            try handle(record.tableRecord)
+            try handle(record)
         }
     }
 
