@@ -232,12 +232,9 @@ public final class FileLoadSink {
         insert.bind(9, stat.note)
         insert.bind(10, stat.rawLine)
         let text = "country=\(stat.country) year=\(stat.year) measure=\(stat.measure) value=\(stat.value.map { String($0) } ?? "") unit=\(stat.unit)"
-        switch try insert.step() {
-        case .inserted: mineralRows += 1
-        case .duplicate:
-            try reject(line: stat.rawLine, reason: "duplicate figure: same country, year and measure earlier in this file", text: text)
-        case .refused(let message):
-            try reject(line: stat.rawLine, reason: "refused by the warehouse schema: \(message)", text: text)
+        if try settle(insert.step(), line: stat.rawLine, text: text,
+                      duplicate: "duplicate figure: same country, year and measure earlier in this file") {
+            mineralRows += 1
         }
     }
 
@@ -254,12 +251,9 @@ public final class FileLoadSink {
         insert.bind(11, line.validTo)
         insert.bind(12, line.rawLine)
         let text = "code=\(line.code) nomenclature=\(line.nomenclature) description=\(line.descriptionEN)"
-        switch try insert.step() {
-        case .inserted: commodityRows += 1
-        case .duplicate:
-            try reject(line: line.rawLine, reason: "duplicate line: code \(line.code) of \(line.nomenclature) occurs earlier in this file", text: text)
-        case .refused(let message):
-            try reject(line: line.rawLine, reason: "refused by the warehouse schema: \(message)", text: text)
+        if try settle(insert.step(), line: line.rawLine, text: text,
+                      duplicate: "duplicate line: code \(line.code) of \(line.nomenclature) occurs earlier in this file") {
+            commodityRows += 1
         }
     }
 
@@ -272,13 +266,23 @@ public final class FileLoadSink {
         insert.bind(7, observation.status)
         insert.bind(8, observation.rawLine)
         let text = "dataset=\(observation.dataset) series=\(observation.seriesKey) period=\(observation.period) value=\(observation.value.map { String($0) } ?? "")"
-        switch try insert.step() {
-        case .inserted: observationRows += 1
-        case .duplicate:
-            try reject(line: observation.rawLine, reason: "duplicate observation: same series and period earlier in this file", text: text)
-        case .refused(let message):
-            try reject(line: observation.rawLine, reason: "refused by the warehouse schema: \(message)", text: text)
+        if try settle(insert.step(), line: observation.rawLine, text: text,
+                      duplicate: "duplicate observation: same series and period earlier in this file") {
+            observationRows += 1
         }
+    }
+
+    /// True for an inserted row; a duplicate key or a schema refusal becomes a rejected row instead.
+    private func settle(_ outcome: RawInsert.Outcome, line: Int, text: String, duplicate: String) throws -> Bool {
+        switch outcome {
+        case .inserted:
+            return true
+        case .duplicate:
+            try reject(line: line, reason: duplicate, text: text)
+        case .refused(let message):
+            try reject(line: line, reason: "refused by the warehouse schema: \(message)", text: text)
+        }
+        return false
     }
 
     private func addRejected(_ rejected: RejectedRow) throws {
