@@ -6,7 +6,9 @@ import TradeAnalysis
 extension Pipeline {
     /// Runs every detector over the warehouse's current figures and replaces the anomaly set.
     func detectStage(warehouse: Warehouse, runID: Int64, settings: DetectorSettings) throws -> [Anomaly] {
-        let input = DetectionInput(trade: try warehouse.currentTrade(),
+        var cells = TradeCubeBuilder()
+        try warehouse.forEachCurrentTradeRow { cells.add($0) }
+        let input = DetectionInput(trade: cells,
                                    mineralStats: try warehouse.mineralStats(),
                                    exportControls: try warehouse.exportControls(),
                                    commodities: try warehouse.commodities(),

@@ -40,6 +40,40 @@ extension Warehouse {
         try currentSourcedTrade(filter).map(\.row)
     }
 
+    /// A trade row from columns period, reporter, partner, flow, hs_code, hs_edition, quantity_kg,
+    /// value_usd, valuation, quantity_estimated, raw_line (in that order).
+    static func tradeRow(_ r: Row) throws -> TradeRow {
+        let periodText: String = r[0]
+        let flowText: String = r[3]
+        let valuationText: String = r[8]
+        guard let period = Period(periodText), let flow = Flow(rawValue: flowText),
+              let valuation = Valuation(rawValue: valuationText) else {
+            throw Diagnostic("cannot read trade rows: unexpected period/flow/valuation \(periodText)/\(flowText)/\(valuationText)")
+        }
+        return TradeRow(period: period, reporter: r[1], partner: r[2], flow: flow, hsCode: r[4],
+                        hsEdition: r[5], quantityKg: r[6], valueUSD: r[7], valuation: valuation,
+                        quantityEstimated: r[9], rawLine: r[10])
+    }
+
+    /// Visits every current trade row without holding them, in the order of the natural-key index
+    /// (source, period, reporter, partner, flow, code). Current rows are unique per source and key,
+    /// so the order does not depend on the order files were loaded in: sums over it are reproducible.
+    public func forEachCurrentTradeRow(_ body: (TradeRow) throws -> Void) throws {
+        try read("cannot read trade rows") { db in
+            let statement = try db.cachedStatement(sql: """
+                SELECT period, reporter, partner, flow, hs_code, hs_edition, quantity_kg, value_usd, valuation,
+                       quantity_estimated, raw_line
+                FROM trade_observation INDEXED BY trade_natural_key
+                WHERE superseded_by_file IS NULL
+                ORDER BY source, period, reporter, partner, flow, hs_code
+                """)
+            let cursor = try Row.fetchCursor(statement)
+            while let r = try cursor.next() {
+                try body(Self.tradeRow(r))
+            }
+        }
+    }
+
     /// Like `currentTrade` but each row keeps its source and raw file.
     public func currentSourcedTrade(_ filter: TradeFilter = TradeFilter()) throws -> [SourcedTradeRow] {
         try read("cannot read trade rows") { db in
@@ -62,17 +96,7 @@ extension Warehouse {
             let cursor = try Row.fetchCursor(db, SQLRequest<Row>(literal: sql))
             var rows: [SourcedTradeRow] = []
             while let r = try cursor.next() {
-                let periodText: String = r[0]
-                let flowText: String = r[3]
-                let valuationText: String = r[8]
-                guard let period = Period(periodText), let flow = Flow(rawValue: flowText),
-                      let valuation = Valuation(rawValue: valuationText) else {
-                    throw Diagnostic("cannot read trade rows: unexpected period/flow/valuation \(periodText)/\(flowText)/\(valuationText)")
-                }
-                let row = TradeRow(period: period, reporter: r[1], partner: r[2], flow: flow, hsCode: r[4],
-                                   hsEdition: r[5], quantityKg: r[6], valueUSD: r[7], valuation: valuation,
-                                   quantityEstimated: r[9], rawLine: r[10])
-                rows.append(SourcedTradeRow(row: row, source: r[11], rawFile: r[12]))
+                rows.append(SourcedTradeRow(row: try Self.tradeRow(r), source: r[11], rawFile: r[12]))
             }
             return rows
         }

@@ -3,10 +3,10 @@ import TradeCore
 
 /// Everything the detectors read, in memory: detectors are pure functions of this value.
 ///
-/// Rows are put into a canonical order on construction so that sums (and therefore every
-/// number in the output) do not depend on the order the warehouse returned them in.
+/// Trade enters as summed cells (declarer, flow, code, partner, period), not as rows, so a
+/// warehouse of millions of rows can be streamed in (`TradeCubeBuilder`). Rows of one cell are
+/// added in an order that does not depend on load order, so every number in the output is stable.
 public struct DetectionInput: Sendable {
-    public let trade: [TradeRow]
     public let mineralStats: [MineralStat]
     public let exportControls: [ExportControl]
     public let commodities: [CommodityRow]
@@ -17,15 +17,25 @@ public struct DetectionInput: Sendable {
     let cube: TradeCube
     let catalog: CommodityCatalog
 
-    public init(trade: [TradeRow], mineralStats: [MineralStat] = [], exportControls: [ExportControl] = [],
+    /// Trade streamed into `builder` by the caller, in an order independent of load order
+    /// (the warehouse visits rows by source, then natural key).
+    public init(trade builder: TradeCubeBuilder, mineralStats: [MineralStat] = [], exportControls: [ExportControl] = [],
                 commodities: [CommodityRow] = [], countries: [Country] = []) {
-        self.trade = trade.sorted(by: TradeCube.canonicalOrder)
         self.mineralStats = mineralStats
         self.exportControls = exportControls
         self.commodities = commodities
         self.countries = countries
-        self.cube = TradeCube(rows: self.trade)
+        self.cube = TradeCube(builder)
         self.catalog = CommodityCatalog(commodities)
+    }
+
+    /// Trade rows in any order; they are put into `TradeCube.canonicalOrder` first.
+    public init(trade: [TradeRow], mineralStats: [MineralStat] = [], exportControls: [ExportControl] = [],
+                commodities: [CommodityRow] = [], countries: [Country] = []) {
+        var builder = TradeCubeBuilder()
+        for row in trade.sorted(by: TradeCube.canonicalOrder) { builder.add(row) }
+        self.init(trade: builder, mineralStats: mineralStats, exportControls: exportControls,
+                  commodities: commodities, countries: countries)
     }
 }
 

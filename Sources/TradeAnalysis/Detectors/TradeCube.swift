@@ -57,27 +57,38 @@ struct TradeCube: Sendable {
     typealias Series = [Period: Cell]
 
     private var data: [String: [Flow: [String: [String: Series]]]] = [:]
-    private var monthsCovered: [String: Set<Int>] = [:]
+    private var monthsCovered: [String: MonthSet] = [:]
     private var annualYears: [String: Set<Int>] = [:]
+    /// Each declarer's codes per flow, sorted.
+    private var sortedCodes: [String: [Flow: [String]]] = [:]
     /// Every declared code, sorted.
     private(set) var allCodes: [String] = []
     /// Last covered month index over all declarers.
     private(set) var lastMonthIndex: [String: Int] = [:]
 
-    init(rows: [TradeRow]) {
+    /// Builds the cube from rows taken in the order given: callers pass rows in an order that does
+    /// not depend on how they were loaded (`canonicalOrder`, or the warehouse's natural-key order), so
+    /// sums of several rows always add up the same way.
+    init(_ builder: TradeCubeBuilder) {
+        data = builder.data
+        annualYears = builder.annualYears
+        lastMonthIndex = builder.lastMonthIndex
+        monthsCovered = builder.months.mapValues(MonthSet.init)
         var codes = Set<String>()
-        for row in rows {
-            data[row.reporter, default: [:]][row.flow, default: [:]][row.hsCode, default: [:]][row.partner, default: [:]][row.period, default: Cell()]
-                .add(Cell(row))
-            codes.insert(row.hsCode)
-            if row.period.month != nil {
-                monthsCovered[row.reporter, default: []].insert(row.period.monthIndex)
-                lastMonthIndex[row.reporter] = max(lastMonthIndex[row.reporter] ?? .min, row.period.monthIndex)
-            } else {
-                annualYears[row.reporter, default: []].insert(row.period.year)
+        for (declarer, byFlow) in data {
+            for (flow, byCode) in byFlow {
+                let sorted = byCode.keys.sorted()
+                sortedCodes[declarer, default: [:]][flow] = sorted
+                codes.formUnion(sorted)
             }
         }
         allCodes = codes.sorted()
+    }
+
+    init(rows: [TradeRow]) {
+        var builder = TradeCubeBuilder()
+        for row in rows { builder.add(row) }
+        self.init(builder)
     }
 
     /// A total order on rows so that the same multiset of rows always sums the same way.
@@ -95,18 +106,31 @@ struct TradeCube: Sendable {
     // MARK: - What exists
 
     func declarers(_ flow: Flow) -> [String] {
-        data.filter { $0.value[flow] != nil }.keys.sorted()
+        sortedCodes.filter { $0.value[flow] != nil }.keys.sorted()
     }
 
     func codes(_ declarer: String, _ flow: Flow) -> [String] {
-        (data[declarer]?[flow]?.keys).map { $0.sorted() } ?? []
+        sortedCodes[declarer]?[flow] ?? []
     }
 
     /// The declarer's codes that make up key `key`: those starting with it, at the shortest length.
     func levelCodes(_ declarer: String, _ flow: Flow, key: String) -> [String] {
-        let matching = codes(declarer, flow).filter { $0.hasPrefix(key) }
-        guard let shortest = matching.map(\.count).min() else { return [] }
-        return matching.filter { $0.count == shortest }
+        let all = codes(declarer, flow)
+        // Sorted codes: the ones starting with `key` form one run, beginning where `key` would sort.
+        var lo = 0, hi = all.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if all[mid] < key { lo = mid + 1 } else { hi = mid }
+        }
+        var matching: [String] = []
+        var shortest = Int.max
+        while lo < all.count, all[lo].hasPrefix(key) {
+            let n = all[lo].utf8.count
+            if n < shortest { shortest = n; matching.removeAll(keepingCapacity: true) }
+            if n == shortest { matching.append(all[lo]) }
+            lo += 1
+        }
+        return matching
     }
 
     /// Partners (not `WLD`) the declarer traded the key with, sorted.
@@ -129,8 +153,14 @@ struct TradeCube: Sendable {
     }
 
     func partnerSeries(_ declarer: String, _ flow: Flow, key: String, partner: String) -> Series {
+        partnerSeries(declarer, flow, levelCodes: levelCodes(declarer, flow, key: key), partner: partner)
+    }
+
+    /// `partnerSeries` for a key whose `levelCodes` the caller already has.
+    func partnerSeries(_ declarer: String, _ flow: Flow, levelCodes: [String], partner: String) -> Series {
+        if levelCodes.count == 1 { return data[declarer]?[flow]?[levelCodes[0]]?[partner] ?? [:] }
         var out: Series = [:]
-        for code in levelCodes(declarer, flow, key: key) {
+        for code in levelCodes {
             guard let s = data[declarer]?[flow]?[code]?[partner] else { continue }
             for period in s.keys.sorted() { out[period, default: Cell()].add(s[period]!) }
         }
@@ -155,6 +185,9 @@ struct TradeCube: Sendable {
         monthsCovered[declarer]?.contains(monthIndex) ?? false
     }
 
+    /// The months the declarer published anything in (empty when it published none).
+    func coverage(_ declarer: String) -> MonthSet { monthsCovered[declarer] ?? MonthSet([]) }
+
     func hasMonthlyData(_ declarer: String) -> Bool { !(monthsCovered[declarer]?.isEmpty ?? true) }
 
     /// The declarer published something for `year` (an annual row or any month).
@@ -177,7 +210,7 @@ struct TradeCube: Sendable {
     /// Years the declarer covers, sorted.
     func coveredYears(_ declarer: String) -> [Int] {
         var years = annualYears[declarer] ?? []
-        for m in monthsCovered[declarer] ?? [] { years.insert(m / 12) }
+        for m in monthsCovered[declarer]?.members ?? [] { years.insert(m / 12) }
         return years.sorted()
     }
 
@@ -202,4 +235,52 @@ struct TradeCube: Sendable {
     }
 
     static func hasMonthly(_ series: Series) -> Bool { series.keys.contains { $0.month != nil } }
+}
+
+/// Collects trade rows into the cells of a `TradeCube`, one row at a time, so a caller can stream
+/// rows from the warehouse without holding them.
+public struct TradeCubeBuilder: Sendable {
+    fileprivate var data: [String: [Flow: [String: [String: TradeCube.Series]]]] = [:]
+    fileprivate var months: [String: Set<Int>] = [:]
+    fileprivate var annualYears: [String: Set<Int>] = [:]
+    fileprivate var lastMonthIndex: [String: Int] = [:]
+
+    public init() {}
+
+    public mutating func add(_ row: TradeRow) {
+        data[row.reporter, default: [:]][row.flow, default: [:]][row.hsCode, default: [:]][row.partner, default: [:]][row.period, default: Cell()]
+            .add(Cell(row))
+        if let month = row.period.month {
+            let m = row.period.year * 12 + month - 1
+            months[row.reporter, default: []].insert(m)
+            lastMonthIndex[row.reporter] = max(lastMonthIndex[row.reporter] ?? .min, m)
+        } else {
+            annualYears[row.reporter, default: []].insert(row.period.year)
+        }
+    }
+}
+
+/// A set of month indices kept as a bitmap over its range: membership without hashing.
+struct MonthSet: Sendable {
+    private let first: Int
+    private let bits: [Bool]
+    let isEmpty: Bool
+
+    init(_ months: Set<Int>) {
+        guard let lo = months.min(), let hi = months.max() else {
+            (first, bits, isEmpty) = (0, [], true)
+            return
+        }
+        var bits = [Bool](repeating: false, count: hi - lo + 1)
+        for m in months { bits[m - lo] = true }
+        (first, self.bits, isEmpty) = (lo, bits, false)
+    }
+
+    @inline(__always)
+    func contains(_ month: Int) -> Bool {
+        let i = month - first
+        return i >= 0 && i < bits.count && bits[i]
+    }
+
+    var members: [Int] { bits.indices.filter { bits[$0] }.map { $0 + first } }
 }

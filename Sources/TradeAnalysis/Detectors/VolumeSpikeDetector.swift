@@ -57,17 +57,25 @@ public struct VolumeSpikeDetector: Detector {
         var peak: (period: String, observed: Double, expected: Double)?
     }
 
-    func check(observed: Double, observedPeriod: String, atX: Double, baseline: [(x: Double, period: String, tonnes: Double)],
+    /// A baseline point: its x (year, or years before the observation), where it lies (a year or
+    /// the month index a window ends at; turned into text only for a finding) and its tonnes.
+    struct BaselinePoint {
+        var x: Double
+        var at: Int
+        var tonnes: Double
+    }
+
+    func check(observed: Double, observedAt: Int, atX: Double, baseline: [BaselinePoint], label: (Int) -> String,
                s: DetectorSettings.VolumeSpike) -> Check? {
-        guard baseline.count >= s.minBaselineYears,
+        guard observed >= s.minTonnes, baseline.count >= s.minBaselineYears,
               let tb = RobustStatistics.trendBaseline(x: baseline.map(\.x), y: baseline.map { log1p($0.tonnes) }, atX: atX,
                                                       maxSlope: log1p(s.maxTrendGrowth), scaleFloor: s.minLogScale)
         else { return nil }
         let expected = max(expm1(tb.predicted), 0)
         let z = (log1p(observed) - tb.predicted) / tb.scale
-        guard z >= s.zThreshold, observed >= s.minTonnes, observed - expected >= s.minIncreaseTonnes,
+        guard z >= s.zThreshold, observed - expected >= s.minIncreaseTonnes,
               expected == 0 || observed / expected >= s.minRatio else { return nil }
-        return Check(observedPeriod: observedPeriod, observed: observed, baseline: baseline.map { ($0.period, $0.tonnes) },
+        return Check(observedPeriod: label(observedAt), observed: observed, baseline: baseline.map { (label($0.at), $0.tonnes) },
                      expected: expected, median: RobustStatistics.median(baseline.map(\.tonnes)) ?? 0, z: z,
                      trendGrowth: expm1(tb.slope))
     }
@@ -79,17 +87,21 @@ public struct VolumeSpikeDetector: Detector {
         var findings: [(start: String, end: String, check: Check, mode: String)] = []
 
         if cube.hasMonthlyData(declarer), TradeCube.hasMonthly(series) {
-            let monthly = TradeCube.monthly(series)
-            guard let first = monthly.keys.min(), let last = cube.lastMonthIndex[declarer] else { return [] }
-            func tonnes(_ m: Int) -> Double { monthly[m]?.tonnes ?? 0 }
+            guard let last = cube.lastMonthIndex[declarer], let months = DenseMonths(series, last: last) else { return [] }
+            let first = months.first
+            let coverage = cube.coverage(declarer)
+            let tonnes = months.tonnes
             /// Months of earlier rolling episodes, with the monthly level expected at the time: a later
             /// window counts them at that level, so an episode's tail does not make a second finding.
             var masked: [Int: Double] = [:]
             func rolling(_ t: Int, masking: Bool) -> Double? {
-                let months = (t - 11)...t
-                guard cube.monthCovered(declarer, t),
-                      months.filter({ cube.monthCovered(declarer, $0) }).count >= s.minCoveredMonths else { return nil }
-                return months.reduce(0) { $0 + ((masking ? masked[$1] : nil) ?? tonnes($1)) }
+                guard coverage.contains(t) else { return nil }
+                var covered = 0
+                for m in (t - 11)...t where coverage.contains(m) { covered += 1 }
+                guard covered >= s.minCoveredMonths else { return nil }
+                var sum = 0.0
+                for m in (t - 11)...t { sum += (masking ? masked[m] : nil) ?? tonnes(m) }
+                return sum
             }
             var run: [(t: Int, check: Check)] = []
             func flush() {
@@ -103,15 +115,16 @@ public struct VolumeSpikeDetector: Detector {
             var t = first
             while t <= last {
                 var fired = false
-                if let obs = rolling(t, masking: false) {
-                    let baseline = (1...s.baselineYears).compactMap { k -> (x: Double, period: String, tonnes: Double)? in
+                // A window below min_tonnes never fires: its baseline need not be computed.
+                if let obs = rolling(t, masking: false), obs >= s.minTonnes {
+                    let baseline = (1...s.baselineYears).compactMap { k -> BaselinePoint? in
                         guard let v = rolling(t - 12 * k, masking: false) else { return nil }
-                        return (Double(-k), Self.window(t - 12 * k), v)
+                        return BaselinePoint(x: Double(-k), at: t - 12 * k, tonnes: v)
                     }.reversed()
-                    if let c = check(observed: obs, observedPeriod: Self.window(t), atX: 0, baseline: Array(baseline), s: s) {
+                    if let c = check(observed: obs, observedAt: t, atX: 0, baseline: Array(baseline), label: Self.window, s: s) {
                         // Still anomalous once earlier episodes' months are counted at their expected level?
                         let echo = !masked.isEmpty && rolling(t, masking: true).map {
-                            check(observed: $0, observedPeriod: Self.window(t), atX: 0, baseline: Array(baseline), s: s) == nil
+                            check(observed: $0, observedAt: t, atX: 0, baseline: Array(baseline), label: Self.window, s: s) == nil
                         } ?? true
                         if !echo { run.append((t, c)); fired = true }
                     }
@@ -122,7 +135,7 @@ public struct VolumeSpikeDetector: Detector {
             flush()
             if s.monthlyCheck {
                 let rollingSpans = findings.map { (Period($0.start)!.monthIndex, Period($0.end)!.monthIndex) }
-                for e in monthlyEpisodes(tonnes: tonnes, first: first, last: last, declarer: declarer, cube: cube, s: s)
+                for e in monthlyEpisodes(months, last: last, coverage: coverage, s: s)
                     where !rollingSpans.contains(where: { $0.0 <= e.end && e.start <= $0.1 }) {
                     findings.append((AnomalyText.period(monthIndex: e.start), AnomalyText.period(monthIndex: e.end), e.check, "monthly"))
                 }
@@ -132,8 +145,9 @@ public struct VolumeSpikeDetector: Detector {
             let years = cube.coveredYears(declarer).filter { cube.yearComplete(declarer, $0) }
             for y in years {
                 let baseline = years.filter { $0 < y && $0 >= y - s.baselineYears }
-                    .map { (x: Double($0), period: String($0), tonnes: annual[$0]?.tonnes ?? 0) }
-                if let c = check(observed: annual[y]?.tonnes ?? 0, observedPeriod: String(y), atX: Double(y), baseline: baseline, s: s) {
+                    .map { BaselinePoint(x: Double($0), at: $0, tonnes: annual[$0]?.tonnes ?? 0) }
+                if let c = check(observed: annual[y]?.tonnes ?? 0, observedAt: y, atX: Double(y), baseline: baseline,
+                                 label: { String($0) }, s: s) {
                     findings.append((String(y), String(y), c, "annual"))
                 }
             }
@@ -242,14 +256,14 @@ public struct VolumeSpikeDetector: Detector {
     /// of the trailing months, floored at `min_log_scale`. Lumpy series (fewer than
     /// `monthly_min_active_share` of trailing months with shipments) are not judged month by month.
     /// Consecutive anomalous months form one episode, scored by its peak month.
-    func monthlyEpisodes(tonnes: (Int) -> Double, first: Int, last: Int, declarer: String, cube: TradeCube,
+    func monthlyEpisodes(_ months: DenseMonths, last: Int, coverage: MonthSet,
                          s: DetectorSettings.VolumeSpike) -> [(start: Int, end: Int, check: Check)] {
-        func covered(_ m: Int) -> Bool { m >= first && cube.monthCovered(declarer, m) }
-        func trailing(_ t: Int) -> [Int] { ((t - s.monthlyBaselineMonths)..<t).filter(covered) }
-        func lowerMedian(_ xs: [Double]) -> Double? {
-            guard !xs.isEmpty else { return nil }
-            return xs.sorted()[(xs.count - 1) / 2]
-        }
+        let first = months.first
+        let tonnes = months.tonnes
+        func covered(_ m: Int) -> Bool { m >= first && coverage.contains(m) }
+        let logs = months.log1pTonnes
+        // Scratch buffers reused for every month: the trailing window and its deviations.
+        var window: [Double] = [], deviations: [Double] = [], around: [Double] = [], lifts: [Double] = []
         var episodes: [(start: Int, end: Int, check: Check)] = []
         var run: [(t: Int, check: Check)] = []
         func flush() {
@@ -264,30 +278,41 @@ public struct VolumeSpikeDetector: Detector {
         }
         for t in first...max(first, last) {
             var hit: Check?
-            let base = trailing(t)
-            if covered(t), base.count >= s.monthlyMinBaselineMonths {
-                let values = base.map { tonnes($0) }
-                let active = Double(values.filter { $0 > 0 }.count) / Double(values.count)
-                let logs = values.map { log1p($0) }
-                if active >= s.monthlyMinActiveShare, let med = RobustStatistics.median(logs) {
-                    let scale = max(RobustStatistics.madToSigma * (RobustStatistics.mad(logs) ?? 0), s.minLogScale)
+            let observed = tonnes(t)
+            // A month below min_tonnes never fires: its baseline need not be computed.
+            if covered(t), observed >= s.minTonnes {
+                let trailing = (t - s.monthlyBaselineMonths)..<t
+                window.removeAll(keepingCapacity: true)
+                var active = 0
+                for m in trailing where covered(m) {
+                    window.append(logs(m))
+                    if tonnes(m) > 0 { active += 1 }
+                }
+                if window.count >= s.monthlyMinBaselineMonths,
+                   Double(active) / Double(window.count) >= s.monthlyMinActiveShare {
+                    let med = Self.sortedMedian(&window)
+                    deviations.removeAll(keepingCapacity: true)
+                    for v in window { deviations.append(abs(v - med)) }
+                    let scale = max(RobustStatistics.madToSigma * Self.sortedMedian(&deviations), s.minLogScale)
                     // Seasonal allowance: the same calendar month vs the 12 months around it, earlier years.
-                    let lifts = (1...max(1, s.monthlySeasonalYears)).compactMap { k -> Double? in
-                        guard s.monthlySeasonalYears > 0 else { return nil }
+                    lifts.removeAll(keepingCapacity: true)
+                    for k in stride(from: 1, through: s.monthlySeasonalYears, by: 1) {
                         let m = t - 12 * k
-                        let around = ((m - 6)...(m + 5)).filter(covered)
-                        guard covered(m), around.count >= 9, let aroundMed = RobustStatistics.median(around.map { log1p(tonnes($0)) })
-                        else { return nil }
-                        return log1p(tonnes(m)) - aroundMed
+                        guard covered(m) else { continue }
+                        around.removeAll(keepingCapacity: true)
+                        for a in (m - 6)...(m + 5) where covered(a) { around.append(logs(a)) }
+                        guard around.count >= 9 else { continue }
+                        lifts.append(logs(m) - Self.sortedMedian(&around))
                     }
-                    let lift = max(lowerMedian(lifts) ?? 0, 0)
+                    lifts.sort()
+                    let lift = max(lifts.isEmpty ? 0 : lifts[(lifts.count - 1) / 2], 0)   // the lower median
                     let predicted = med + lift
-                    let observed = tonnes(t), expected = max(expm1(predicted), 0)
+                    let expected = max(expm1(predicted), 0)
                     let z = (log1p(observed) - predicted) / scale
-                    if z >= s.zThreshold, observed >= s.minTonnes, observed - expected >= s.minIncreaseTonnes,
+                    if z >= s.zThreshold, observed - expected >= s.minIncreaseTonnes,
                        expected == 0 || observed / expected >= s.monthlyMinRatio {
                         hit = Check(observedPeriod: AnomalyText.period(monthIndex: t), observed: observed,
-                                    baseline: base.map { (AnomalyText.period(monthIndex: $0), tonnes($0)) },
+                                    baseline: trailing.filter(covered).map { (AnomalyText.period(monthIndex: $0), tonnes($0)) },
                                     expected: expected, median: expm1(med), z: z, trendGrowth: 0, seasonalLift: expm1(lift))
                     }
                 }
@@ -296,6 +321,44 @@ public struct VolumeSpikeDetector: Detector {
         }
         flush()
         return episodes
+    }
+
+    /// The median of `values` (sorting them in place); `values` must not be empty.
+    static func sortedMedian(_ values: inout [Double]) -> Double {
+        values.sort()
+        let n = values.count
+        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2
+    }
+
+    /// A monthly series laid out densely from its first month to `last`: tonnes and log1p(tonnes)
+    /// by array index rather than by hashing a period; months outside the range count as 0 t.
+    struct DenseMonths {
+        let first: Int
+        private let values: [Double]
+        private let logs: [Double]
+
+        init?(_ series: TradeCube.Series, last: Int) {
+            var first = Int.max
+            for period in series.keys where period.month != nil { first = min(first, period.monthIndex) }
+            guard first <= last else { return nil }
+            var values = [Double](repeating: 0, count: last - first + 1)
+            for (period, cell) in series where period.month != nil && period.monthIndex <= last {
+                values[period.monthIndex - first] = cell.tonnes
+            }
+            self.first = first
+            self.values = values
+            self.logs = values.map { log1p($0) }
+        }
+
+        func tonnes(_ m: Int) -> Double {
+            let i = m - first
+            return i >= 0 && i < values.count ? values[i] : 0
+        }
+
+        func log1pTonnes(_ m: Int) -> Double {
+            let i = m - first
+            return i >= 0 && i < logs.count ? logs[i] : 0
+        }
     }
 
     /// "2023-07–2024-06" for the 12-month window ending at month index `t`.
