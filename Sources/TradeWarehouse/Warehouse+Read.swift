@@ -1,10 +1,13 @@
 import GRDB
+import GRDBSQLite
 import TradeCore
 
 /// Which current trade rows to read; nil fields do not filter.
 public struct TradeFilter: Sendable, Hashable {
     public var source: String?
     public var reporter: String?
+    /// Rows declared by any of these reporters.
+    public var reporters: Set<String>?
     public var partner: String?
     public var flow: Flow?
     /// Rows whose hs_code starts with this prefix (`2846`, `28053`).
@@ -14,10 +17,12 @@ public struct TradeFilter: Sendable, Hashable {
     public var periodFrom: String?
     public var periodTo: String?
 
-    public init(source: String? = nil, reporter: String? = nil, partner: String? = nil, flow: Flow? = nil,
-                hsPrefix: String? = nil, frequency: Frequency? = nil, periodFrom: String? = nil, periodTo: String? = nil) {
+    public init(source: String? = nil, reporter: String? = nil, reporters: Set<String>? = nil, partner: String? = nil,
+                flow: Flow? = nil, hsPrefix: String? = nil, frequency: Frequency? = nil, periodFrom: String? = nil,
+                periodTo: String? = nil) {
         self.source = source
         self.reporter = reporter
+        self.reporters = reporters
         self.partner = partner
         self.flow = flow
         self.hsPrefix = hsPrefix
@@ -58,20 +63,44 @@ extension Warehouse {
     /// Visits every current trade row without holding them, in the order of the natural-key index
     /// (source, period, reporter, partner, flow, code). Current rows are unique per source and key,
     /// so the order does not depend on the order files were loaded in: sums over it are reproducible.
+    /// Columns are read with raw `sqlite3_column_*` calls: this is the detectors' bulk read.
     public func forEachCurrentTradeRow(_ body: (TradeRow) throws -> Void) throws {
         try read("cannot read trade rows") { db in
-            let statement = try db.cachedStatement(sql: """
+            let statement = try db.makeStatement(sql: """
                 SELECT period, reporter, partner, flow, hs_code, hs_edition, quantity_kg, value_usd, valuation,
                        quantity_estimated, raw_line
                 FROM trade_observation INDEXED BY trade_natural_key
                 WHERE superseded_by_file IS NULL
                 ORDER BY source, period, reporter, partner, flow, hs_code
                 """)
-            let cursor = try Row.fetchCursor(statement)
-            while let r = try cursor.next() {
-                try body(Self.tradeRow(r))
+            let h = statement.sqliteStatement
+            while true {
+                let code = sqlite3_step(h)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code),
+                                        message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+                }
+                let periodText = Self.text(h, 0) ?? "", flowText = Self.text(h, 3) ?? "", valuationText = Self.text(h, 8) ?? ""
+                guard let period = Period(periodText), let flow = Flow(rawValue: flowText),
+                      let valuation = Valuation(rawValue: valuationText) else {
+                    throw Diagnostic("cannot read trade rows: unexpected period/flow/valuation \(periodText)/\(flowText)/\(valuationText)")
+                }
+                try body(TradeRow(period: period, reporter: Self.text(h, 1) ?? "", partner: Self.text(h, 2) ?? "",
+                                  flow: flow, hsCode: Self.text(h, 4) ?? "", hsEdition: Self.text(h, 5),
+                                  quantityKg: Self.double(h, 6), valueUSD: Self.double(h, 7), valuation: valuation,
+                                  quantityEstimated: sqlite3_column_int64(h, 9) != 0, rawLine: Int(sqlite3_column_int64(h, 10))))
             }
         }
+    }
+
+    private static func text(_ h: OpaquePointer, _ column: Int32) -> String? {
+        guard let bytes = sqlite3_column_text(h, column) else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(h, column))), as: UTF8.self)
+    }
+
+    private static func double(_ h: OpaquePointer, _ column: Int32) -> Double? {
+        sqlite3_column_type(h, column) == SQLITE_NULL ? nil : sqlite3_column_double(h, column)
     }
 
     /// Like `currentTrade` but each row keeps its source and raw file.
@@ -80,6 +109,7 @@ extension Warehouse {
             var conditions: [SQL] = []
             if let v = filter.source { conditions.append("source = \(v)") }
             if let v = filter.reporter { conditions.append("reporter = \(v)") }
+            if let v = filter.reporters { conditions.append("reporter IN \(v.sorted())") }
             if let v = filter.partner { conditions.append("partner = \(v)") }
             if let v = filter.flow { conditions.append("flow = \(v.rawValue)") }
             if let v = filter.hsPrefix { conditions.append("substr(hs_code, 1, \(v.count)) = \(v)") }

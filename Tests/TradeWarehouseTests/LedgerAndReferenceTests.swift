@@ -82,6 +82,38 @@ import TradeCore
         #expect(try warehouse.currentTrade(TradeFilter(flow: .export, periodFrom: "2024-01")).map(\.quantityKg) == [3, 2, 4])
         #expect(try warehouse.currentTrade(TradeFilter(flow: .import)).map(\.quantityKg) == [5])
         #expect(try warehouse.currentSourcedTrade(TradeFilter(partner: "TUR", flow: .import)).map(\.rawFile) == ["Raw/cc/a.csv"])
+        #expect(try warehouse.currentTrade(TradeFilter(reporters: ["CHN", "JPN"])).count == 5)
+        #expect(try warehouse.currentTrade(TradeFilter(reporters: ["JPN"])).isEmpty)
+        #expect(try warehouse.currentTrade(TradeFilter(reporters: [])).isEmpty)
+    }
+
+    /// The detectors' bulk read: current rows only, every field, by source and then natural key
+    /// (period, reporter, partner, flow, code) whatever order the files were loaded in.
+    @Test func forEachCurrentTradeRowVisitsCurrentRowsInNaturalKeyOrder() throws {
+        let warehouse = try Warehouse.inMemory()
+        let run = try warehouse.beginRun(command: "load")
+        _ = try warehouse.loadFile(file("Raw/ct/2024.csv", 1), source: "comtrade", runID: run) { sink in
+            try sink.add(trade("2024-02", "JPN", "CHN", "2846", kg: 7, usd: 70, line: 2, flow: .import))
+            try sink.add(trade("2024-01", "JPN", "CHN", "2846", kg: 6, usd: 60, line: 3, flow: .import))
+        }
+        _ = try warehouse.loadFile(file("Raw/cc/2024.csv", 2), source: "china-customs", runID: run) { sink in
+            try sink.add(trade("2024-01", "CHN", "TUR", "28469015", kg: 1, usd: 10, line: 2))
+            try sink.add(trade("2024-01", "CHN", "SGP", "28469015", kg: nil, usd: 20, line: 3))
+        }
+        // A revised version of the Comtrade file supersedes its January figure.
+        _ = try warehouse.loadFile(file("Raw/ct/2024.csv", 3), source: "comtrade", runID: run) { sink in
+            try sink.add(trade("2024-01", "JPN", "CHN", "2846", kg: 8, usd: 80, line: 5, flow: .import))
+            try sink.add(trade("2024-02", "JPN", "CHN", "2846", kg: 7, usd: 70, line: 6, flow: .import))
+        }
+        var visited: [TradeRow] = []
+        try warehouse.forEachCurrentTradeRow { visited.append($0) }
+        #expect(visited.map { "\($0.period) \($0.reporter) \($0.partner) \($0.hsCode) \($0.quantityKg.map { "\($0)" } ?? "-")" } == [
+            "2024-01 CHN SGP 28469015 -", "2024-01 CHN TUR 28469015 1.0",   // china-customs sorts first
+            "2024-01 JPN CHN 2846 8.0", "2024-02 JPN CHN 2846 7.0",
+        ])
+        #expect(visited[2] == TradeRow(period: Period("2024-01")!, reporter: "JPN", partner: "CHN", flow: .import, hsCode: "2846",
+                                       quantityKg: 8, valueUSD: 80, valuation: .fob, rawLine: 5))
+        #expect(Set(visited) == Set(try warehouse.currentTrade()))
     }
 }
 

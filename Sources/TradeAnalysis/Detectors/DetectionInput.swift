@@ -44,4 +44,10 @@ public protocol Detector: Sendable {
     /// The `anomalies.detector` value (`volume_spike`, …).
     var name: String { get }
     func detect(_ input: DetectionInput, settings: DetectorSettings) -> [Anomaly]
+    /// The detector spreads its own work over the cores (`parallelMap`), so it is run alone.
+    var parallelInside: Bool { get }
+}
+
+extension Detector {
+    public var parallelInside: Bool { false }
 }

@@ -15,11 +15,17 @@ public enum DetectorSuite {
         ControlDiversionDetector(),
     ]
 
-    /// Runs every detector; the same input and settings always give the identical, identically ordered list.
+    /// Runs every detector; the same input and settings always give the identical, identically
+    /// ordered list. A detector that spreads its own work over the cores runs alone; the others run
+    /// side by side (GCD runs a nested `concurrentPerform` serially, so the two do not mix).
     public static func run(_ input: DetectionInput, settings: DetectorSettings = DetectorSettings()) -> [Anomaly] {
-        all.flatMap { detector in
-            detector.detect(input, settings: settings).sorted(by: canonicalOrder)
-        }
+        let detectors = all
+        @Sendable func findings(_ i: Int) -> [Anomaly] { detectors[i].detect(input, settings: settings).sorted(by: canonicalOrder) }
+        var results = [[Anomaly]](repeating: [], count: detectors.count)
+        for i in detectors.indices where detectors[i].parallelInside { results[i] = findings(i) }
+        let others = detectors.indices.filter { !detectors[$0].parallelInside }
+        for (i, found) in zip(others, parallelMap(others.count) { findings(others[$0]) }) { results[i] = found }
+        return results.flatMap { $0 }
     }
 
     /// Within one detector: by period, then reporter, partner, via, code, summary.

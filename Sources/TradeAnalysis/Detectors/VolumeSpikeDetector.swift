@@ -20,25 +20,28 @@ import TradeCore
 /// `new_partner`. Score = robust z.
 public struct VolumeSpikeDetector: Detector {
     public let name = "volume_spike"
+    public let parallelInside = true
     public init() {}
 
     public func detect(_ input: DetectionInput, settings: DetectorSettings) -> [Anomaly] {
         let cube = input.cube
-        var out: [Anomaly] = []
-        for flow in Flow.allCases {
-            for declarer in cube.declarers(flow) {
-                for code in cube.codes(declarer, flow) {
-                    var series: [(partner: String?, data: TradeCube.Series)] = [(nil, cube.totalSeries(declarer, flow, key: code))]
-                    for p in cube.partners(declarer, flow, key: code) {
-                        series.append((p, cube.partnerSeries(declarer, flow, key: code, partner: p)))
-                    }
-                    for s in series {
-                        out += evaluate(s.data, declarer: declarer, flow: flow, code: code, partner: s.partner,
-                                        input: input, settings: settings)
-                    }
+        // Each declarer's series are independent: judge declarers in parallel, collect in order.
+        let work = Flow.allCases.flatMap { flow in cube.declarers(flow).map { (flow: flow, declarer: $0) } }
+        let out = parallelMap(work.count) { i -> [Anomaly] in
+            let (flow, declarer) = work[i]
+            var found: [Anomaly] = []
+            for code in cube.codes(declarer, flow) {
+                var series: [(partner: String?, data: TradeCube.Series)] = [(nil, cube.totalSeries(declarer, flow, key: code))]
+                for p in cube.partners(declarer, flow, key: code) {
+                    series.append((p, cube.partnerSeries(declarer, flow, key: code, partner: p)))
+                }
+                for s in series {
+                    found += evaluate(s.data, declarer: declarer, flow: flow, code: code, partner: s.partner,
+                                      input: input, settings: settings)
                 }
             }
-        }
+            return found
+        }.flatMap { $0 }
         return DetectorSuite.keepMostSpecific(out)
     }
 

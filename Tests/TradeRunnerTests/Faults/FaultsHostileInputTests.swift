@@ -203,9 +203,10 @@ extension Faults {
         /// A file appended to while it is read is refused (the runner re-stats it after reading),
         /// loads nothing of either version, and the next run loads the new content whole.
         ///
-        /// Timing: the append happens 1 s into the load of one 25,000-row file (≈5 s in a debug
-        /// build, ≈1 s in release), i.e. while the reader is inside it. If the machine were so
-        /// fast that the load ended first, the test says so instead of passing silently.
+        /// Timing: the append happens as soon as the process has the 25,000-row file open (its
+        /// load takes ≈5 s in a debug build, ≈1 s in release), i.e. while the reader is inside it,
+        /// however long start-up took on a busy machine. If the load ended before the file could be
+        /// changed, the test says so instead of passing silently.
         @Test func fileChangedWhileBeingReadIsRefusedThenLoadsNextRun() throws {
             try FaultsKit.requireBinary()
             let ws = try FaultsWorkspace("changing", rawFolders: [])
@@ -214,7 +215,7 @@ extension Faults {
             let rows = 25_000
             try FaultsKit.writeSyntheticComtrade(to: file, rows: rows)
             let process = try ws.start("load")
-            usleep(1_000_000)
+            let opened = process.waitUntilOpen(file)
             let stillRunning = process.isRunning
             let extra = "C,M,20190101,2019,1,201901,392,JPN,J,M,Import,156,CHN,C,0,W00,World,H6,HS,False,280530,d,6,True,C00,T,0,0,T,8,kg,5.0,False,-1,,0.0,False,5.0,False,0.0,False,9.0,,9.0,0,True,False\n"
             let handle = try FileHandle(forWritingTo: file)
@@ -222,7 +223,7 @@ extension Faults {
             try handle.write(contentsOf: Data(extra.utf8))
             try handle.close()
             let outcome = process.wait()
-            try #require(stillRunning, "the load finished within 1 s, before the file changed: make the file bigger")
+            try #require(opened && stillRunning, "the load never had the file open, or finished before it changed: make the file bigger")
             #expect(outcome.status == 1, "\(outcome)")
             #expect(outcome.stderr.range(of: #"Raw/comtrade/growing\.csv:1: error: file changed while being read"#,
                                          options: .regularExpression) != nil, "\(outcome.stderr)")

@@ -72,6 +72,23 @@ enum FaultsKit {
 
         func kill(_ signal: Int32 = SIGKILL) { Glibc.kill(process.processIdentifier, signal) }
 
+        /// Waits until the process has `file` open (Linux: a link in /proc/PID/fd), polling every
+        /// millisecond; false when it ended or `timeout` passed first. Lets a test act while the
+        /// reader is inside a file rather than guessing from elapsed time on a busy machine.
+        func waitUntilOpen(_ file: URL, timeout: Double = 60) -> Bool {
+            let target = file.resolvingSymlinksInPath().path
+            let fds = "/proc/\(pid)/fd"
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning && Date() < deadline {
+                for fd in (try? FileManager.default.contentsOfDirectory(atPath: fds)) ?? []
+                    where (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fds)/\(fd)")) == target {
+                    return true
+                }
+                usleep(1_000)
+            }
+            return false
+        }
+
         /// Waits for the end (killing it after `timeout` seconds) and collects its output.
         func wait(timeout: Double = 300) -> Outcome {
             let deadline = Date().addingTimeInterval(timeout)
