@@ -72,6 +72,10 @@ public struct TransshipmentConduitDetector: Detector {
             for k in origins.keys.sorted() {
                 guard let ds = destinations[k] else { continue }
                 for o in origins[k]! {
+                    // Most origin → conduit legs never surge: then no destination needs judging.
+                    let ok = legs[[o, k]]!
+                    guard ok.annual.keys.contains(where: { Self.firstLegCanSurge(ok, o: o, k: k, year: $0, cube: cube, s: s) })
+                    else { continue }
                     for d in ds where d != o {
                         out += evaluate(o: o, k: k, d: d, key: key, legs: legs, inflow: inflow, input: input, settings: settings)
                     }
@@ -81,6 +85,20 @@ public struct TransshipmentConduitDetector: Detector {
         return DetectorSuite.keepMostSpecific(out)
     }
 
+    /// A necessary condition of `evaluate`'s surge test on the origin → conduit leg alone, whichever
+    /// destination follows: its volume in `year` (annual, or the sum of its months when the second
+    /// leg is monthly too) reaches `min_tonnes` and `surge_ratio` × its baseline median.
+    static func firstLegCanSurge(_ ok: Leg, o: String, k: String, year y: Int, cube: TradeCube,
+                                 s: DetectorSettings.TransshipmentConduit) -> Bool {
+        let baseA = ((y - s.baselineYears)..<y).filter { cube.yearCovered(o, $0) || cube.yearCovered(k, $0) }
+        guard !baseA.isEmpty else { return false }
+        let medA = RobustStatistics.median(baseA.map { ok.annual[$0] ?? 0 }) ?? 0
+        func surges(_ a: Double) -> Bool { a >= s.minTonnes && a >= s.surgeRatio * max(medA, s.floorTonnes) }
+        if surges(ok.annual[y] ?? 0) { return true }
+        guard let om = ok.monthly else { return false }
+        return surges((0..<12).reduce(0) { $0 + (om[y * 12 + $1] ?? 0) })
+    }
+
     func evaluate(o: String, k: String, d: String, key: String, legs: [[String]: Leg], inflow: [String: [Int: Double]],
                   input: DetectionInput, settings: DetectorSettings) -> [Anomaly] {
         let s = settings.transshipmentConduit
@@ -88,7 +106,7 @@ public struct TransshipmentConduitDetector: Detector {
         let ok = legs[[o, k]]!, kd = legs[[k, d]]!
         let od = legs[[o, d]] ?? Leg()
         var out: [Anomaly] = []
-        for y in ok.annual.keys.sorted() {
+        for y in ok.annual.keys.sorted() where Self.firstLegCanSurge(ok, o: o, k: k, year: y, cube: cube, s: s) {
             // Baseline years: those the declarers of each leg published (an unpublished year is no zero).
             let window = Array((y - s.baselineYears)..<y)
             let baseA = window.filter { cube.yearCovered(o, $0) || cube.yearCovered(k, $0) }
