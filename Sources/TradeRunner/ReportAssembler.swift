@@ -32,17 +32,15 @@ struct ReportAssembler {
                                  stale: health.isStale, daysBehind: health.daysBehind)
         }
         let stored = try warehouse.anomalies().filter { filter.includes($0.anomaly) }
-        // A chart needs only what the finding's countries declared (every code and partner of
-        // theirs, which tells a reported zero from a gap): read those declarers once, and hand each
-        // finding its own countries' rows rather than the whole warehouse.
-        func countries(_ a: Anomaly) -> Set<String> { Set([a.reporter, a.partner, a.via].compactMap { $0 }) }
-        let declarers = stored.reduce(into: Set<String>()) { $0.formUnion(countries($1.anomaly)) }
-        let trade = stored.isEmpty ? [] : try warehouse.currentTrade(TradeFilter(reporters: declarers))
-        let byDeclarer = Dictionary(grouping: trade, by: \.reporter)
+        // A chart needs only what the findings' countries declared (every code and partner of
+        // theirs, which tells a reported zero from a gap): read those declarers once and index
+        // them once for all findings.
+        let declarers = stored.reduce(into: Set<String>()) {
+            $0.formUnion([$1.anomaly.reporter, $1.anomaly.partner, $1.anomaly.via].compactMap { $0 })
+        }
+        let trade = ChartTradeIndex(rows: stored.isEmpty ? [] : try warehouse.currentTrade(TradeFilter(reporters: declarers)))
         let findings = stored.map { item in
-            let rows = countries(item.anomaly).sorted().flatMap { byDeclarer[$0] ?? [] }
-            return ReportFinding(id: item.id, anomaly: item.anomaly,
-                                 charts: ChartBuilder.series(for: item.anomaly, trade: rows))
+            ReportFinding(id: item.id, anomaly: item.anomaly, charts: ChartBuilder.series(for: item.anomaly, index: trade))
         }
         return ReportInput(run: summary, sources: sources, findings: findings)
     }

@@ -19,11 +19,14 @@ public enum ChartBuilder {
     /// A period with no matching row is 0 when the declaring country reported that flow for any
     /// partner or code in that period (in `trade`), and a gap (nil) when it reported nothing.
     public static func series(for anomaly: Anomaly, trade: [TradeRow]) -> [ChartSeries] {
+        series(for: anomaly, index: ChartTradeIndex(rows: trade))
+    }
+
+    /// `series(for:trade:)` over an index built once for every finding of a report.
+    public static func series(for anomaly: Anomaly, index trade: ChartTradeIndex) -> [ChartSeries] {
         guard let start = Period(anomaly.periodStart) else { return [] }
         let end = Period(anomaly.periodEnd).map { max($0, start) } ?? start
-        let frequency = start.frequency
-        let rows = trade.filter { $0.period.frequency == frequency }
-        let index = TradeIndex(rows: rows)
+        let index = trade.byFrequency[start.frequency] ?? TradeIndex(rows: [])
         let key = anomaly.hsCode.map { $0.filter(\.isNumber) }.flatMap { $0.isEmpty ? nil : $0 }
 
         var plans: [LegPlan] = []
@@ -181,34 +184,53 @@ public enum ChartBuilder {
         var role: ChartSeries.Role
     }
 
-    /// Trade rows grouped by declarer and flow, plus which periods each declarer reported at all.
-    struct TradeIndex {
-        private var byDeclaration: [String: [TradeRow]] = [:]
-        private var reportedPeriods: Set<String> = []
+    /// Trade rows (of one frequency) grouped by declaration — declarer and flow, and declarer, flow
+    /// and partner — plus which periods each declarer reported at all. Groups keep the rows' order.
+    struct TradeIndex: Sendable {
+        private struct Declaration: Hashable { var declarer: String, flow: Flow }
+        private struct PartnerDeclaration: Hashable { var declarer: String, flow: Flow, partner: String }
+        private struct Reported: Hashable { var declarer: String, flow: Flow, period: Period }
+
+        private let rows: [TradeRow]
+        private var byDeclaration: [Declaration: [Int]] = [:]
+        private var byPartner: [PartnerDeclaration: [Int]] = [:]
+        private var reportedPeriods: Set<Reported> = []
 
         init(rows: [TradeRow]) {
-            for row in rows {
-                byDeclaration["\(row.reporter)|\(row.flow.rawValue)", default: []].append(row)
-                reportedPeriods.insert("\(row.reporter)|\(row.flow.rawValue)|\(row.period)")
+            self.rows = rows
+            for (i, row) in rows.enumerated() {
+                byDeclaration[Declaration(declarer: row.reporter, flow: row.flow), default: []].append(i)
+                byPartner[PartnerDeclaration(declarer: row.reporter, flow: row.flow, partner: row.partner), default: []].append(i)
+                reportedPeriods.insert(Reported(declarer: row.reporter, flow: row.flow, period: row.period))
             }
         }
 
         func reported(_ declarer: String, _ flow: Flow, _ period: Period) -> Bool {
-            reportedPeriods.contains("\(declarer)|\(flow.rawValue)|\(period)")
+            reportedPeriods.contains(Reported(declarer: declarer, flow: flow, period: period))
         }
 
         /// Rows of the leg's declaration whose HS code is the key, a line under it, or a heading above it
         /// (at least 4 digits). All-partner legs use the `WLD` rows when the declarer gave them, else the sum.
         func rows(leg: Leg, compatibleWith key: String?) -> [TradeRow] {
-            let all = byDeclaration["\(leg.declarer)|\(leg.flow.rawValue)"] ?? []
-            let coded = all.filter { row in
+            let positions = leg.partner.map { byPartner[PartnerDeclaration(declarer: leg.declarer, flow: leg.flow, partner: $0)] }
+                ?? byDeclaration[Declaration(declarer: leg.declarer, flow: leg.flow)]
+            let coded = (positions ?? []).lazy.map { rows[$0] }.filter { row in
                 guard let key else { return true }
                 let code = row.hsCode
                 return code.hasPrefix(key) || (code.count >= min(4, key.count) && key.hasPrefix(code))
             }
-            if let partner = leg.partner { return coded.filter { $0.partner == partner } }
+            if leg.partner != nil { return Array(coded) }
             let world = coded.filter { $0.partner == "WLD" }
-            return world.isEmpty ? coded : world
+            return world.isEmpty ? Array(coded) : Array(world)
         }
+    }
+}
+
+/// Trade rows indexed for `ChartBuilder`, built once per report rather than once per finding.
+public struct ChartTradeIndex: Sendable {
+    let byFrequency: [Frequency: ChartBuilder.TradeIndex]
+
+    public init(rows: [TradeRow]) {
+        byFrequency = Dictionary(grouping: rows, by: \.period.frequency).mapValues(ChartBuilder.TradeIndex.init)
     }
 }
