@@ -87,8 +87,11 @@ public final class XLSXReader {
         let partPath = "\(displayPath)!\(path)"
         let parser = XMLStreamParser(displayPath: partPath, handler: handler)
         var streamed: UInt64 = 0
+        // The checksum is ours (`ZipCRC32`, faster than ZIPFoundation's) and checked after the last byte.
+        var crc = ZipCRC32()
         do {
-            _ = try archive.extract(entry, bufferSize: XMLStreamParser.chunkSize, skipCRC32: false) { data in
+            _ = try archive.extract(entry, bufferSize: XMLStreamParser.chunkSize, skipCRC32: true) { data in
+                data.withUnsafeBytes { crc.update($0) }
                 streamed += UInt64(data.count)
                 self.streamedTotal += UInt64(data.count)
                 if streamed > self.limits.maxEntryBytes || self.streamedTotal > self.limits.maxTotalBytes {
@@ -102,6 +105,10 @@ public final class XLSXReader {
             throw d
         } catch {
             throw Diagnostic("cannot read ZIP entry \(path): \(error)", at: SourceLocation(file: partPath, line: parser.currentLine))
+        }
+        if crc.value != entry.checksum {
+            throw Diagnostic("cannot read ZIP entry \(path): its CRC-32 does not match (damaged file)",
+                             at: SourceLocation(file: partPath, line: parser.currentLine))
         }
         try parser.finish()
     }
