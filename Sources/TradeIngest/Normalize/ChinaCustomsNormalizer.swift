@@ -394,7 +394,8 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
     /// `数据年月` as a month: `202401`, `2024-01`, `2024/01`, `2024年1月`, `2024年01月`; nil otherwise.
     public static func parsePeriod(_ text: String) -> Period? {
         // The usual cell, `202401`: six ASCII digits.
-        if text.utf8.count == 6, text.utf8.allSatisfy({ $0 &- 48 < 10 }) {
+        var copy = text
+        if text.utf8.count == 6, copy.withUTF8({ $0.allSatisfy { $0 &- 48 < 10 } }) {
             guard let p = Period(text), p.month != nil else { return nil }
             return p
         }
