@@ -705,19 +705,22 @@ struct SDMXMergeBuffer {
         }
     }
 
-    /// Emits every half still waiting, in file order, and empties the buffer.
+    /// Emits every half still waiting, series by series (oldest first, each in arrival order), and
+    /// empties the buffer. No copy of the waiting halves is made, so the end of a file costs no memory.
     mutating func flush(emit: (SeriesKey, Half) throws -> Void) throws {
-        var waiting: [(SeriesKey, Half)] = []
-        for group in order[head...] where group.isOpen {
-            for row in group.rows where row.live { waiting.append((group.key, row)) }
+        while head < order.count {
+            let group = order[head]
+            head += 1
+            guard group.isOpen else { continue }
             group.isOpen = false
+            for row in group.rows where row.live { try emit(group.key, row) }
+            group.rows = []
         }
         groups.removeAll(keepingCapacity: true)
         order.removeAll(keepingCapacity: true)
+        spareRows.removeAll()
         head = 0
         held = 0
-        waiting.sort { $0.1.line < $1.1.line }
-        for (key, row) in waiting { try emit(key, row) }
     }
 }
 
