@@ -21,35 +21,13 @@ extension Pipeline {
     func loadStage(warehouse: Warehouse, runID: Int64, sources: [SourceDefinition],
                    reference: ReferenceData) throws -> LoadReport {
         var report = LoadReport()
-        let rawRoot = URL(fileURLWithPath: options.rawDirectory, isDirectory: true)
-        var claimed = Set<String>()
-        var work: [(definition: SourceDefinition, file: ScannedFile)] = []
-
-        // Scan every definition first, so progress knows the total and a bad pattern fails early.
-        for definition in sources {
-            let scan: RawFileScan
-            do {
-                // Hashing waits until the manifest's size + mtime fast path says a file may have changed.
-                scan = try RawFileScanner.scan(definition, rawDirectory: rawRoot, rawDisplay: options.rawDirectory,
-                                               hashing: false)
-            } catch {
-                // A pattern that escapes the raw directory: the definition is at fault.
-                try fail(&report, "\(error)", path: definition.definitionFile, source: definition.name,
-                         warehouse: warehouse, runID: runID)
-                continue
-            }
-            for skipped in scan.skipped {
-                // Symlinks out of the raw directory and unreadable entries are refused, located.
-                report.filesSeen += 1
-                try fail(&report, skipped.description, path: skipped.location?.file ?? definition.definitionFile,
-                         source: definition.name, warehouse: warehouse, runID: runID)
-                if let file = skipped.location?.file { claimed.insert(file) }
-            }
-            for file in scan.files {
-                claimed.insert(file.file.displayPath)
-                work.append((definition, file))
-            }
+        let plan = try planFiles(sources)
+        for failure in plan.failures {
+            if failure.countsAsFile { report.filesSeen += 1 }
+            try fail(&report, failure.message, path: failure.path, source: failure.source,
+                     warehouse: warehouse, runID: runID)
         }
+        let work = plan.work
 
         let progress = Progress(enabled: options.showProgress, totalFiles: work.count,
                                 totalBytes: work.reduce(0) { $0 + $1.file.size })
@@ -77,14 +55,108 @@ extension Pipeline {
         }
         progress.finish()
 
-        // A file dropped into a source folder that no definition reads is an error, not silence.
-        for orphan in try unclaimedFiles(under: rawRoot, excluding: claimed) {
+        for orphan in plan.orphans {
             report.filesSeen += 1
-            let message = Diagnostic("matches no source definition in \(options.pipelinesDirectory)/ (add a pattern to a definition's `files`)",
-                                     at: SourceLocation(file: orphan, line: 1)).description
-            try fail(&report, message, path: orphan, source: nil, warehouse: warehouse, runID: runID)
+            try fail(&report, orphan.message, path: orphan.path, source: nil, warehouse: warehouse, runID: runID)
         }
         return report
+    }
+
+    /// A file-level problem found before reading: a bad pattern, a refused entry, an orphan file.
+    struct PlannedFailure {
+        var message: String
+        var path: String
+        var source: String?
+        /// Counted in `filesSeen` (a refused file is; a definition's bad pattern is not).
+        var countsAsFile: Bool
+    }
+
+    /// The files a load would read, in order, and the problems found while finding them.
+    struct FilePlan {
+        var work: [(definition: SourceDefinition, file: ScannedFile)] = []
+        var failures: [PlannedFailure] = []
+        /// Files in a source folder that no definition reads (reported after the work).
+        var orphans: [PlannedFailure] = []
+    }
+
+    /// Scans every definition's patterns (no hashing) and finds the files no definition claims.
+    func planFiles(_ sources: [SourceDefinition]) throws -> FilePlan {
+        var plan = FilePlan()
+        let rawRoot = URL(fileURLWithPath: options.rawDirectory, isDirectory: true)
+        var claimed = Set<String>()
+        // Scan every definition first, so progress knows the total and a bad pattern fails early.
+        for definition in sources {
+            let scan: RawFileScan
+            do {
+                // Hashing waits until the manifest's size + mtime fast path says a file may have changed.
+                scan = try RawFileScanner.scan(definition, rawDirectory: rawRoot, rawDisplay: options.rawDirectory,
+                                               hashing: false)
+            } catch {
+                // A pattern that escapes the raw directory: the definition is at fault.
+                plan.failures.append(PlannedFailure(message: "\(error)", path: definition.definitionFile,
+                                                    source: definition.name, countsAsFile: false))
+                continue
+            }
+            for skipped in scan.skipped {
+                // Symlinks out of the raw directory and unreadable entries are refused, located.
+                plan.failures.append(PlannedFailure(message: skipped.description,
+                                                    path: skipped.location?.file ?? definition.definitionFile,
+                                                    source: definition.name, countsAsFile: true))
+                if let file = skipped.location?.file { claimed.insert(file) }
+            }
+            for file in scan.files {
+                claimed.insert(file.file.displayPath)
+                plan.work.append((definition, file))
+            }
+        }
+        // A file dropped into a source folder that no definition reads is an error, not silence.
+        for orphan in try unclaimedFiles(under: rawRoot, excluding: claimed) {
+            let message = Diagnostic("matches no source definition in \(options.pipelinesDirectory)/ (add a pattern to a definition's `files`)",
+                                     at: SourceLocation(file: orphan, line: 1)).description
+            plan.orphans.append(PlannedFailure(message: message, path: orphan, source: nil, countsAsFile: true))
+        }
+        return plan
+    }
+
+    /// What the manifest says about a scanned file.
+    enum ManifestVerdict {
+        /// Same size and mtime as the loaded version: not re-read.
+        case sameStamp
+        /// Same content as the loaded version (hashed), with a new size or mtime.
+        case sameContent
+        /// New or changed content, with its SHA-256 (nil when there is no warehouse to compare with).
+        case changed(sha256: String?)
+    }
+
+    /// Compares a scanned file with the warehouse's manifest; hashes only when size or mtime changed.
+    func manifestVerdict(_ scanned: ScannedFile, warehouse: Warehouse?) throws -> ManifestVerdict {
+        guard let warehouse else { return .changed(sha256: nil) }
+        let path = scanned.file.displayPath
+        let previous = try warehouse.manifestEntry(path: path)
+        if let previous, previous.size == scanned.size, previous.mtime == scanned.modified.timeIntervalSince1970 {
+            return .sameStamp
+        }
+        let sha = try RawFileScanner.sha256(of: scanned.file.url, display: path)
+        if let previous, previous.sha256 == sha { return .sameContent }
+        return .changed(sha256: sha)
+    }
+
+    /// Runs the definition's reader over one file, handing every outcome to `body`; refuses a file
+    /// that changed while it was read (it would mix two versions).
+    func readFile(_ scanned: ScannedFile, definition: SourceDefinition, reference: ReferenceData,
+                  _ body: (RowOutcome) throws -> Void) throws {
+        guard let reader = SourceReaders.reader(for: definition.format) else {
+            throw Diagnostic("no reader for format \(definition.format.rawValue)",
+                             at: definition.location(of: "format"), source: definition.name)
+        }
+        try reader.read(scanned.file, definition: definition, reference: reference, emit: body)
+        let attributes = try FileManager.default.attributesOfItem(atPath: scanned.file.url.path)
+        let sizeAfter = (attributes[.size] as? NSNumber)?.int64Value ?? -1
+        let mtimeAfter = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+        if sizeAfter != scanned.size || mtimeAfter != scanned.modified.timeIntervalSince1970 {
+            throw Diagnostic("file changed while being read (size \(scanned.size) → \(sizeAfter) bytes); it will be loaded on the next run",
+                             at: SourceLocation(file: scanned.file.displayPath, line: 1), source: definition.name)
+        }
     }
 
     enum FileOutcome {
@@ -127,33 +199,26 @@ extension Pipeline {
                  warehouse: Warehouse, runID: Int64, progress: Progress) throws -> FileOutcome {
         let path = scanned.file.displayPath
         let mtime = scanned.modified.timeIntervalSince1970
-        let previous = try warehouse.manifestEntry(path: path)
-        if let previous, previous.size == scanned.size, previous.mtime == mtime {
+        let sha: String
+        switch try manifestVerdict(scanned, warehouse: warehouse) {
+        case .sameStamp:
             return .skipped  // fast path: same size and mtime, not re-read
-        }
-        let sha = try RawFileScanner.sha256(of: scanned.file.url, display: path)
-        if let previous, previous.sha256 == sha {
+        case .sameContent:
             try warehouse.touchManifest(path: path, size: scanned.size, mtime: mtime)
             return .skipped
+        case .changed(let hash):
+            sha = try hash ?? RawFileScanner.sha256(of: scanned.file.url, display: path)
         }
-        guard let reader = SourceReaders.reader(for: definition.format) else {
+        guard SourceReaders.reader(for: definition.format) != nil else {
             throw Diagnostic("no reader for format \(definition.format.rawValue)",
                              at: definition.location(of: "format"), source: definition.name)
         }
         let identity = FileIdentity(path: path, sha256: sha, size: scanned.size, mtime: mtime)
         progress.startFile(path, size: scanned.size)
         let summary = try warehouse.loadFile(identity, source: definition.name, runID: runID) { sink in
-            try reader.read(scanned.file, definition: definition, reference: reference) { outcome in
+            try readFile(scanned, definition: definition, reference: reference) { outcome in
                 try sink.add(outcome)
                 progress.row()
-            }
-            // A file rewritten while we read it would load a mix of two versions: refuse it.
-            let attributes = try FileManager.default.attributesOfItem(atPath: scanned.file.url.path)
-            let sizeAfter = (attributes[.size] as? NSNumber)?.int64Value ?? -1
-            let mtimeAfter = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-            if sizeAfter != scanned.size || mtimeAfter != mtime {
-                throw Diagnostic("file changed while being read (size \(scanned.size) → \(sizeAfter) bytes); it will be loaded on the next run",
-                                 at: SourceLocation(file: path, line: 1), source: definition.name)
             }
         }
         return .loaded(rows: summary.rowsLoaded, rejected: summary.rowsRejected)

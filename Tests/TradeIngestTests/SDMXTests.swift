@@ -105,6 +105,58 @@ private typealias F = FormatsFixtures
         #expect(rejected.allSatisfy { $0.rawText.contains("OBS_VALUE=") })
     }
 
+    /// The merge buffer is bounded: a half whose series was closed (the buffer held more than
+    /// `maxPending` observations) before the other measure arrived is emitted alone, and memory
+    /// stays bounded; with room, the same message merges.
+    @Test(arguments: [(100_000, 3), (2, 5)])
+    func mergeBufferIsBounded(maxPending: Int, expectedRows: Int) throws {
+        let xml = """
+        <m:StructureSpecificData xmlns:m="x"><m:DataSet>
+        <Series reporter="NL" partner="CN" product="28469090" flow="1" indicators="QUANTITY_IN_100KG">
+        <Obs TIME_PERIOD="2024-01" OBS_VALUE="1"/><Obs TIME_PERIOD="2024-02" OBS_VALUE="2"/></Series>
+        <Series reporter="DE" partner="CN" product="28469090" flow="1" indicators="QUANTITY_IN_100KG">
+        <Obs TIME_PERIOD="2024-01" OBS_VALUE="3"/></Series>
+        <Series reporter="NL" partner="CN" product="28469090" flow="1" indicators="VALUE_IN_EUROS">
+        <Obs TIME_PERIOD="2024-01" OBS_VALUE="920"/><Obs TIME_PERIOD="2024-02" OBS_VALUE="925"/></Series>
+        </m:DataSet></m:StructureSpecificData>
+        """
+        let definition = F.definition(.sdmx, options: Self.comextOptions)
+        var mapping = try SDMXTradeMapping(definition: definition)
+        mapping.maxPending = maxPending
+        var out: [RowOutcome] = []
+        let handler = try SDMXHandler(file: RawFile(url: URL(fileURLWithPath: "/dev/null"), displayPath: "Raw/sdmx/m.xml"),
+                                      definition: definition, reference: F.reference, trade: mapping) { out.append($0) }
+        let parser = XMLStreamParser(displayPath: "Raw/sdmx/m.xml", handler: handler)
+        try parser.feed(Data(xml.utf8))
+        try parser.finish()
+        try handler.finish()
+        let trades = F.trades(out)
+        #expect(trades.count == expectedRows)
+        #expect(F.rejected(out).isEmpty)
+        let nl = trades.filter { $0.reporter == "NLD" }
+        if maxPending > 10 {
+            #expect(nl.map(\.quantityKg) == [100, 200])
+            #expect(nl.map(\.valueUSD) == [1000, 1000])
+            #expect(nl.map(\.rawLine) == [3, 3])
+        } else {
+            #expect(nl.filter { $0.quantityKg != nil && $0.valueUSD != nil }.isEmpty)
+            #expect(nl.compactMap(\.quantityKg) == [100, 200])
+        }
+    }
+
+    /// `DecimalText.double` reads bytes exactly as `Double(String)` does, on its fast path and off it.
+    @Test func decimalTextMatchesDouble() {
+        let samples = ["0", "4.9", "-12.5", "+3", "007", ".5", "5.", "123456789012345", "1234567890123456789",
+                       "0.1234567890123456789012345", "1e5", "1E-3", "nan", "inf", "-", ".", "", " 1", "1 ", "1,5",
+                       "0x1p3", "12.5.1", "9007199254740993", "2.675", "1e400", "-0"]
+        for text in samples {
+            let bytes = Array(text.utf8)
+            let ours = bytes.withUnsafeBufferPointer { DecimalText.double($0) }
+            let swift = Double(text)
+            #expect(ours?.bitPattern == swift?.bitPattern || (ours?.isNaN == true && swift?.isNaN == true), "\(text)")
+        }
+    }
+
     @Test func tradeNeedsUnitScales() throws {
         let def = F.definition(.sdmx, options: ["kind": .scalar("trade")])
         #expect(throws: Diagnostic.self) {

@@ -9,10 +9,11 @@ private typealias F = FormatsFixtures
 /// Records every event as text, to check that nothing of a hostile input leaks.
 private final class Recorder: XMLStreamHandler {
     var events: [String] = []
-    func startElement(localName: String, prefix: String?, attributes: [XMLAttribute], line: Int) throws {
-        events.append("<\(localName) " + attributes.map { "\($0.localName)=\($0.value)" }.joined(separator: " "))
+    func startElement(_ element: XMLStartElement) throws {
+        events.append("<\(element.localName.string) "
+                      + element.attributes.map { "\($0.localName.string)=\($0.value)" }.joined(separator: " "))
     }
-    func endElement(localName: String, prefix: String?, line: Int) throws { events.append("</\(localName)") }
+    func endElement(_ element: XMLEndElement) throws { events.append("</\(element.localName.string)") }
     func characters(_ bytes: UnsafeBufferPointer<UInt8>) throws { events.append(String(decoding: bytes, as: UTF8.self)) }
 }
 

@@ -90,6 +90,45 @@ import TradeWarehouse
         #expect(try tradewatch(["run", "--warehouse", ws.warehousePath], in: ws.root).status == 0)
     }
 
+    /// `load --dry-run` creates no warehouse, leaves an existing one byte for byte as it was, and
+    /// counts per file what a real load of the sample (real ECB, Comtrade, USGS and HS files) stores.
+    @Test func dryRunWritesNothingAndCountsLikeALoad() throws {
+        let ws = try Workspace.make()
+        defer { ws.remove() }
+        let dry = try tradewatch(["load", "--dry-run", "--warehouse", ws.warehousePath], in: ws.root)
+        #expect(dry.status == 0, "\(dry.stderr)")
+        for suffix in ["", "-wal", "-shm", ".lock"] {
+            #expect(!FileManager.default.fileExists(atPath: ws.warehousePath + suffix))
+        }
+        #expect(dry.stdout.contains("nothing written"))
+        // "  new       Raw/x.csv [source]: N rows would load, M rejected"
+        var counted: [String: [Int]] = [:]
+        for line in dry.stdout.split(separator: "\n") where line.hasPrefix("  new ") {
+            let fields = line.split(separator: " ")
+            let numbers = fields.compactMap { Int($0.trimmingCharacters(in: .punctuationCharacters)) }
+            counted[String(fields[1])] = numbers
+        }
+        #expect(counted.count >= 10, "\(dry.stdout)")
+        #expect(counted.keys.contains("Raw/sdmx/ECB_EXR_M.USD.EUR.SP00.A-generic.xml"))
+
+        let load = try tradewatch(["load", "--warehouse", ws.warehousePath], in: ws.root)
+        #expect(load.status == 0, "\(load.stderr)")
+        var loaded: [String: [Int]] = [:]
+        for row in try ws.rows("select path, rows_loaded, rows_rejected from files where superseded = 0") {
+            loaded[row[0]] = [Int(row[1])!, Int(row[2])!]
+        }
+        #expect(counted == loaded)
+        #expect(dry.stdout.contains("\(loaded.values.reduce(0) { $0 + $1[0] }) rows would load"))
+
+        // Over the loaded warehouse: every file is already there, and the database file is untouched.
+        let before = try Data(contentsOf: URL(fileURLWithPath: ws.warehousePath))
+        let again = try tradewatch(["load", "--dry-run", "--warehouse", ws.warehousePath], in: ws.root)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("(0 new or changed, \(loaded.count) unchanged, 0 failed)"), "\(again.stdout)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: ws.warehousePath)) == before)
+        #expect(try ws.scalar("select count(*) from runs") == "1")
+    }
+
     /// Every `tradewatch …` line in the README's shell blocks runs as written (from a
     /// checkout-shaped directory, with the default paths).
     @Test func readmeCommandsWork() throws {

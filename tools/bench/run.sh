@@ -11,7 +11,6 @@
 #   BENCH_DATA=bench-data  where inputs, temporary databases, logs and results go (gitignored)
 #   BENCH_PANDAS=1        0: skip the pandas reference (it is also skipped when pandas cannot be installed)
 #   BENCH_PANDAS_REPEAT=1 pandas runs (read_csv + to_sql is slow; it alternates with the first runs)
-#   BENCH_SDMX_COMMAND=load  tradewatch subcommand timed against xmllint (load: parse + normalize + insert)
 #   TRADEWATCH=path       use this binary instead of building .build/release/tradewatch
 #   BENCH_SKIP_BUILD=1    do not run swift build (use the existing release binary)
 #   BENCH_STRICT=1        exit 1 when a target fails or a case errors (default: report only —
@@ -34,7 +33,6 @@ QUICK=${BENCH_QUICK:-0}
 CASES=${BENCH_CASES:-csv1m csv5m sdmx xlsx rerun detect}
 PANDAS=${BENCH_PANDAS:-1}
 PANDAS_REPEAT=${BENCH_PANDAS_REPEAT:-1}
-SDMX_COMMAND=${BENCH_SDMX_COMMAND:-load}   # e.g. "extract" if the CLI gets a parse-only stage
 if [ "$QUICK" = 1 ]; then
   DATA=${BENCH_DATA:-bench-data/quick}
   CSV_SMALL=100000 CSV_BIG=500000 SDMX_BYTES=50000000 XLSX_ROWS=10000
@@ -211,34 +209,49 @@ csv_case() { # CASE CSV ROWS [pandas]
 if has_case csv1m; then csv_case csv1m "$CSV1" "$CSV_SMALL" "$HAVE_PANDAS"; fi
 if has_case csv5m; then csv_case csv5m "$CSV5" "$CSV_BIG" 0; fi
 
-if has_case sdmx; then
-  note "== sdmx: tradewatch load vs xmllint --stream --noout ($(human "$(stat -c %s "$SDMX")"))"
-  ok=1
+count_dry_run() { # CASE LOG — rows the dry run says would load
+  local n
+  n=$(sed -n 's/.*, \([0-9]*\) rows would load.*/\1/p' "$2" | tail -n 1)
+  printf '%s\t%s\t-\trows `load --dry-run` would load for `%s`\n' "$1" "${n:-?}" "$1" >>"$CHECKS"
+}
+
+# xml_case CASE RAW PIPELINES [REFERENCE-COMMAND...] — the target row times `load --dry-run` (extract +
+# normalize, no warehouse: what the reference does); the full `load` runs after it as an info row.
+xml_case() {
+  local case=$1 raw=$2 pipelines=$3 i dry_ok=1 load_ok=1
+  shift 3
   for ((i = 1; i <= REPEAT; i++)); do
-    if [ $ok = 1 ]; then
-      fresh "$W"
-      if measure sdmx tradewatch "$i" "$TW" "$SDMX_COMMAND" --raw "$DATA/raw-sdmx" --pipelines "$BENCH/pipelines-sdmx" --warehouse "$W"; then
-        [ "$i" = 1 ] && count_rows sdmx "$W" "-"
-      else ok=0; fi
+    if [ $dry_ok = 1 ]; then
+      fresh "$TMP/dry-run.sqlite"
+      if measure "$case" tradewatch "$i" "$TW" load --dry-run --raw "$raw" --pipelines "$pipelines" \
+           --warehouse "$TMP/dry-run.sqlite"; then
+        [ "$i" = 1 ] && count_dry_run "$case" "$LOGDIR/$case.tradewatch.1.log"
+        [ -e "$TMP/dry-run.sqlite" ] && note "warning: load --dry-run created $TMP/dry-run.sqlite"
+      else dry_ok=0; fi
     fi
-    measure sdmx reference "$i" bash "$BENCH/reference_xmllint.sh" "$SDMX"
+    if [ "$#" -gt 0 ]; then measure "$case" reference "$i" "$@"; fi
+    if [ $load_ok = 1 ]; then
+      fresh "$W"
+      if measure "$case" load "$i" "$TW" load --raw "$raw" --pipelines "$pipelines" --warehouse "$W"; then
+        [ "$i" = 1 ] && count_rows "$case" "$W" "${CASE_EXPECTED:--}"
+      else load_ok=0; fi
+    fi
   done
   fresh "$W"
+}
+
+if has_case sdmx; then
+  note "== sdmx: tradewatch load --dry-run (and load) vs xmllint --stream --noout ($(human "$(stat -c %s "$SDMX")"))"
+  CASE_EXPECTED=- xml_case sdmx "$DATA/raw-sdmx" "$BENCH/pipelines-sdmx" bash "$BENCH/reference_xmllint.sh" "$SDMX"
 fi
 
 if has_case xlsx; then
-  note "== xlsx: tradewatch load vs openpyxl read-only ($(rows_h "$XLSX_ROWS") rows)"
-  ok=1
-  for ((i = 1; i <= REPEAT; i++)); do
-    if [ $ok = 1 ]; then
-      fresh "$W"
-      if measure xlsx tradewatch "$i" "$TW" load --raw "$DATA/raw-xlsx" --pipelines "$BENCH/pipelines-xlsx" --warehouse "$W"; then
-        [ "$i" = 1 ] && count_rows xlsx "$W" "$XLSX_ROWS"
-      else ok=0; fi
-    fi
-    if [ "$HAVE_OPENPYXL" = 1 ]; then measure xlsx reference "$i" python3 "$BENCH/reference_openpyxl.py" "$XLSX"; fi
-  done
-  fresh "$W"
+  note "== xlsx: tradewatch load --dry-run (and load) vs openpyxl read-only ($(rows_h "$XLSX_ROWS") rows)"
+  if [ "$HAVE_OPENPYXL" = 1 ]; then
+    CASE_EXPECTED=$XLSX_ROWS xml_case xlsx "$DATA/raw-xlsx" "$BENCH/pipelines-xlsx" python3 "$BENCH/reference_openpyxl.py" "$XLSX"
+  else
+    CASE_EXPECTED=$XLSX_ROWS xml_case xlsx "$DATA/raw-xlsx" "$BENCH/pipelines-xlsx"
+  fi
 fi
 
 if has_case rerun; then

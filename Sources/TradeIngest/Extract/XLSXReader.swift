@@ -87,8 +87,11 @@ public final class XLSXReader {
         let partPath = "\(displayPath)!\(path)"
         let parser = XMLStreamParser(displayPath: partPath, handler: handler)
         var streamed: UInt64 = 0
+        // The checksum is ours (`ZipCRC32`, faster than ZIPFoundation's) and checked after the last byte.
+        var crc = ZipCRC32()
         do {
-            _ = try archive.extract(entry, bufferSize: XMLStreamParser.chunkSize, skipCRC32: false) { data in
+            _ = try archive.extract(entry, bufferSize: XMLStreamParser.chunkSize, skipCRC32: true) { data in
+                data.withUnsafeBytes { crc.update($0) }
                 streamed += UInt64(data.count)
                 self.streamedTotal += UInt64(data.count)
                 if streamed > self.limits.maxEntryBytes || self.streamedTotal > self.limits.maxTotalBytes {
@@ -102,6 +105,10 @@ public final class XLSXReader {
             throw d
         } catch {
             throw Diagnostic("cannot read ZIP entry \(path): \(error)", at: SourceLocation(file: partPath, line: parser.currentLine))
+        }
+        if crc.value != entry.checksum {
+            throw Diagnostic("cannot read ZIP entry \(path): its CRC-32 does not match (damaged file)",
+                             at: SourceLocation(file: partPath, line: parser.currentLine))
         }
         try parser.finish()
     }
@@ -188,31 +195,31 @@ private final class WorkbookHandler: XMLStreamHandler {
     var sheets: [(name: String, rid: String?)] = []
     var date1904 = false
 
-    func startElement(localName: String, prefix: String?, attributes: [XMLAttribute], line: Int) throws {
-        switch localName {
-        case "sheet":
+    func startElement(_ element: XMLStartElement) throws {
+        let attributes = element.attributes
+        if element.localName == "sheet" {
             sheets.append((attributes.value("name") ?? "Sheet\(sheets.count + 1)",
                            attributes.first { $0.localName == "id" && $0.prefix != nil }?.value ?? attributes.value("id")))
-        case "workbookPr":
+        } else if element.localName == "workbookPr" {
             let v = attributes.value("date1904")?.lowercased()
             date1904 = v == "1" || v == "true"
-        default: break
         }
     }
 
-    func endElement(localName: String, prefix: String?, line: Int) throws {}
+    func endElement(_ element: XMLEndElement) throws {}
 }
 
 private final class RelationshipsHandler: XMLStreamHandler {
     var targets: [String: String] = [:]
 
-    func startElement(localName: String, prefix: String?, attributes: [XMLAttribute], line: Int) throws {
-        if localName == "Relationship", let id = attributes.value("Id"), let target = attributes.value("Target") {
+    func startElement(_ element: XMLStartElement) throws {
+        if element.localName == "Relationship", let id = element.attributes.value("Id"),
+           let target = element.attributes.value("Target") {
             targets[id] = target
         }
     }
 
-    func endElement(localName: String, prefix: String?, line: Int) throws {}
+    func endElement(_ element: XMLEndElement) throws {}
 }
 
 private final class SharedStringsHandler: XMLStreamHandler {
@@ -222,24 +229,20 @@ private final class SharedStringsHandler: XMLStreamHandler {
     private var inText = false
     private var phonetic = 0
 
-    func startElement(localName: String, prefix: String?, attributes: [XMLAttribute], line: Int) throws {
-        switch localName {
-        case "si": inItem = true; current.removeAll(keepingCapacity: true)
-        case "rPh": phonetic += 1
-        case "t": inText = inItem && phonetic == 0
-        default: break
-        }
+    func startElement(_ element: XMLStartElement) throws {
+        let name = element.localName
+        if name == "si" { inItem = true; current.removeAll(keepingCapacity: true) }
+        else if name == "rPh" { phonetic += 1 }
+        else if name == "t" { inText = inItem && phonetic == 0 }
     }
 
-    func endElement(localName: String, prefix: String?, line: Int) throws {
-        switch localName {
-        case "si":
+    func endElement(_ element: XMLEndElement) throws {
+        let name = element.localName
+        if name == "si" {
             strings.append(String(decoding: current, as: UTF8.self))
             inItem = false
-        case "rPh": phonetic -= 1
-        case "t": inText = false
-        default: break
-        }
+        } else if name == "rPh" { phonetic -= 1 }
+        else if name == "t" { inText = false }
     }
 
     func characters(_ bytes: UnsafeBufferPointer<UInt8>) throws {
@@ -252,15 +255,17 @@ private final class SheetHandler: XMLStreamHandler {
     let partPath: String
     let body: (Int, [String]) throws -> Void
 
-    private var rowNumber = 0
-    private var cells: [String] = []
-    private var inRow = false
-    private var column = -1
-    private var type = ""
-    private var capturing = false
-    private var inInline = false
-    private var phonetic = 0
-    private var text: [UInt8] = []
+    // Touched on every cell by one parse, never re-entered: no run-time exclusivity checks.
+    @exclusivity(unchecked) private var rowNumber = 0
+    @exclusivity(unchecked) private var cells: [String] = []
+    @exclusivity(unchecked) private var inRow = false
+    @exclusivity(unchecked) private var column = -1
+    /// The cell's `t` attribute: `s` shared string, `b` boolean, anything else as written.
+    @exclusivity(unchecked) private var type: UInt8 = UInt8(ascii: "n")
+    @exclusivity(unchecked) private var capturing = false
+    @exclusivity(unchecked) private var inInline = false
+    @exclusivity(unchecked) private var phonetic = 0
+    @exclusivity(unchecked) private var text: [UInt8] = []
 
     init(strings: [String], partPath: String, body: @escaping (Int, [String]) throws -> Void) {
         self.strings = strings
@@ -268,56 +273,102 @@ private final class SheetHandler: XMLStreamHandler {
         self.body = body
     }
 
-    func startElement(localName: String, prefix: String?, attributes: [XMLAttribute], line: Int) throws {
-        switch localName {
-        case "row":
+    /// A decimal integer from ASCII digits (nil for anything else, or more than 18 digits).
+    private static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+        var n = 0
+        for b in bytes {
+            let d = b &- 48
+            guard d < 10 else { return nil }
+            n = n * 10 + Int(d)
+        }
+        return n
+    }
+
+    /// `A` → 0, `AB` → 27 from the letters a cell reference starts with (`AB12`); nil without letters.
+    private static func column(_ reference: UnsafeBufferPointer<UInt8>) -> Int? {
+        var index = 0, letters = 0
+        for u in reference {
+            switch u {
+            case 65...90: index = index * 26 + Int(u - 64); letters += 1
+            case 97...122: index = index * 26 + Int(u - 96); letters += 1
+            default: return letters == 0 ? nil : index - 1
+            }
+            if letters > 4 { return 1 << 20 }  // far beyond XFD: refused below
+        }
+        return letters == 0 ? nil : index - 1
+    }
+
+    func startElement(_ element: XMLStartElement) throws {
+        let name = element.localName
+        if name == "c" {
+            guard inRow else { return }
+            var reference: Int?
+            type = UInt8(ascii: "n")
+            var typeLength = 1
+            for a in element.attributes {
+                if a.localName == "r" { reference = Self.column(a.rawValue) }
+                else if a.localName == "t" {
+                    typeLength = a.rawValue.count
+                    type = a.rawValue.first ?? 0
+                }
+            }
+            // Only the one-letter types `s` and `b` are decoded; `str`, `inlineStr`, `n`, `e` stay as written.
+            if typeLength != 1 { type = UInt8(ascii: "n") }
+            column = reference ?? column + 1
+            text.removeAll(keepingCapacity: true)
+        } else if name == "v" {
+            capturing = true
+        } else if name == "row" {
             inRow = true
-            rowNumber = attributes.value("r").flatMap { Int($0) } ?? rowNumber + 1
+            let r = element.attributes.first { $0.localName == "r" }
+            if let r, !r.hasReference, let n = Self.integer(r.rawValue) { rowNumber = n }
+            else if let r, let n = Int(r.value) { rowNumber = n }
+            else { rowNumber += 1 }
             cells.removeAll(keepingCapacity: true)
             column = -1
-        case "c" where inRow:
-            column = attributes.value("r").flatMap(XLSXReader.columnIndex(ofReference:)) ?? column + 1
-            type = attributes.value("t") ?? "n"
-            text.removeAll(keepingCapacity: true)
-        case "v":
-            capturing = true
-        case "is":
+        } else if name == "is" {
             inInline = true
-        case "rPh":
+        } else if name == "rPh" {
             phonetic += 1
-        case "t" where inInline && phonetic == 0:
-            capturing = true
-        default: break
+        } else if name == "t" {
+            if inInline && phonetic == 0 { capturing = true }
         }
     }
 
-    func endElement(localName: String, prefix: String?, line: Int) throws {
-        switch localName {
-        case "v", "t": capturing = false
-        case "is": inInline = false
-        case "rPh": phonetic -= 1
-        case "c" where inRow:
-            let raw = String(decoding: text, as: UTF8.self)
+    func endElement(_ element: XMLEndElement) throws {
+        let name = element.localName
+        if name == "v" || name == "t" {
+            capturing = false
+        } else if name == "c" {
+            guard inRow else { return }
             let value: String
             switch type {
-            case "s":
-                guard let i = Int(raw.trimmingCharacters(in: .whitespaces)), i >= 0, i < strings.count else {
-                    throw Diagnostic("cell refers to shared string \"\(raw)\" but the table has \(strings.count)",
-                                     at: SourceLocation(file: partPath, line: line))
+            case UInt8(ascii: "s"):
+                let i = text.withUnsafeBufferPointer { Self.integer($0) }
+                    ?? Int(String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespaces))
+                guard let i, i >= 0, i < strings.count else {
+                    throw Diagnostic("cell refers to shared string \"\(String(decoding: text, as: UTF8.self))\" but the table has \(strings.count)",
+                                     at: SourceLocation(file: partPath, line: element.line))
                 }
                 value = strings[i]
-            case "b": value = raw == "1" ? "TRUE" : (raw == "0" ? "FALSE" : raw)
-            default: value = raw
+            case UInt8(ascii: "b"):
+                value = text == [UInt8(ascii: "1")] ? "TRUE" : (text == [UInt8(ascii: "0")] ? "FALSE" : String(decoding: text, as: UTF8.self))
+            default:
+                value = String(decoding: text, as: UTF8.self)
             }
             if column >= 16_384 {
-                throw Diagnostic("cell column beyond XFD", at: SourceLocation(file: partPath, line: line))
+                throw Diagnostic("cell column beyond XFD", at: SourceLocation(file: partPath, line: element.line))
             }
             if column >= cells.count { cells.append(contentsOf: repeatElement("", count: column - cells.count + 1)) }
             cells[column] = value
-        case "row":
+        } else if name == "row" {
             inRow = false
             if !cells.isEmpty { try body(rowNumber, cells) }
-        default: break
+        } else if name == "is" {
+            inInline = false
+        } else if name == "rPh" {
+            phonetic -= 1
         }
     }
 

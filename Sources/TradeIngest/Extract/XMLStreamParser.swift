@@ -2,30 +2,120 @@ import Foundation
 import CLibXML2
 import TradeCore
 
-/// One attribute of a start tag, decoded to UTF-8.
-public struct XMLAttribute: Sendable, Hashable {
-    public var localName: String
-    public var prefix: String?
-    public var value: String
+/// An element or attribute name as libxml2 hands it over: UTF-8 bytes that stay valid only
+/// during the callback. Handlers compare it with the names they know (`name == "Obs"`) and
+/// make a `String` only of what they keep.
+public struct XMLName {
+    /// NUL-terminated UTF-8 (libxml2's interned name).
+    public let pointer: UnsafePointer<UInt8>
 
-    public init(localName: String, prefix: String? = nil, value: String) {
-        self.localName = localName
-        self.prefix = prefix
-        self.value = value
+    init(_ pointer: UnsafePointer<UInt8>) {
+        self.pointer = pointer
+    }
+
+    init?(_ pointer: UnsafePointer<UInt8>?) {
+        guard let pointer else { return nil }
+        self.pointer = pointer
+    }
+
+    public var bytes: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: pointer, count: strlen(UnsafeRawPointer(pointer).assumingMemoryBound(to: CChar.self)))
+    }
+
+    public var string: String { String(cString: pointer) }
+
+    /// Byte comparison that stops at the first difference, so it never reads past the name's NUL.
+    @inline(__always)
+    private func equals(_ other: UnsafePointer<UInt8>, count: Int) -> Bool {
+        for i in 0..<count where pointer[i] != other[i] { return false }
+        return pointer[count] == 0
+    }
+
+    @inline(__always)
+    public static func == (name: XMLName, literal: StaticString) -> Bool {
+        name.equals(literal.utf8Start, count: literal.utf8CodeUnitCount)
+    }
+
+    /// Compares with a name known only at run time (an option's dimension id); `other` has no NUL.
+    public static func == (name: XMLName, other: [UInt8]) -> Bool {
+        other.withUnsafeBufferPointer { o in
+            guard let base = o.baseAddress else { return name.pointer[0] == 0 }
+            return name.equals(base, count: o.count)
+        }
     }
 }
 
-extension Array where Element == XMLAttribute {
-    /// Value of the first attribute with this local name (any prefix).
-    public func value(_ localName: String) -> String? {
+/// One attribute of a start tag, borrowed for the duration of the `startElement` callback.
+public struct XMLAttributeView {
+    public let localName: XMLName
+    public let prefix: XMLName?
+    /// The value as libxml2 delivers it: `&amp;` arrives as `&#38;` (entities are never substituted).
+    public let rawValue: UnsafeBufferPointer<UInt8>
+
+    /// True when the raw value holds a character reference (`&#38;`), so it differs from the value.
+    public var hasReference: Bool { rawValue.contains(UInt8(ascii: "&")) }
+
+    /// The attribute value, decoded to a String.
+    public var value: String {
+        let text = String(decoding: rawValue, as: UTF8.self)
+        // Without entity substitution (never XML_PARSE_NOENT) libxml2 hands `&amp;` in an attribute
+        // over as `&#38;`; a bare `&` cannot occur otherwise, so this restores the value.
+        return hasReference ? text.replacingOccurrences(of: "&#38;", with: "&") : text
+    }
+
+    /// Appends the value's UTF-8 bytes to `buffer` (no String unless the value holds a reference).
+    public func appendValue(to buffer: inout [UInt8]) {
+        if hasReference { buffer.append(contentsOf: value.utf8) } else { buffer.append(contentsOf: rawValue) }
+    }
+}
+
+/// The attributes of a start tag (libxml2's SAX2 array: five pointers per attribute).
+public struct XMLAttributeList: RandomAccessCollection {
+    let base: UnsafePointer<UnsafePointer<xmlChar>?>?
+    public let count: Int
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+
+    public subscript(i: Int) -> XMLAttributeView {
+        let p = base! + 5 * i
+        // localname, prefix, URI, value begin, value end
+        let begin = p[3]!, end = p[4]!
+        return XMLAttributeView(localName: XMLName(p[0]!), prefix: XMLName(p[1]),
+                                rawValue: UnsafeBufferPointer(start: begin, count: end - begin))
+    }
+
+    /// The decoded value of the first attribute with this local name (any prefix).
+    public func value(_ localName: StaticString) -> String? {
         first { $0.localName == localName }?.value
     }
 }
 
-/// Receives the events of an `XMLStreamParser`. A thrown error stops the parse and is rethrown by `feed`/`finish`.
+/// A start tag, valid during the `startElement` callback.
+public struct XMLStartElement {
+    public let localName: XMLName
+    public let prefix: XMLName?
+    public let attributes: XMLAttributeList
+    let context: UnsafeMutableRawPointer?
+
+    /// 1-based line of the tag's end (libxml2's current line).
+    public var line: Int { Int(xmlSAX2GetLineNumber(context)) }
+}
+
+/// An end tag, valid during the `endElement` callback.
+public struct XMLEndElement {
+    public let localName: XMLName
+    public let prefix: XMLName?
+    let context: UnsafeMutableRawPointer?
+
+    public var line: Int { Int(xmlSAX2GetLineNumber(context)) }
+}
+
+/// Receives the events of an `XMLStreamParser`, as borrowed bytes: a handler makes Strings only
+/// of what it keeps. A thrown error stops the parse and is rethrown by `feed`/`finish`.
 public protocol XMLStreamHandler: AnyObject {
-    func startElement(localName: String, prefix: String?, attributes: [XMLAttribute], line: Int) throws
-    func endElement(localName: String, prefix: String?, line: Int) throws
+    func startElement(_ element: XMLStartElement) throws
+    func endElement(_ element: XMLEndElement) throws
     /// Character data of the current element, possibly in several pieces (not NUL-terminated).
     func characters(_ bytes: UnsafeBufferPointer<UInt8>) throws
 }
@@ -55,7 +145,7 @@ public final class XMLStreamParser {
         }
     }
 
-    /// Size of the chunks `parse(fileAt:)` reads.
+    /// Size of the pieces streamed out of a ZIP entry (XLSX parts).
     public static let chunkSize = 256 * 1024
 
     private let state: XMLStreamParserState
@@ -84,24 +174,33 @@ public final class XMLStreamParser {
         if let context { xmlFreeParserCtxt(context) }
     }
 
-    /// Parses a whole file in `chunkSize` pieces; memory stays flat.
+    /// Parses a whole file in `fileChunkSize` pieces read into one reused buffer; memory stays flat.
     public static func parse(fileAt url: URL, displayPath: String, handler: XMLStreamHandler,
                              limits: Limits = Limits()) throws {
-        guard let file = FileHandle(forReadingAtPath: url.path) else {
+        let fd = open(url.path, O_RDONLY)
+        guard fd >= 0 else {
             throw Diagnostic("cannot open file", at: SourceLocation(file: displayPath, line: 1))
         }
-        defer { try? file.close() }
+        defer { close(fd) }
         let parser = XMLStreamParser(displayPath: displayPath, handler: handler, limits: limits)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: fileChunkSize, alignment: 16)
+        defer { buffer.deallocate() }
         while true {
-            let chunk: Data?
-            do { chunk = try file.read(upToCount: chunkSize) } catch {
-                throw Diagnostic("read error: \(error)", at: SourceLocation(file: displayPath, line: parser.currentLine))
+            let n = read(fd, buffer.baseAddress, fileChunkSize)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Diagnostic("read error: \(String(cString: strerror(errno)))",
+                                 at: SourceLocation(file: displayPath, line: parser.currentLine))
             }
-            guard let chunk, !chunk.isEmpty else { break }
-            try parser.feed(chunk)
+            if n == 0 { break }
+            try parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
         }
         try parser.finish()
     }
+
+    /// Size of the pieces `parse(fileAt:)` reads: large enough that libxml2's per-chunk work
+    /// (buffer shifting, encoding checks) is noise, small enough to stay in cache.
+    public static let fileChunkSize = 1 << 18
 
     /// Current line of the parser input (1 before anything was fed).
     public var currentLine: Int {
@@ -111,30 +210,33 @@ public final class XMLStreamParser {
 
     /// Parses the next piece of the document.
     public func feed(_ data: Data) throws {
+        try data.withUnsafeBytes { try feed($0) }
+    }
+
+    /// Parses the next piece of the document (the bytes are copied by libxml2 as needed).
+    public func feed(_ raw: UnsafeRawBufferPointer) throws {
         precondition(!finished, "feed after finish")
-        try data.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress, raw.count > 0 else { return }
-            let bytes = base.assumingMemoryBound(to: CChar.self)
-            var offset = 0
-            if context == nil {
-                // The first bytes let libxml2 detect the encoding.
-                let head = min(4, raw.count)
-                let userData = Unmanaged.passUnretained(state).toOpaque()
-                guard let ctxt = xmlCreatePushParserCtxt(&sax, userData, bytes, Int32(head), state.displayPath) else {
-                    throw Diagnostic("cannot create XML parser", at: SourceLocation(file: state.displayPath, line: 1))
-                }
-                context = ctxt
-                state.context = ctxt
-                // Never NOENT / DTDLOAD / DTDATTR / HUGE: entities stay unexpanded, no DTD is fetched.
-                xmlCtxtUseOptions(ctxt, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue))
-                offset = head
+        guard let base = raw.baseAddress, raw.count > 0 else { return }
+        let bytes = base.assumingMemoryBound(to: CChar.self)
+        var offset = 0
+        if context == nil {
+            // The first bytes let libxml2 detect the encoding.
+            let head = min(4, raw.count)
+            let userData = Unmanaged.passUnretained(state).toOpaque()
+            guard let ctxt = xmlCreatePushParserCtxt(&sax, userData, bytes, Int32(head), state.displayPath) else {
+                throw Diagnostic("cannot create XML parser", at: SourceLocation(file: state.displayPath, line: 1))
             }
-            while offset < raw.count {
-                let n = min(raw.count - offset, Int(Int32.max / 2))
-                let rc = xmlParseChunk(context, bytes + offset, Int32(n), 0)
-                try check(rc)
-                offset += n
-            }
+            context = ctxt
+            state.context = ctxt
+            // Never NOENT / DTDLOAD / DTDATTR / HUGE: entities stay unexpanded, no DTD is fetched.
+            xmlCtxtUseOptions(ctxt, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue))
+            offset = head
+        }
+        while offset < raw.count {
+            let n = min(raw.count - offset, Int(Int32.max / 2))
+            let rc = xmlParseChunk(context, bytes + offset, Int32(n), 0)
+            try check(rc)
+            offset += n
         }
     }
 
@@ -169,10 +271,11 @@ final class XMLStreamParserState {
     let handler: XMLStreamHandler
     let limits: XMLStreamParser.Limits
     var context: xmlParserCtxtPtr?
-    var depth = 0
-    var textBytes = 0
+    // Updated on every event of one parse (libxml2 never re-enters a callback): no run-time exclusivity checks.
+    @exclusivity(unchecked) var depth = 0
+    @exclusivity(unchecked) var textBytes = 0
     /// First error thrown by the handler or raised by a limit; stops the parse.
-    var error: Error?
+    @exclusivity(unchecked) var error: Error?
     /// First error libxml2 reported (well-formedness), located.
     var firstLibraryError: Diagnostic?
 
@@ -205,76 +308,88 @@ final class XMLStreamParserState {
     static func from(_ ctx: UnsafeMutableRawPointer?) -> XMLStreamParserState {
         Unmanaged<XMLStreamParserState>.fromOpaque(ctx!).takeUnretainedValue()
     }
+
+    /// Runs `body` with the state borrowed from the callback's user data (the parser owns it for the
+    /// whole parse, so no retain/release per event).
+    @inline(__always)
+    static func with<R>(_ ctx: UnsafeMutableRawPointer?, _ body: (XMLStreamParserState) -> R) -> R {
+        Unmanaged<XMLStreamParserState>.fromOpaque(ctx!)._withUnsafeGuaranteedRef(body)
+    }
 }
 
-@inline(__always)
-private func string(_ p: UnsafePointer<xmlChar>?) -> String? {
-    guard let p else { return nil }
-    return String(cString: p)
+extension XMLStreamParserState {
+    func startElement(_ localName: UnsafePointer<UInt8>, _ prefix: UnsafePointer<UInt8>?, _ count: Int,
+                      _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+        guard error == nil else { return }
+        depth += 1
+        textBytes = 0
+        if depth > limits.maxDepth {
+            fail("element nesting deeper than \(limits.maxDepth) levels")
+            return
+        }
+        if count > 0, let attributes {
+            // Five pointers per attribute: localname, prefix, URI, value begin, value end.
+            for i in 0..<count {
+                guard let begin = attributes[5 * i + 3], let end = attributes[5 * i + 4] else {
+                    fail("attribute without a value")
+                    return
+                }
+                if end - begin > limits.maxAttributeBytes {
+                    fail("attribute value longer than \(limits.maxAttributeBytes) bytes")
+                    return
+                }
+            }
+        }
+        let element = XMLStartElement(localName: XMLName(localName), prefix: XMLName(prefix),
+                                      attributes: XMLAttributeList(base: UnsafePointer(attributes), count: max(count, 0)),
+                                      context: UnsafeMutableRawPointer(context))
+        do {
+            try handler.startElement(element)
+        } catch {
+            fail(error)
+        }
+    }
+
+    func endElement(_ localName: UnsafePointer<UInt8>, _ prefix: UnsafePointer<UInt8>?) {
+        guard error == nil else { return }
+        depth -= 1
+        textBytes = 0
+        do {
+            try handler.endElement(XMLEndElement(localName: XMLName(localName), prefix: XMLName(prefix),
+                                                 context: UnsafeMutableRawPointer(context)))
+        } catch {
+            fail(error)
+        }
+    }
+
+    func characters(_ bytes: UnsafePointer<UInt8>, _ length: Int) {
+        guard error == nil, length > 0 else { return }
+        textBytes += length
+        if textBytes > limits.maxTextBytes {
+            fail("text longer than \(limits.maxTextBytes) bytes")
+            return
+        }
+        do {
+            try handler.characters(UnsafeBufferPointer(start: bytes, count: length))
+        } catch {
+            fail(error)
+        }
+    }
 }
 
 private let xmlStreamStartElement: startElementNsSAX2Func = { ctx, localName, prefix, _, _, _, nbAttributes, _, attributes in
-    let state = XMLStreamParserState.from(ctx)
-    guard state.error == nil else { return }
-    state.depth += 1
-    state.textBytes = 0
-    if state.depth > state.limits.maxDepth {
-        state.fail("element nesting deeper than \(state.limits.maxDepth) levels")
-        return
-    }
-    var attrs: [XMLAttribute] = []
-    if nbAttributes > 0, let attributes {
-        attrs.reserveCapacity(Int(nbAttributes))
-        // Five pointers per attribute: localname, prefix, URI, value begin, value end.
-        for i in 0..<Int(nbAttributes) {
-            let base = i * 5
-            guard let begin = attributes[base + 3], let end = attributes[base + 4] else { continue }
-            let count = end - begin
-            if count > state.limits.maxAttributeBytes {
-                state.fail("attribute value longer than \(state.limits.maxAttributeBytes) bytes")
-                return
-            }
-            var value = String(decoding: UnsafeBufferPointer(start: begin, count: count), as: UTF8.self)
-            // Without entity substitution (never XML_PARSE_NOENT) libxml2 hands `&amp;` in an attribute
-            // over as `&#38;`; a bare `&` cannot occur otherwise, so this restores the value.
-            if value.utf8.contains(UInt8(ascii: "&")) { value = value.replacingOccurrences(of: "&#38;", with: "&") }
-            attrs.append(XMLAttribute(localName: string(attributes[base]) ?? "", prefix: string(attributes[base + 1]),
-                                      value: value))
-        }
-    }
-    do {
-        try state.handler.startElement(localName: string(localName) ?? "", prefix: string(prefix),
-                                       attributes: attrs, line: state.line)
-    } catch {
-        state.fail(error)
-    }
+    guard let localName else { return }
+    XMLStreamParserState.with(ctx) { $0.startElement(localName, prefix, Int(nbAttributes), attributes) }
 }
 
 private let xmlStreamEndElement: endElementNsSAX2Func = { ctx, localName, prefix, _ in
-    let state = XMLStreamParserState.from(ctx)
-    guard state.error == nil else { return }
-    state.depth -= 1
-    state.textBytes = 0
-    do {
-        try state.handler.endElement(localName: string(localName) ?? "", prefix: string(prefix), line: state.line)
-    } catch {
-        state.fail(error)
-    }
+    guard let localName else { return }
+    XMLStreamParserState.with(ctx) { $0.endElement(localName, prefix) }
 }
 
 private let xmlStreamCharacters: charactersSAXFunc = { ctx, bytes, length in
-    let state = XMLStreamParserState.from(ctx)
-    guard state.error == nil, let bytes, length > 0 else { return }
-    state.textBytes += Int(length)
-    if state.textBytes > state.limits.maxTextBytes {
-        state.fail("text longer than \(state.limits.maxTextBytes) bytes")
-        return
-    }
-    do {
-        try state.handler.characters(UnsafeBufferPointer(start: bytes, count: Int(length)))
-    } catch {
-        state.fail(error)
-    }
+    guard let bytes else { return }
+    XMLStreamParserState.with(ctx) { $0.characters(bytes, Int(length)) }
 }
 
 /// Message for any DOCTYPE: untrusted documents may not declare entities or DTDs.

@@ -60,6 +60,19 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
     /// Buffered rows (merging or cumulative), in first-seen order.
     private var groups: [GroupKey: Int] = [:]
     private var buffer: [ParsedRow] = []
+    /// `columns` of the fields read on every row (no String hashing per row).
+    private var periodColumn: Int?, codeColumn: Int?, partnerColumn: Int?, partnerCodeColumn: Int?
+    private var quantityColumn: Int?, unitColumn: Int?, valueColumn: Int?
+    /// Partner name → ISO3 (nil: unknown) and the last unit's factor, shared by the copies of this value type.
+    private let partnerCache = PartnerCache()
+
+    final class PartnerCache {
+        var names: [String: String?] = [:]
+        var lastName: String?
+        var lastISO3: String?
+        var lastUnit: String?
+        var lastFactor: Double??
+    }
 
     public init() {}
 
@@ -184,6 +197,9 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
             identityColumns = breakdown.filter { !summed.contains($0) }
         }
         cumulative = definition.cumulative
+        (periodColumn, codeColumn, partnerColumn, partnerCodeColumn) =
+            (columns["period"], columns["code"], columns["partner"], columns["partner_code"])
+        (quantityColumn, unitColumn, valueColumn) = (columns["quantity"], columns["unit"], columns["value"])
     }
 
     public mutating func normalize(_ record: TableRecord, emit: (RowOutcome) throws -> Void) throws {
@@ -273,23 +289,24 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
         if let fixedPeriod {
             period = fixedPeriod
         } else {
-            let text = record.field(columns["period"]).trimmingCharacters(in: .whitespaces)
+            let text = record.field(periodColumn).trimmingWhitespace
             guard let p = Self.parsePeriod(text) else {
                 return .failure(reject(record, "period", "impossible period \"\(text)\" in \(names[columns["period"]!]) (expected YYYYMM)"))
             }
             period = p
         }
         // Commodity code
-        let codeText = record.field(columns["code"]).trimmingCharacters(in: .whitespaces)
-        guard codeText.allSatisfy({ $0.isASCII && $0.isNumber }), codeText.count == 8 || codeText.count == 10 else {
+        let codeText = record.field(codeColumn).trimmingWhitespace
+        // ASCII digits only (for ASCII characters `isNumber` means 0-9), so bytes count characters.
+        guard codeText.utf8.allSatisfy({ $0 &- 48 < 10 }), codeText.utf8.count == 8 || codeText.utf8.count == 10 else {
             return .failure(reject(record, "code", "commodity code \"\(codeText)\" is not 8 digits (or a 10-digit national line)"))
         }
         // Partner
-        let partnerName = record.field(columns["partner"]).trimmingCharacters(in: .whitespaces)
-        let partnerCode = record.field(columns["partner_code"]).trimmingCharacters(in: .whitespaces)
+        let partnerName = record.field(partnerColumn).trimmingWhitespace
+        let partnerCode = record.field(partnerCodeColumn).trimmingWhitespace
         let partner: String
         if !partnerName.isEmpty {
-            guard let iso = reference.iso3(forName: partnerName) else {
+            guard let iso = partnerISO3(partnerName) else {
                 return .failure(reject(record, "partner", "unknown partner \"\(partnerName)\" (add it to reference/countries.csv aliases)"))
             }
             partner = iso
@@ -300,8 +317,8 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
                                    partnerCode.isEmpty ? "empty partner" : "unknown partner code \"\(partnerCode)\""))
         }
         // Quantity and unit
-        let quantityText = record.field(columns["quantity"]).trimmingCharacters(in: .whitespaces)
-        let unitText = record.field(columns["unit"]).trimmingCharacters(in: .whitespaces)
+        let quantityText = record.field(quantityColumn).trimmingWhitespace
+        let unitText = record.field(unitColumn).trimmingWhitespace
         var quantityKg: Double?
         var weighed = true
         if !quantityText.isEmpty {
@@ -309,16 +326,16 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
                 return .failure(reject(record, "quantity", "quantity \"\(quantityText)\" is not a number"))
             }
             guard q >= 0 else { return .failure(reject(record, "quantity", "negative quantity \(quantityText)")) }
-            guard let factor = Self.unitFactors[unitText.lowercased()] else {
+            guard let factor = unitFactor(unitText) else {
                 return .failure(reject(record, "unit", unitText.isEmpty ? "quantity \(quantityText) has no unit"
                                                                            : "unknown unit \"\(unitText)\""))
             }
             if let factor { quantityKg = q * factor } else { weighed = false }
-        } else if let factor = Self.unitFactors[unitText.lowercased()], factor == nil {
+        } else if let factor = unitFactor(unitText), factor == nil {
             weighed = false
         }
         // Value
-        let valueText = record.field(columns["value"]).trimmingCharacters(in: .whitespaces)
+        let valueText = record.field(valueColumn).trimmingWhitespace
         guard !valueText.isEmpty else { return .failure(reject(record, "value", "empty value")) }
         guard let value = NumberParsing.decimal(valueText) else {
             return .failure(reject(record, "value", "value \"\(valueText)\" is not a number"))
@@ -339,6 +356,32 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
                                valuation: flow == .import ? .cif : .fob, rawLine: row.line))
     }
 
+    /// `reference.iso3(forName:)`, remembered per name (a file names a few hundred partners at most).
+    private func partnerISO3(_ name: String) -> String? {
+        let cache = partnerCache
+        if let last = cache.lastName, last == name { return cache.lastISO3 }
+        let iso3: String?
+        if let hit = cache.names[name] {
+            iso3 = hit
+        } else {
+            iso3 = reference.iso3(forName: name)
+            if cache.names.count < 10_000 { cache.names[name] = .some(iso3) }
+        }
+        cache.lastName = name
+        cache.lastISO3 = iso3
+        return iso3
+    }
+
+    /// `unitFactors[unit.lowercased()]` (outer nil: unknown unit), remembered for the last unit text.
+    private func unitFactor(_ unit: String) -> Double?? {
+        let cache = partnerCache
+        if let last = cache.lastUnit, last == unit { return cache.lastFactor }
+        let factor = Self.unitFactors[unit.lowercased()]
+        cache.lastUnit = unit
+        cache.lastFactor = factor
+        return factor
+    }
+
     private func reject(_ record: TableRecord, _ field: String, _ reason: String) -> RejectedRow {
         let index = columns[field]
         return RejectedRow(location: index.map { record.location(ofField: $0, file: file.displayPath) }
@@ -350,7 +393,13 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
 
     /// `数据年月` as a month: `202401`, `2024-01`, `2024/01`, `2024年1月`, `2024年01月`; nil otherwise.
     public static func parsePeriod(_ text: String) -> Period? {
-        var t = text.trimmingCharacters(in: .whitespaces)
+        // The usual cell, `202401`: six ASCII digits.
+        var copy = text
+        if text.utf8.count == 6, copy.withUTF8({ $0.allSatisfy { $0 &- 48 < 10 } }) {
+            guard let p = Period(text), p.month != nil else { return nil }
+            return p
+        }
+        var t = text.trimmingWhitespace
         if t.hasSuffix("月") { t.removeLast() }
         t = t.replacingOccurrences(of: "年", with: "-").replacingOccurrences(of: "/", with: "-")
         if t.count == 6, t.contains("-") {

@@ -41,9 +41,18 @@ extension TradeWatchCommand {
         @OptionGroup var common: CommonOptions
         @Flag(help: "Wait for another run's lock instead of exiting 3.")
         var wait = false
+        @Flag(help: ArgumentHelp(
+            "Extract and normalize every new or changed file and print per-file counts of rows that would load and be rejected; write nothing.",
+            discussion: "An existing warehouse is opened read-only to skip files it already holds; a missing one is not created."))
+        var dryRun = false
 
         func run() throws {
-            try finish(try Pipeline(options: common.runOptions(wait: wait), logger: common.makeLogger()).load())
+            let pipeline = Pipeline(options: common.runOptions(wait: wait), logger: common.makeLogger())
+            if dryRun {
+                try finish(try pipeline.dryRun(), summary: true)
+            } else {
+                try finish(try pipeline.load())
+            }
         }
     }
 
