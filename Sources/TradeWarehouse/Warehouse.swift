@@ -33,6 +33,9 @@ public final class Warehouse: Sendable {
                 throw Diagnostic("\(what): cannot create directory \(directory): \(error.localizedDescription)")
             }
         }
+        if !FileManager.default.fileExists(atPath: path) {
+            try Self.create(at: path)
+        }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: Self.writerConfiguration())
@@ -41,6 +44,32 @@ public final class Warehouse: Sendable {
         }
         self.init(path: path, isReadOnly: false, dbWriter: pool)
         try migrate()
+    }
+
+    /// Creates a new warehouse atomically: migrated in full at `<path>.creating`, then renamed into
+    /// place. A run killed while creating leaves no half-migrated warehouse behind (readers would
+    /// refuse it), only a staging file that the next creation replaces. Callers hold the run lock.
+    private static func create(at path: String) throws {
+        let what = "cannot create warehouse \(path)"
+        let staging = path + ".creating"
+        for leftover in [staging, staging + "-journal", staging + "-wal", staging + "-shm"]
+            where FileManager.default.fileExists(atPath: leftover) {
+            do {
+                try FileManager.default.removeItem(atPath: leftover)
+            } catch {
+                throw Diagnostic("\(what): cannot remove the leftover \(leftover): \(error.localizedDescription)")
+            }
+        }
+        do {
+            let queue = try DatabaseQueue(path: staging, configuration: writerConfiguration())
+            try WarehouseMigrations.migrator.migrate(queue)
+            try queue.close()
+        } catch {
+            throw diagnostic(what, error)
+        }
+        guard rename(staging, path) == 0 else {
+            throw Diagnostic("\(what): cannot rename \(staging) into place: \(String(cString: strerror(errno)))")
+        }
     }
 
     /// A fresh, migrated in-memory warehouse (tests).
