@@ -123,7 +123,8 @@ public final class CSVReader {
         var started = false
         var startLine = line
         var quoteOpenedLine = line
-        var quoteOpenedColumn = 1
+        /// Where in `raw` the open quote is; its column is worked out only for the error message.
+        var quoteOpenedOffset = 0
         let sep = separator
 
         while true {
@@ -136,6 +137,7 @@ public final class CSVReader {
                 if atEOF {
                     guard started else { return false }
                     if state == .quoted {
+                        let quoteOpenedColumn = column(ofOffset: quoteOpenedOffset, in: raw)
                         throw Diagnostic("truncated mid-row: quoted field opened at line \(quoteOpenedLine) column \(quoteOpenedColumn) is not closed at end of file",
                                          at: SourceLocation(file: display, line: quoteOpenedLine, column: quoteOpenedColumn))
                     }
@@ -212,7 +214,7 @@ public final class CSVReader {
                 } else if b == Self.quote {
                     // Only reached at the start of a field.
                     quoteOpenedLine = line
-                    quoteOpenedColumn = column(ofOffset: raw.count, in: raw)
+                    quoteOpenedOffset = raw.count
                     raw.append(b)
                     state = .quoted
                 } else { // CR or LF ends the record

@@ -51,6 +51,10 @@ public struct ComtradeNormalizer: TableNormalizer {
     private var periods: [UInt64: Period] = [:]
     private var countries: [UInt64: String?] = [:]
     private var editions: [UInt64: String] = [:]
+    /// The last period and reporter looked up: extracts come in runs of one period and reporter,
+    /// so most rows find theirs here without hashing.
+    private var lastPeriod: (key: UInt64, period: Period)?
+    private var lastReporter: (key: UInt64, iso3: String?)?
 
     public init() {}
 
@@ -139,11 +143,11 @@ public struct ComtradeNormalizer: TableNormalizer {
         }
 
         // Countries.
-        guard let reporter = country(iso: field(.reporterISO, r), code: field(.reporterCode, r)) else {
+        guard let reporter = country(iso: field(.reporterISO, r), code: field(.reporterCode, r), isReporter: true) else {
             return reject(r, "reporter \(text(.reporterCode, r)) \(text(.reporterISO, r)) is not a known country",
                           column: .reporterCode)
         }
-        guard let partner = country(iso: field(.partnerISO, r), code: field(.partnerCode, r)) else {
+        guard let partner = country(iso: field(.partnerISO, r), code: field(.partnerCode, r), isReporter: false) else {
             return reject(r, "partner \(text(.partnerCode, r)) \(text(.partnerISO, r)) is not a known country",
                           column: .partnerCode)
         }
@@ -208,10 +212,12 @@ public struct ComtradeNormalizer: TableNormalizer {
             let s = text.string
             return s.count == 6 ? Period(s) : nil
         }
-        if let p = periods[key] { return p }
+        if let last = lastPeriod, last.key == key { return last.period }
+        if let p = periods[key] { lastPeriod = (key, p); return p }
         let s = text.string
         guard s.count == 6, let p = Period(s) else { return nil }
         periods[key] = p
+        lastPeriod = (key, p)
         return p
     }
 
@@ -224,15 +230,22 @@ public struct ComtradeNormalizer: TableNormalizer {
         return e
     }
 
-    /// ISO3 of a row's country: by its ISO code, else by its Comtrade code; looked up once per distinct pair.
-    private mutating func country(iso: Bytes, code: Bytes) -> String? {
+    /// ISO3 of a row's country: by its ISO code, else by its Comtrade code; looked up once per distinct pair
+    /// (and a row's reporter is usually the previous row's).
+    private mutating func country(iso: Bytes, code: Bytes, isReporter: Bool) -> String? {
         guard iso.count <= 3, code.count <= 3, let isoKey = iso.packed, let codeKey = code.packed else {
             return country(iso: iso.string, code: code.string)
         }
         let key = isoKey << 32 | codeKey
-        if let c = countries[key] { return c }
-        let c = country(iso: iso.string, code: code.string)
-        countries[key] = c
+        if isReporter, let last = lastReporter, last.key == key { return last.iso3 }
+        let c: String?
+        if let known = countries[key] {
+            c = known
+        } else {
+            c = country(iso: iso.string, code: code.string)
+            countries[key] = c
+        }
+        if isReporter { lastReporter = (key, c) }
         return c
     }
 
