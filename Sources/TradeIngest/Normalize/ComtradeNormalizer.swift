@@ -50,11 +50,12 @@ public struct ComtradeNormalizer: TableNormalizer {
     /// is parsed or looked up once per file (keys are the field's bytes packed into an integer).
     private var periods: [UInt64: Period] = [:]
     private var countries: [UInt64: String?] = [:]
-    private var editions: [UInt64: String] = [:]
+    private var editions: [UInt64: Edition] = [:]
     /// The last period and reporter looked up: extracts come in runs of one period and reporter,
     /// so most rows find theirs here without hashing.
     private var lastPeriod: (key: UInt64, period: Period)?
     private var lastReporter: (key: UInt64, iso3: String?)?
+    private var lastEdition: (key: UInt64, edition: Edition)?
 
     public init() {}
 
@@ -153,8 +154,8 @@ public struct ComtradeNormalizer: TableNormalizer {
         }
 
         // Commodity.
-        let classification = edition(field(.classificationCode, r))
-        if let first = classification.first, first != "H" {
+        let (classification, isHS) = edition(field(.classificationCode, r))
+        if !isHS {
             return reject(r, "classification \(classification) is not HS", column: .classificationCode)
         }
         let cmd = field(.cmdCode, r)
@@ -221,13 +222,23 @@ public struct ComtradeNormalizer: TableNormalizer {
         return p
     }
 
-    /// The classification, upper-cased (`H5`), decoded once per distinct text.
-    private mutating func edition(_ text: Bytes) -> String {
-        guard let key = text.packed else { return text.string.uppercased() }
-        if let e = editions[key] { return e }
-        let e = text.string.uppercased()
+    /// A classification as loaded: upper-cased (`H5`), and whether it is an HS edition (empty, or
+    /// its first character is `H`).
+    private typealias Edition = (text: String, isHS: Bool)
+
+    /// The classification, decoded and judged once per distinct text (and remembered for the next row).
+    private mutating func edition(_ text: Bytes) -> Edition {
+        guard let key = text.packed else { return Self.edition(text.string) }
+        if let last = lastEdition, last.key == key { return last.edition }
+        let e = editions[key] ?? Self.edition(text.string)
         editions[key] = e
+        lastEdition = (key, e)
         return e
+    }
+
+    private static func edition(_ text: String) -> Edition {
+        let upper = text.uppercased()
+        return (upper, upper.first.map { $0 == "H" } ?? true)
     }
 
     /// ISO3 of a row's country: by its ISO code, else by its Comtrade code; looked up once per distinct pair
