@@ -39,8 +39,7 @@ public final class CSVReader {
     /// The current record, reused for every record (Strings are made only on request): its bytes
     /// with quoted fields unescaped, where each field starts and ends in them, and the raw bytes.
     private var fieldBytes: [UInt8] = []
-    private var fieldStarts: [Int] = []
-    private var fieldEnds: [Int] = []
+    private var bounds: FieldBounds
     private var raw: [UInt8] = []
     private var recordLine = 1
     /// Records returned so far (blank ones included).
@@ -60,7 +59,10 @@ public final class CSVReader {
         self.limits = limits
         self.separator = separator
         chunk = [UInt8](repeating: 0, count: max(bufferSize, 16))
+        bounds = FieldBounds(capacity: min(limits.maxColumns, 64))
     }
+
+    deinit { bounds.deallocate() }
 
     /// The first non-blank record with names trimmed and trailing empty names dropped
     /// (spreadsheet exports pad headers with empty cells); nil for an empty file.
@@ -96,34 +98,32 @@ public final class CSVReader {
     public func nextRow<R>(_ body: (TableRowView) throws -> R) throws -> R? {
         guard try advance() else { return nil }
         recordCount += 1
+        let starts = UnsafeBufferPointer(start: bounds.starts, count: bounds.count + 1)
+        let ends = UnsafeBufferPointer(start: bounds.ends, count: bounds.count)
         return try fieldBytes.withUnsafeBufferPointer { bytes in
-            try fieldStarts.withUnsafeBufferPointer { starts in
-                try fieldEnds.withUnsafeBufferPointer { ends in
-                    try raw.withUnsafeBufferPointer { raw in
-                        try body(TableRowView(line: recordLine, bytes: bytes, starts: starts, ends: ends, raw: raw))
-                    }
-                }
+            try raw.withUnsafeBufferPointer { raw in
+                try body(TableRowView(line: recordLine, bytes: bytes, starts: starts, ends: ends, raw: raw))
             }
         }
     }
 
     /// Reads the next record into the buffers; false at end of file.
     private func advance() throws -> Bool {
-        // The loop appends to local arrays, moved out of the stored properties and back: on a
+        // The loop appends to local copies, moved out of the stored properties and back: on a
         // class's stored properties every append would pay a dynamic exclusivity check.
-        var fieldBytes = self.fieldBytes, fieldStarts = self.fieldStarts, fieldEnds = self.fieldEnds, raw = self.raw
-        (self.fieldBytes, self.fieldStarts, self.fieldEnds, self.raw) = ([], [], [], [])
-        defer { (self.fieldBytes, self.fieldStarts, self.fieldEnds, self.raw) = (fieldBytes, fieldStarts, fieldEnds, raw) }
+        var fieldBytes = self.fieldBytes, bounds = self.bounds, raw = self.raw
+        (self.fieldBytes, self.raw) = ([], [])
+        defer { (self.fieldBytes, self.bounds, self.raw) = (fieldBytes, bounds, raw) }
         fieldBytes.removeAll(keepingCapacity: true)
-        fieldStarts.removeAll(keepingCapacity: true)
-        fieldStarts.append(0)
-        fieldEnds.removeAll(keepingCapacity: true)
+        bounds.removeAll()
         raw.removeAll(keepingCapacity: true)
+        let maxColumns = limits.maxColumns
         var state = State.fieldStart
         var started = false
         var startLine = line
         var quoteOpenedLine = line
-        var quoteOpenedColumn = 1
+        /// Where in `raw` the open quote is; its column is worked out only for the error message.
+        var quoteOpenedOffset = 0
         let sep = separator
 
         while true {
@@ -136,10 +136,11 @@ public final class CSVReader {
                 if atEOF {
                     guard started else { return false }
                     if state == .quoted {
+                        let quoteOpenedColumn = column(ofOffset: quoteOpenedOffset, in: raw)
                         throw Diagnostic("truncated mid-row: quoted field opened at line \(quoteOpenedLine) column \(quoteOpenedColumn) is not closed at end of file",
                                          at: SourceLocation(file: display, line: quoteOpenedLine, column: quoteOpenedColumn))
                     }
-                    try endField(&fieldStarts, &fieldEnds, at: fieldBytes.count, startLine)
+                    try endField(&bounds, at: fieldBytes.count, startLine)
                     recordLine = startLine
                     return true
                 }
@@ -155,6 +156,7 @@ public final class CSVReader {
             // within the run (the run is copied whole, so the separators stay between the fields' bytes).
             let offset = fieldBytes.count - pos  // chunk byte i goes to fieldBytes[offset + i]
             var atFieldStart = state == .fieldStart
+            var tooManyFields = false
             let stop: Int = chunk.withUnsafeBufferPointer { p in
                 var i = pos
                 switch state {
@@ -162,8 +164,10 @@ public final class CSVReader {
                     while i < end {
                         let b = p[i]
                         if b == sep {
-                            fieldEnds.append(offset + i)
-                            fieldStarts.append(offset + i + 1)
+                            guard bounds.end(at: offset + i, nextStart: offset + i + 1, limit: maxColumns) else {
+                                tooManyFields = true
+                                break
+                            }
                             atFieldStart = true
                         } else if b == Self.cr || b == Self.lf || b == 0 || (b == Self.quote && atFieldStart) {
                             break
@@ -183,6 +187,7 @@ public final class CSVReader {
                 }
                 return i
             }
+            if tooManyFields { throw tooWide(startLine) }
             if stop > pos {
                 chunk.withUnsafeBufferPointer { p in
                     let run = UnsafeBufferPointer(rebasing: p[pos..<stop])
@@ -193,32 +198,31 @@ public final class CSVReader {
                 pos = stop
                 if state != .quoted { state = atFieldStart ? .fieldStart : .unquoted }
                 if raw.count > limits.maxRecordBytes { throw tooLong(startLine) }
-                if fieldEnds.count > limits.maxColumns { throw tooWide(startLine) }
                 continue
             }
 
             let b = chunk[pos]
             pos += 1
             if b == 0 {
-                throw Diagnostic("NUL byte in field \(fieldEnds.count + 1): binary data, or UTF-16 text without a byte-order mark?",
+                throw Diagnostic("NUL byte in field \(bounds.count + 1): binary data, or UTF-16 text without a byte-order mark?",
                                  at: SourceLocation(file: display, line: line, column: column(ofOffset: raw.count, in: raw)))
             }
             switch state {
             case .fieldStart, .unquoted:
                 if b == sep {
                     raw.append(b)
-                    try endField(&fieldStarts, &fieldEnds, at: fieldBytes.count, startLine)
+                    try endField(&bounds, at: fieldBytes.count, startLine)
                     state = .fieldStart
                 } else if b == Self.quote {
                     // Only reached at the start of a field.
                     quoteOpenedLine = line
-                    quoteOpenedColumn = column(ofOffset: raw.count, in: raw)
+                    quoteOpenedOffset = raw.count
                     raw.append(b)
                     state = .quoted
                 } else { // CR or LF ends the record
                     line += 1
                     afterCR = b == Self.cr
-                    try endField(&fieldStarts, &fieldEnds, at: fieldBytes.count, startLine)
+                    try endField(&bounds, at: fieldBytes.count, startLine)
                     recordLine = startLine
                     return true
                 }
@@ -241,12 +245,12 @@ public final class CSVReader {
                     state = .quoted
                 } else if b == sep {
                     raw.append(b)
-                    try endField(&fieldStarts, &fieldEnds, at: fieldBytes.count, startLine)
+                    try endField(&bounds, at: fieldBytes.count, startLine)
                     state = .fieldStart
                 } else if b == Self.cr || b == Self.lf {
                     line += 1
                     afterCR = b == Self.cr
-                    try endField(&fieldStarts, &fieldEnds, at: fieldBytes.count, startLine)
+                    try endField(&bounds, at: fieldBytes.count, startLine)
                     recordLine = startLine
                     return true
                 } else {
@@ -261,10 +265,8 @@ public final class CSVReader {
         }
     }
 
-    private func endField(_ starts: inout [Int], _ ends: inout [Int], at offset: Int, _ startLine: Int) throws {
-        if ends.count >= limits.maxColumns { throw tooWide(startLine) }
-        ends.append(offset)
-        starts.append(offset)
+    private func endField(_ bounds: inout FieldBounds, at offset: Int, _ startLine: Int) throws {
+        guard bounds.end(at: offset, nextStart: offset, limit: limits.maxColumns) else { throw tooWide(startLine) }
     }
 
     private func tooWide(_ startLine: Int) -> Diagnostic {
@@ -288,5 +290,60 @@ public final class CSVReader {
             i -= 1
         }
         return col
+    }
+}
+
+/// Where each field of the current record starts and ends in its bytes: field `i` is
+/// `starts[i]..<ends[i]`, and `starts` has one more entry, for the field being read.
+///
+/// Storage is allocated once per reader and grows up to the column limit, so ending a field is two
+/// stores; array appends paid a uniqueness and a capacity check each, twice per field of every row.
+private struct FieldBounds {
+    private(set) var starts: UnsafeMutablePointer<Int>
+    private(set) var ends: UnsafeMutablePointer<Int>
+    private var capacity: Int
+    /// Fields ended so far.
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 0)
+        starts = .allocate(capacity: self.capacity + 1)
+        ends = .allocate(capacity: self.capacity)
+        starts[0] = 0
+    }
+
+    /// Starts a new record (its first field starts at 0).
+    mutating func removeAll() {
+        count = 0
+        starts[0] = 0
+    }
+
+    /// Ends the current field at `end`; the next one starts at `nextStart`. False when `limit`
+    /// fields are ended already.
+    @inline(__always)
+    mutating func end(at end: Int, nextStart: Int, limit: Int) -> Bool {
+        if count == capacity {
+            guard capacity < limit else { return false }
+            grow(limit: limit)
+        }
+        ends[count] = end
+        count += 1
+        starts[count] = nextStart
+        return true
+    }
+
+    private mutating func grow(limit: Int) {
+        let newCapacity = min(limit, max(capacity * 2, 16))
+        let newStarts = UnsafeMutablePointer<Int>.allocate(capacity: newCapacity + 1)
+        let newEnds = UnsafeMutablePointer<Int>.allocate(capacity: newCapacity)
+        newStarts.update(from: starts, count: count + 1)
+        newEnds.update(from: ends, count: count)
+        deallocate()
+        (starts, ends, capacity) = (newStarts, newEnds, newCapacity)
+    }
+
+    func deallocate() {
+        starts.deallocate()
+        ends.deallocate()
     }
 }

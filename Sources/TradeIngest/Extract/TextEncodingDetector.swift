@@ -75,10 +75,17 @@ struct UTF8Validator {
     mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var i = 0
         let count = bytes.count
+        let raw = UnsafeRawBufferPointer(bytes)
         while i < count {
+            if need == 0 {
+                // Fast path: ASCII runs, eight bytes at a time (no byte with the high bit set).
+                while i + 8 <= count, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    i += 8
+                }
+                guard i < count else { break }
+            }
             let b = bytes[i]
             if need == 0 {
-                // Fast path: ASCII runs.
                 if b < 0x80 { i += 1; continue }
                 sequenceStart = offset + i
                 switch b {

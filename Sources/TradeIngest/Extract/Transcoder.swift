@@ -75,7 +75,8 @@ public final class Transcoder {
                 throw decodeError(at: bomLength + bad, out: out, produced: max(0, min(n, local)))
             }
         }
-        countNewlines(out, n)
+        // Lines are counted only to locate a decoding error, which unvalidated UTF-8 cannot raise.
+        if validateUTF8 { countNewlines(out, n) }
         return n
     }
 

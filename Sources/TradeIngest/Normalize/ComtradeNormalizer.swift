@@ -50,7 +50,12 @@ public struct ComtradeNormalizer: TableNormalizer {
     /// is parsed or looked up once per file (keys are the field's bytes packed into an integer).
     private var periods: [UInt64: Period] = [:]
     private var countries: [UInt64: String?] = [:]
-    private var editions: [UInt64: String] = [:]
+    private var editions: [UInt64: Edition] = [:]
+    /// The last period and reporter looked up: extracts come in runs of one period and reporter,
+    /// so most rows find theirs here without hashing.
+    private var lastPeriod: (key: UInt64, period: Period)?
+    private var lastReporter: (key: UInt64, iso3: String?)?
+    private var lastEdition: (key: UInt64, edition: Edition)?
 
     public init() {}
 
@@ -139,18 +144,18 @@ public struct ComtradeNormalizer: TableNormalizer {
         }
 
         // Countries.
-        guard let reporter = country(iso: field(.reporterISO, r), code: field(.reporterCode, r)) else {
+        guard let reporter = country(iso: field(.reporterISO, r), code: field(.reporterCode, r), isReporter: true) else {
             return reject(r, "reporter \(text(.reporterCode, r)) \(text(.reporterISO, r)) is not a known country",
                           column: .reporterCode)
         }
-        guard let partner = country(iso: field(.partnerISO, r), code: field(.partnerCode, r)) else {
+        guard let partner = country(iso: field(.partnerISO, r), code: field(.partnerCode, r), isReporter: false) else {
             return reject(r, "partner \(text(.partnerCode, r)) \(text(.partnerISO, r)) is not a known country",
                           column: .partnerCode)
         }
 
         // Commodity.
-        let classification = edition(field(.classificationCode, r))
-        if let first = classification.first, first != "H" {
+        let (classification, isHS) = edition(field(.classificationCode, r))
+        if !isHS {
             return reject(r, "classification \(classification) is not HS", column: .classificationCode)
         }
         let cmd = field(.cmdCode, r)
@@ -208,31 +213,50 @@ public struct ComtradeNormalizer: TableNormalizer {
             let s = text.string
             return s.count == 6 ? Period(s) : nil
         }
-        if let p = periods[key] { return p }
+        if let last = lastPeriod, last.key == key { return last.period }
+        if let p = periods[key] { lastPeriod = (key, p); return p }
         let s = text.string
         guard s.count == 6, let p = Period(s) else { return nil }
         periods[key] = p
+        lastPeriod = (key, p)
         return p
     }
 
-    /// The classification, upper-cased (`H5`), decoded once per distinct text.
-    private mutating func edition(_ text: Bytes) -> String {
-        guard let key = text.packed else { return text.string.uppercased() }
-        if let e = editions[key] { return e }
-        let e = text.string.uppercased()
+    /// A classification as loaded: upper-cased (`H5`), and whether it is an HS edition (empty, or
+    /// its first character is `H`).
+    private typealias Edition = (text: String, isHS: Bool)
+
+    /// The classification, decoded and judged once per distinct text (and remembered for the next row).
+    private mutating func edition(_ text: Bytes) -> Edition {
+        guard let key = text.packed else { return Self.edition(text.string) }
+        if let last = lastEdition, last.key == key { return last.edition }
+        let e = editions[key] ?? Self.edition(text.string)
         editions[key] = e
+        lastEdition = (key, e)
         return e
     }
 
-    /// ISO3 of a row's country: by its ISO code, else by its Comtrade code; looked up once per distinct pair.
-    private mutating func country(iso: Bytes, code: Bytes) -> String? {
+    private static func edition(_ text: String) -> Edition {
+        let upper = text.uppercased()
+        return (upper, upper.first.map { $0 == "H" } ?? true)
+    }
+
+    /// ISO3 of a row's country: by its ISO code, else by its Comtrade code; looked up once per distinct pair
+    /// (and a row's reporter is usually the previous row's).
+    private mutating func country(iso: Bytes, code: Bytes, isReporter: Bool) -> String? {
         guard iso.count <= 3, code.count <= 3, let isoKey = iso.packed, let codeKey = code.packed else {
             return country(iso: iso.string, code: code.string)
         }
         let key = isoKey << 32 | codeKey
-        if let c = countries[key] { return c }
-        let c = country(iso: iso.string, code: code.string)
-        countries[key] = c
+        if isReporter, let last = lastReporter, last.key == key { return last.iso3 }
+        let c: String?
+        if let known = countries[key] {
+            c = known
+        } else {
+            c = country(iso: iso.string, code: code.string)
+            countries[key] = c
+        }
+        if isReporter { lastReporter = (key, c) }
         return c
     }
 

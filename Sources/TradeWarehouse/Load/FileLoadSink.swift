@@ -64,7 +64,7 @@ public final class FileLoadSink {
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING
             """)
         insert.bind(1, fileID)
-        insert.bind(2, source)
+        insert.bindForAllRows(2, source)
         tradeInsertStorage = insert
         return insert
     }
@@ -73,7 +73,7 @@ public final class FileLoadSink {
         do {
             let insert = try RawInsert(db, sql: sql)
             insert.bind(1, fileID)
-            insert.bind(2, source)
+            insert.bindForAllRows(2, source)
             return insert
         } catch {
             prepareError = prepareError ?? error
