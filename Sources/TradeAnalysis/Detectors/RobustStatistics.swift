@@ -7,9 +7,15 @@ enum RobustStatistics {
 
     static func median(_ values: [Double]) -> Double? {
         guard !values.isEmpty else { return nil }
-        let s = values.sorted()
-        let n = s.count
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+        var sorted = values
+        return median(sorting: &sorted)
+    }
+
+    /// The median of `values`, sorting them in place (a hot loop's reused buffer); `values` must not be empty.
+    static func median(sorting values: inout [Double]) -> Double {
+        values.sort()
+        let n = values.count
+        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2
     }
 
     /// Median absolute deviation from the median (unscaled).

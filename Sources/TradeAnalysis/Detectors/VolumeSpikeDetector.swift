@@ -293,10 +293,10 @@ public struct VolumeSpikeDetector: Detector {
                 }
                 if window.count >= s.monthlyMinBaselineMonths,
                    Double(active) / Double(window.count) >= s.monthlyMinActiveShare {
-                    let med = Self.sortedMedian(&window)
+                    let med = RobustStatistics.median(sorting: &window)
                     deviations.removeAll(keepingCapacity: true)
                     for v in window { deviations.append(abs(v - med)) }
-                    let scale = max(RobustStatistics.madToSigma * Self.sortedMedian(&deviations), s.minLogScale)
+                    let scale = max(RobustStatistics.madToSigma * RobustStatistics.median(sorting: &deviations), s.minLogScale)
                     // Seasonal allowance: the same calendar month vs the 12 months around it, earlier years.
                     lifts.removeAll(keepingCapacity: true)
                     for k in stride(from: 1, through: s.monthlySeasonalYears, by: 1) {
@@ -305,7 +305,7 @@ public struct VolumeSpikeDetector: Detector {
                         around.removeAll(keepingCapacity: true)
                         for a in (m - 6)...(m + 5) where covered(a) { around.append(logs(a)) }
                         guard around.count >= 9 else { continue }
-                        lifts.append(logs(m) - Self.sortedMedian(&around))
+                        lifts.append(logs(m) - RobustStatistics.median(sorting: &around))
                     }
                     lifts.sort()
                     let lift = max(lifts.isEmpty ? 0 : lifts[(lifts.count - 1) / 2], 0)   // the lower median
@@ -324,13 +324,6 @@ public struct VolumeSpikeDetector: Detector {
         }
         flush()
         return episodes
-    }
-
-    /// The median of `values` (sorting them in place); `values` must not be empty.
-    static func sortedMedian(_ values: inout [Double]) -> Double {
-        values.sort()
-        let n = values.count
-        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2
     }
 
     /// A monthly series laid out densely from its first month to `last`: tonnes and log1p(tonnes)
