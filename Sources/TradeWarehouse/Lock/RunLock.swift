@@ -32,7 +32,15 @@ public final class RunLock: @unchecked Sendable {
         } while result != 0 && errno == EINTR
         guard result == 0 else {
             let code = errno
-            let holder = readPID(fd)
+            // The holder writes its pid just after taking the lock: if we looked in between, look
+            // again for a moment so the message can name it.
+            var holder = readPID(fd)
+            var tries = 0
+            while holder == nil && code == EWOULDBLOCK && tries < 50 {
+                usleep(2_000)
+                holder = readPID(fd)
+                tries += 1
+            }
             close(fd)
             if code == EWOULDBLOCK {
                 throw WarehouseError.locked(holderPID: holder, lockPath: path)
