@@ -72,7 +72,7 @@ struct TradeCube: Sendable {
     init(_ builder: TradeCubeBuilder) {
         data = builder.data
         annualYears = builder.annualYears
-        lastMonthIndex = builder.lastMonthIndex
+        lastMonthIndex = builder.months.compactMapValues { $0.max() }
         monthsCovered = builder.months.mapValues(MonthSet.init)
         var codes = Set<String>()
         for (declarer, byFlow) in data {
@@ -83,12 +83,6 @@ struct TradeCube: Sendable {
             }
         }
         allCodes = codes.sorted()
-    }
-
-    init(rows: [TradeRow]) {
-        var builder = TradeCubeBuilder()
-        for row in rows { builder.add(row) }
-        self.init(builder)
     }
 
     /// A total order on rows so that the same multiset of rows always sums the same way.
@@ -153,14 +147,11 @@ struct TradeCube: Sendable {
     }
 
     func partnerSeries(_ declarer: String, _ flow: Flow, key: String, partner: String) -> Series {
-        partnerSeries(declarer, flow, levelCodes: levelCodes(declarer, flow, key: key), partner: partner)
-    }
-
-    /// `partnerSeries` for a key whose `levelCodes` the caller already has.
-    func partnerSeries(_ declarer: String, _ flow: Flow, levelCodes: [String], partner: String) -> Series {
-        if levelCodes.count == 1 { return data[declarer]?[flow]?[levelCodes[0]]?[partner] ?? [:] }
+        let level = levelCodes(declarer, flow, key: key)
+        // One code makes up the key (the usual case): its series as stored, no re-summing.
+        if level.count == 1 { return data[declarer]?[flow]?[level[0]]?[partner] ?? [:] }
         var out: Series = [:]
-        for code in levelCodes {
+        for code in level {
             guard let s = data[declarer]?[flow]?[code]?[partner] else { continue }
             for period in s.keys.sorted() { out[period, default: Cell()].add(s[period]!) }
         }
@@ -243,7 +234,6 @@ public struct TradeCubeBuilder: Sendable {
     fileprivate var data: [String: [Flow: [String: [String: TradeCube.Series]]]] = [:]
     fileprivate var months: [String: Set<Int>] = [:]
     fileprivate var annualYears: [String: Set<Int>] = [:]
-    fileprivate var lastMonthIndex: [String: Int] = [:]
 
     public init() {}
 
@@ -251,9 +241,7 @@ public struct TradeCubeBuilder: Sendable {
         data[row.reporter, default: [:]][row.flow, default: [:]][row.hsCode, default: [:]][row.partner, default: [:]][row.period, default: Cell()]
             .add(Cell(row))
         if let month = row.period.month {
-            let m = row.period.year * 12 + month - 1
-            months[row.reporter, default: []].insert(m)
-            lastMonthIndex[row.reporter] = max(lastMonthIndex[row.reporter] ?? .min, m)
+            months[row.reporter, default: []].insert(row.period.year * 12 + month - 1)
         } else {
             annualYears[row.reporter, default: []].insert(row.period.year)
         }
@@ -264,16 +252,16 @@ public struct TradeCubeBuilder: Sendable {
 struct MonthSet: Sendable {
     private let first: Int
     private let bits: [Bool]
-    let isEmpty: Bool
+    var isEmpty: Bool { bits.isEmpty }
 
     init(_ months: Set<Int>) {
         guard let lo = months.min(), let hi = months.max() else {
-            (first, bits, isEmpty) = (0, [], true)
+            (first, bits) = (0, [])
             return
         }
         var bits = [Bool](repeating: false, count: hi - lo + 1)
         for m in months { bits[m - lo] = true }
-        (first, self.bits, isEmpty) = (lo, bits, false)
+        (first, self.bits) = (lo, bits)
     }
 
     @inline(__always)
