@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+import TradeCore
+
+@Suite struct PipelinedTests {
+    struct Boom: Error, Equatable { let at: Int }
+
+    /// Counts what the producer has sent, read by the consumer (the test's only shared state).
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func increment() { lock.lock(); value += 1; lock.unlock() }
+        var current: Int { lock.lock(); defer { lock.unlock() }; return value }
+    }
+
+    @Test func consumesEveryItemInOrderOnTheCallingThread() throws {
+        var received: [Int] = []
+        var consumerThreads = Set<String>()
+        let caller = "\(Thread.current)"
+        try Pipelined.run(capacity: 3, produce: { send in
+            for i in 0..<10_000 { try send(i) }
+        }, consume: { item in
+            received.append(item)
+            consumerThreads.insert("\(Thread.current)")
+        })
+        #expect(received == Array(0..<10_000))
+        #expect(consumerThreads == [caller])
+    }
+
+    @Test func producerErrorComesAfterTheItemsSentBeforeIt() {
+        var received: [Int] = []
+        #expect(throws: Boom(at: 7)) {
+            try Pipelined.run(capacity: 2, produce: { send in
+                for i in 0..<7 { try send(i) }
+                throw Boom(at: 7)
+            }, consume: { received.append($0) })
+        }
+        #expect(received == Array(0..<7))
+    }
+
+    @Test func consumerErrorStopsTheProducer() {
+        let sent = Counter()
+        var producerSaw: (any Error)?
+        #expect(throws: Boom(at: 5)) {
+            try Pipelined.run(capacity: 2, produce: { send in
+                do {
+                    for i in 0..<1_000_000 {
+                        try send(i)
+                        sent.increment()
+                    }
+                } catch {
+                    producerSaw = error
+                    throw error
+                }
+            }, consume: { item in
+                if item == 5 { throw Boom(at: 5) }
+            })
+        }
+        // `run` returned only after the producer did: it was told to stop, long before its end.
+        #expect(producerSaw is Pipelined.PipelineCancelled)
+        #expect(sent.current < 100)
+    }
+
+    @Test func producerStaysWithinCapacityOfTheConsumer() throws {
+        let sent = Counter()
+        var maxAhead = 0
+        var consumed = 0
+        try Pipelined.run(capacity: 4, produce: { send in
+            for i in 0..<2_000 {
+                try send(i)
+                sent.increment()
+            }
+        }, consume: { _ in
+            consumed += 1
+            // Items sent but not yet consumed: those queued plus the one in hand.
+            maxAhead = max(maxAhead, sent.current - consumed)
+            if consumed % 100 == 0 { Thread.sleep(forTimeInterval: 0.001) }
+        })
+        #expect(consumed == 2_000)
+        #expect(maxAhead <= 4)
+    }
+
+    @Test func emptyProducerReturnsAtOnce() throws {
+        var count = 0
+        try Pipelined.run(produce: { (_: (Int) throws -> Void) in }, consume: { _ in count += 1 })
+        #expect(count == 0)
+    }
+}
