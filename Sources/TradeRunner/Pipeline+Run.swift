@@ -51,7 +51,7 @@ extension Pipeline {
         defer { lock.release() }
         let warehouse = try openWarehouse()
 
-        let runID = try warehouse.beginRun(command: command)
+        let runID = try beginRun(warehouse, command: command)
         var load = LoadReport()
         do {
             try warehouse.replaceReference(countries: reference.countries, commodities: reference.commodities,

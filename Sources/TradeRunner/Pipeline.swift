@@ -52,6 +52,15 @@ public struct Pipeline {
         try Warehouse(path: options.warehousePath)
     }
 
+    /// Starts a ledger run; call it under the run lock. Runs an earlier process left `running` (it was
+    /// killed or crashed) are marked failed first, with a warning, so the ledger never shows a dead run as live.
+    func beginRun(_ warehouse: Warehouse, command: String) throws -> Int64 {
+        for id in try warehouse.closeInterruptedRuns() {
+            logger.warning("run \(id) never finished (its process was killed or crashed); marked failed in the ledger")
+        }
+        return try warehouse.beginRun(command: command)
+    }
+
     /// Takes the run lock before the warehouse is opened: opening migrates, and two runs
     /// migrating a new warehouse at once collide ("table run_ledger already exists").
     func lock() throws -> RunLock {

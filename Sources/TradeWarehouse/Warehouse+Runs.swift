@@ -10,6 +10,20 @@ extension Warehouse {
         }
     }
 
+    /// Marks every run still `running` as `failed` and returns their ids. Call it under the run lock,
+    /// before `beginRun`: no other run can then be live, so such a run's process was killed or
+    /// crashed (its files are whole or absent, never half-loaded; only its ledger row was left open).
+    public func closeInterruptedRuns() throws -> [Int64] {
+        try write("cannot close interrupted runs") { db in
+            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM run_ledger WHERE status = 'running' ORDER BY id")
+            try db.execute(sql: """
+                UPDATE run_ledger SET status = 'failed', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                WHERE status = 'running'
+                """)
+            return ids
+        }
+    }
+
     /// Records how run `id` ended and its counts; a run finishes once.
     public func finishRun(_ id: Int64, status: RunStatus, counts: RunCounts) throws {
         try write("cannot finish run \(id)") { db in

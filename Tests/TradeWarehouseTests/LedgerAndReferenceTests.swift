@@ -29,6 +29,20 @@ import TradeCore
         #expect(status.sources.first?.files == 0)
     }
 
+    /// A run left `running` by a dead process is closed as failed by the next run; finished runs keep their status.
+    @Test func interruptedRunsAreClosedAsFailed() throws {
+        let warehouse = try Warehouse.inMemory()
+        let done = try warehouse.beginRun(command: "load")
+        try warehouse.finishRun(done, status: .succeeded, counts: RunCounts(filesSeen: 1, filesLoaded: 1))
+        let killed = try warehouse.beginRun(command: "run")
+        let killedToo = try warehouse.beginRun(command: "detect")
+        #expect(try warehouse.closeInterruptedRuns() == [killed, killedToo])
+        #expect(try column(warehouse, "SELECT id || '|' || status || '|' || (finished_at IS NOT NULL) FROM runs ORDER BY id")
+                == ["\(done)|succeeded|1", "\(killed)|failed|1", "\(killedToo)|failed|1"])
+        #expect(try warehouse.closeInterruptedRuns() == [])
+        #expect(throws: Diagnostic.self) { try warehouse.finishRun(killed, status: .succeeded, counts: RunCounts()) }
+    }
+
     @Test func referenceIsReplacedAndCommoditiesUnionLoadedLines() throws {
         let warehouse = try Warehouse.inMemory()
         let countries = [Country(iso3: "CHN", iso2: "CN", isoNumeric: "156", comtradeCode: "156", nameEN: "China",
