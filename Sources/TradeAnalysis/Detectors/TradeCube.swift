@@ -54,8 +54,6 @@ struct Cell: Sendable, Hashable {
 /// * Totals use the declarer's `WLD` row for a period when there is one, else the sum of partners.
 /// * A declarer *covers* a month when it declared anything that month (missing then means zero).
 struct TradeCube: Sendable {
-    typealias Series = [Period: Cell]
-
     private var data: [String: [Flow: [String: [String: Series]]]] = [:]
     private var monthsCovered: [String: MonthSet] = [:]
     private var annualYears: [String: Set<Int>] = [:]
@@ -107,15 +105,28 @@ struct TradeCube: Sendable {
         sortedCodes[declarer]?[flow] ?? []
     }
 
+    /// Where `code` is or would sort among the declarer's sorted codes.
+    private func insertionPoint(_ all: [String], _ code: String) -> Int {
+        var lo = 0, hi = all.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if all[mid] < code { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// The declarer declared exactly this code in this flow.
+    func declares(_ declarer: String, _ flow: Flow, code: String) -> Bool {
+        let all = codes(declarer, flow)
+        let i = insertionPoint(all, code)
+        return i < all.count && all[i] == code
+    }
+
     /// The declarer's codes that make up key `key`: those starting with it, at the shortest length.
     func levelCodes(_ declarer: String, _ flow: Flow, key: String) -> [String] {
         let all = codes(declarer, flow)
         // Sorted codes: the ones starting with `key` form one run, beginning where `key` would sort.
-        var lo = 0, hi = all.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if all[mid] < key { lo = mid + 1 } else { hi = mid }
-        }
+        var lo = insertionPoint(all, key)
         var matching: [String] = []
         var shortest = Int.max
         while lo < all.count, all[lo].hasPrefix(key) {

@@ -53,78 +53,86 @@ public struct UnitValueOutlierDetector: Detector {
     public func detect(_ input: DetectionInput, settings: DetectorSettings) -> [Anomaly] {
         let s = settings.unitValueOutlier
         let cube = input.cube
-        var byCode: [String: [Observation]] = [:]  // key: code and valuation basis
-        for flow in Flow.allCases {
-            for d in cube.declarers(flow) {
-                for code in cube.codes(d, flow) {
+        var out: [Anomaly] = []
+        // One code's observations at a time (a population is a code and a valuation basis), so memory
+        // holds one code's lots, not every lot of the warehouse. Populations are judged in the order of
+        // their "code|basis" keys, as when all were collected first.
+        for code in cube.allCodes.sorted(by: { $0 + "|" < $1 + "|" }) {
+            var byBasis: [String: [Observation]] = [:]
+            for flow in Flow.allCases {
+                for d in cube.declarers(flow) where cube.declares(d, flow, code: code) {
                     for p in cube.partners(d, flow, key: code) {
                         let series = cube.partnerSeries(d, flow, key: code, partner: p)
-                        for period in series.keys.sorted() {
-                            let c = series[period]!
+                        for (period, c) in series {
                             guard c.hasKg, c.tonnes >= min(s.minTonnes, s.smallLotMinTonnes), c.usd > 0 else { continue }
                             if s.excludeEstimatedWeights && c.kgEstimated { continue }
                             let o = Observation(declarer: d, flow: flow, partner: p, period: period, cell: c)
-                            byCode["\(code)|\(o.cif ? "cif" : "fob")", default: []].append(o)
+                            byBasis[o.cif ? "cif" : "fob", default: []].append(o)
                         }
                     }
                 }
             }
+            for basis in byBasis.keys.sorted() {
+                out += judge(byBasis[basis]!, code: code, input: input, settings: settings)
+            }
         }
+        return out
+    }
+
+    /// The findings of one population: the lots of one code on one valuation basis, in cube order.
+    private func judge(_ obs: [Observation], code: String, input: DetectionInput, settings: DetectorSettings) -> [Anomaly] {
+        let s = settings.unitValueOutlier
         var out: [Anomaly] = []
-        for population in byCode.keys.sorted() {
-            let obs = byCode[population]!
-            let code = String(population.split(separator: "|")[0])
-            let bySeries = Dictionary(grouping: obs, by: \.seriesKey)
-            var findings: [Finding] = []
-            let byYear = Dictionary(grouping: obs.map { ($0.period.year, $0.logUV) }, by: { $0.0 }).mapValues { $0.map(\.1) }
-            var cache: [Int: (median: Double, scale: Double, n: Int)] = [:]
-            for o in obs {
-                let y = o.period.year
-                if cache[y] == nil {
-                    let sample = ((y - s.peerWindowYears)...(y + s.peerWindowYears)).flatMap { byYear[$0] ?? [] }.sorted()
-                    let m = RobustStatistics.median(sample) ?? 0
-                    let scale = max(RobustStatistics.madToSigma * (RobustStatistics.mad(sample) ?? 0), s.minLogScale)
-                    cache[y] = (m, scale, sample.count)
-                }
-                let ref = cache[y]!
-                guard ref.n >= s.minPeers else { continue }
-                let z = (o.logUV - ref.median) / ref.scale
-                let ratio = exp(o.logUV - ref.median)
-                // Lots lighter than min_tonnes only count as peers unless grossly off (a 300 kg lot of an
-                // oxide at a fiftieth of its price is no rounding accident; 200 kg at 4x is).
-                let smallLot = o.cell.tonnes < s.minTonnes
-                let zNeeded = smallLot ? max(s.smallLotZThreshold, s.zThreshold) : s.zThreshold
-                let ratioNeeded = smallLot ? max(s.smallLotMinRatio, s.minRatio) : s.minRatio
-                guard abs(z) >= zNeeded, ratio >= ratioNeeded || ratio <= 1 / ratioNeeded else { continue }
-                // The series' own history: a steady level is the series, not an outlier.
-                let own = (bySeries[o.seriesKey] ?? []).filter {
-                    $0.period != o.period && abs($0.period.year - y) <= s.peerWindowYears
-                }.map(\.logUV).sorted()
-                var ownMedian: Double?
-                if own.count >= s.seriesMinHistory, let m = RobustStatistics.median(own) {
-                    ownMedian = m
-                    let ownRatio = exp(o.logUV - m)
-                    guard ownRatio >= ratioNeeded || ownRatio <= 1 / ratioNeeded else { continue }
-                }
-                findings.append(Finding(o: o, z: z, ratio: ratio, median: ref.median, scale: ref.scale, peers: ref.n,
-                                        ownMedian: ownMedian, ownCount: own.count))
+        let bySeries = Dictionary(grouping: obs, by: \.seriesKey)
+        var findings: [Finding] = []
+        let byYear = Dictionary(grouping: obs.map { ($0.period.year, $0.logUV) }, by: { $0.0 }).mapValues { $0.map(\.1) }
+        var cache: [Int: (median: Double, scale: Double, n: Int)] = [:]
+        for o in obs {
+            let y = o.period.year
+            if cache[y] == nil {
+                let sample = ((y - s.peerWindowYears)...(y + s.peerWindowYears)).flatMap { byYear[$0] ?? [] }.sorted()
+                let m = RobustStatistics.median(sample) ?? 0
+                let scale = max(RobustStatistics.madToSigma * (RobustStatistics.mad(sample) ?? 0), s.minLogScale)
+                cache[y] = (m, scale, sample.count)
             }
-            // One finding per series episode.
-            let grouped = Dictionary(grouping: findings) { "\($0.o.seriesKey)|\($0.z > 0)" }
-            for k in grouped.keys.sorted() {
-                let list = grouped[k]!.sorted { $0.o.period < $1.o.period }
-                var episode: [Finding] = []
-                func flush() {
-                    guard !episode.isEmpty else { return }
-                    out.append(anomaly(episode, code: code, input: input, settings: settings))
-                    episode = []
-                }
-                for f in list {
-                    if let last = episode.last, !Self.near(last.o.period, f.o.period, s.episodeGapMonths) { flush() }
-                    episode.append(f)
-                }
-                flush()
+            let ref = cache[y]!
+            guard ref.n >= s.minPeers else { continue }
+            let z = (o.logUV - ref.median) / ref.scale
+            let ratio = exp(o.logUV - ref.median)
+            // Lots lighter than min_tonnes only count as peers unless grossly off (a 300 kg lot of an
+            // oxide at a fiftieth of its price is no rounding accident; 200 kg at 4x is).
+            let smallLot = o.cell.tonnes < s.minTonnes
+            let zNeeded = smallLot ? max(s.smallLotZThreshold, s.zThreshold) : s.zThreshold
+            let ratioNeeded = smallLot ? max(s.smallLotMinRatio, s.minRatio) : s.minRatio
+            guard abs(z) >= zNeeded, ratio >= ratioNeeded || ratio <= 1 / ratioNeeded else { continue }
+            // The series' own history: a steady level is the series, not an outlier.
+            let own = (bySeries[o.seriesKey] ?? []).filter {
+                $0.period != o.period && abs($0.period.year - y) <= s.peerWindowYears
+            }.map(\.logUV).sorted()
+            var ownMedian: Double?
+            if own.count >= s.seriesMinHistory, let m = RobustStatistics.median(own) {
+                ownMedian = m
+                let ownRatio = exp(o.logUV - m)
+                guard ownRatio >= ratioNeeded || ownRatio <= 1 / ratioNeeded else { continue }
             }
+            findings.append(Finding(o: o, z: z, ratio: ratio, median: ref.median, scale: ref.scale, peers: ref.n,
+                                    ownMedian: ownMedian, ownCount: own.count))
+        }
+        // One finding per series episode.
+        let grouped = Dictionary(grouping: findings) { "\($0.o.seriesKey)|\($0.z > 0)" }
+        for k in grouped.keys.sorted() {
+            let list = grouped[k]!.sorted { $0.o.period < $1.o.period }
+            var episode: [Finding] = []
+            func flush() {
+                guard !episode.isEmpty else { return }
+                out.append(anomaly(episode, code: code, input: input, settings: settings))
+                episode = []
+            }
+            for f in list {
+                if let last = episode.last, !Self.near(last.o.period, f.o.period, s.episodeGapMonths) { flush() }
+                episode.append(f)
+            }
+            flush()
         }
         return out
     }
