@@ -47,6 +47,40 @@ public enum Pipelined {
     }
 }
 
+extension Pipelined {
+    /// `run` for a stream of small items: `produce` emits them one by one, they travel in batches of
+    /// `batchSize` (one hand-over per batch, not per item), and `consume` takes them one by one, in order.
+    /// Errors behave as in `run`: a producer error arrives after every item emitted before it.
+    public static func stream<Element: Sendable>(batchSize: Int = 1024, batchesAhead: Int = 4,
+                                                 produce: (_ emit: (Element) throws -> Void) throws -> Void,
+                                                 consume: (Element) throws -> Void) throws {
+        precondition(batchSize >= 1, "a batch holds at least one item")
+        try run(capacity: batchesAhead, produce: { sendBatch in
+            // `send` only runs while `produce` does.
+            try withoutActuallyEscaping(sendBatch) { send in
+                var batch: [Element] = []
+                batch.reserveCapacity(batchSize)
+                do {
+                    try produce { element in
+                        batch.append(element)
+                        if batch.count == batchSize {
+                            try send(batch)
+                            batch.removeAll(keepingCapacity: true)
+                        }
+                    }
+                } catch {
+                    // As with `run`: the consumer first sees every item emitted before the error.
+                    if !batch.isEmpty, !(error is PipelineCancelled) { try send(batch) }
+                    throw error
+                }
+                if !batch.isEmpty { try send(batch) }
+            }
+        }, consume: { batch in
+            for element in batch { try consume(element) }
+        })
+    }
+}
+
 /// Hands the producing closure to the worker thread; sound because `Pipelined.run` blocks until
 /// that thread has run it and let it go.
 private final class ProducerSlot<Item>: @unchecked Sendable {

@@ -7,7 +7,11 @@ extension Pipeline {
     /// Runs every detector over the warehouse's current figures and replaces the anomaly set.
     func detectStage(warehouse: Warehouse, runID: Int64, settings: DetectorSettings) throws -> [Anomaly] {
         var cells = TradeCubeBuilder()
-        try warehouse.forEachCurrentTradeRow { cells.add($0) }
+        // Reading rows (SQLite, decoding) on a worker thread and summing them into the cube here
+        // takes the two halves of the serial part of detection onto both cores.
+        try Pipelined.stream(batchSize: 4096, produce: { emit in
+            try warehouse.forEachCurrentTradeRow { try emit($0) }
+        }, consume: { cells.add($0) })
         let input = DetectionInput(trade: cells,
                                    mineralStats: try warehouse.mineralStats(),
                                    exportControls: try warehouse.exportControls(),

@@ -145,7 +145,7 @@ extension Pipeline {
     /// that changed while it was read (it would mix two versions).
     ///
     /// The reader runs on a worker thread and `body` on this one (it writes through the warehouse's
-    /// connection), in batches of `readBatchSize` outcomes with at most `readBatchesAhead` waiting:
+    /// connection), in batches of 1024 outcomes with at most 4 batches waiting:
     /// parsing and loading use both cores, in flat memory. `body` sees the outcomes in the reader's
     /// order, and a reader error only after every outcome emitted before it.
     func readFile(_ scanned: ScannedFile, definition: SourceDefinition, reference: ReferenceData,
@@ -154,27 +154,11 @@ extension Pipeline {
             throw Diagnostic("no reader for format \(definition.format.rawValue)",
                              at: definition.location(of: "format"), source: definition.name)
         }
-        try Pipelined.run(capacity: Self.readBatchesAhead, produce: { send in
-            var batch: [RowOutcome] = []
-            batch.reserveCapacity(Self.readBatchSize)
-            try reader.read(scanned.file, definition: definition, reference: reference) { outcome in
-                batch.append(outcome)
-                if batch.count == Self.readBatchSize {
-                    try send(batch)
-                    batch.removeAll(keepingCapacity: true)
-                }
-            }
-            if !batch.isEmpty { try send(batch) }
+        try Pipelined.stream(batchSize: 1024, batchesAhead: 4, produce: { emit in
+            try reader.read(scanned.file, definition: definition, reference: reference, emit: emit)
             try Self.checkUnchanged(scanned, definition: definition)
-        }, consume: { batch in
-            for outcome in batch { try body(outcome) }
-        })
+        }, consume: body)
     }
-
-    /// Outcomes handed from the reading thread to the loading thread at a time.
-    static let readBatchSize = 1024
-    /// Batches the reader may run ahead of the loader.
-    static let readBatchesAhead = 4
 
     /// Refuses a file whose size or mtime differs from the scan's: it changed while it was read.
     private static func checkUnchanged(_ scanned: ScannedFile, definition: SourceDefinition) throws {

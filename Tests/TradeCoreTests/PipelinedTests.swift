@@ -80,6 +80,26 @@ import TradeCore
         #expect(maxAhead <= 4)
     }
 
+    /// Items travel in batches but arrive one by one, in order, including a last partial batch.
+    @Test func streamDeliversEveryItemAcrossBatchBoundaries() throws {
+        for count in [0, 1, 7, 8, 9, 1_000] {
+            var received: [Int] = []
+            try Pipelined.stream(batchSize: 8, batchesAhead: 2, produce: { emit in
+                for i in 0..<count { try emit(i) }
+            }, consume: { received.append($0) })
+            #expect(received == Array(0..<count), "\(count) items")
+        }
+        var received: [Int] = []
+        #expect(throws: Boom(at: 13)) {
+            try Pipelined.stream(batchSize: 8, produce: { emit in
+                for i in 0..<13 { try emit(i) }
+                throw Boom(at: 13)
+            }, consume: { received.append($0) })
+        }
+        // The partial batch emitted before the error is delivered too.
+        #expect(received == Array(0..<13))
+    }
+
     @Test func emptyProducerReturnsAtOnce() throws {
         var count = 0
         try Pipelined.run(produce: { (_: (Int) throws -> Void) in }, consume: { _ in count += 1 })
