@@ -79,38 +79,42 @@ public final class XLSXReader {
     /// The sheet named `name`, else nil.
     public func sheet(named name: String) -> XLSXSheet? { sheets.first { $0.name == name } }
 
-    /// Streams one ZIP entry into a SAX handler.
+    /// Streams one ZIP entry into a SAX handler: inflating, checksumming and libxml2 run on a worker
+    /// thread, the handler on this one (see `XMLStreamParser.parse`).
     func parse(entryAt path: String, handler: XMLStreamHandler) throws {
         guard let entry = archive[path] else {
             throw Diagnostic("XLSX part \(path) is missing", at: SourceLocation(file: displayPath, line: 1))
         }
         let partPath = "\(displayPath)!\(path)"
-        let parser = XMLStreamParser(displayPath: partPath, handler: handler)
-        var streamed: UInt64 = 0
-        // The checksum is ours (`ZipCRC32`, faster than ZIPFoundation's) and checked after the last byte.
-        var crc = ZipCRC32()
-        do {
-            _ = try archive.extract(entry, bufferSize: XMLStreamParser.chunkSize, skipCRC32: true) { data in
-                data.withUnsafeBytes { crc.update($0) }
-                streamed += UInt64(data.count)
-                self.streamedTotal += UInt64(data.count)
-                if streamed > self.limits.maxEntryBytes || self.streamedTotal > self.limits.maxTotalBytes {
-                    throw Diagnostic("ZIP entry \(path) inflates past the limit of \(min(self.limits.maxEntryBytes, self.limits.maxTotalBytes)) "
-                                     + "bytes (declared \(entry.uncompressedSize); possible ZIP bomb)",
-                                     at: SourceLocation(file: partPath, line: parser.currentLine))
+        // The archive and `streamedTotal` are used by the parsing thread only while this call blocks.
+        try XMLStreamParser.parse(displayPath: partPath, handler: handler) { parser in
+            var streamed: UInt64 = 0
+            // The checksum is ours (`ZipCRC32`, faster than ZIPFoundation's) and checked after the last byte.
+            var crc = ZipCRC32()
+            do {
+                _ = try archive.extract(entry, bufferSize: XMLStreamParser.chunkSize, skipCRC32: true) { data in
+                    data.withUnsafeBytes { crc.update($0) }
+                    streamed += UInt64(data.count)
+                    self.streamedTotal += UInt64(data.count)
+                    if streamed > self.limits.maxEntryBytes || self.streamedTotal > self.limits.maxTotalBytes {
+                        throw Diagnostic("ZIP entry \(path) inflates past the limit of \(min(self.limits.maxEntryBytes, self.limits.maxTotalBytes)) "
+                                         + "bytes (declared \(entry.uncompressedSize); possible ZIP bomb)",
+                                         at: SourceLocation(file: partPath, line: parser.currentLine))
+                    }
+                    try parser.feed(data)
                 }
-                try parser.feed(data)
+            } catch let error as Diagnostic {
+                throw error
+            } catch let error as Pipelined.PipelineCancelled {
+                throw error
+            } catch {
+                throw Diagnostic("cannot read ZIP entry \(path): \(error)", at: SourceLocation(file: partPath, line: parser.currentLine))
             }
-        } catch let d as Diagnostic {
-            throw d
-        } catch {
-            throw Diagnostic("cannot read ZIP entry \(path): \(error)", at: SourceLocation(file: partPath, line: parser.currentLine))
+            if crc.value != entry.checksum {
+                throw Diagnostic("cannot read ZIP entry \(path): its CRC-32 does not match (damaged file)",
+                                 at: SourceLocation(file: partPath, line: parser.currentLine))
+            }
         }
-        if crc.value != entry.checksum {
-            throw Diagnostic("cannot read ZIP entry \(path): its CRC-32 does not match (damaged file)",
-                             at: SourceLocation(file: partPath, line: parser.currentLine))
-        }
-        try parser.finish()
     }
 
     private func readWorkbook() throws {

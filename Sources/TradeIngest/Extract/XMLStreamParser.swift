@@ -96,23 +96,23 @@ public struct XMLStartElement {
     public let localName: XMLName
     public let prefix: XMLName?
     public let attributes: XMLAttributeList
-    let context: UnsafeMutableRawPointer?
-
-    /// 1-based line of the tag's end (libxml2's current line).
-    public var line: Int { Int(xmlSAX2GetLineNumber(context)) }
+    /// 1-based line of the tag's end (libxml2's current line when it reported the tag).
+    public let line: Int
 }
 
 /// An end tag, valid during the `endElement` callback.
 public struct XMLEndElement {
     public let localName: XMLName
     public let prefix: XMLName?
-    let context: UnsafeMutableRawPointer?
-
-    public var line: Int { Int(xmlSAX2GetLineNumber(context)) }
+    /// 1-based line of the tag's end (libxml2's current line when it reported the tag).
+    public let line: Int
 }
 
 /// Receives the events of an `XMLStreamParser`, as borrowed bytes: a handler makes Strings only
-/// of what it keeps. A thrown error stops the parse and is rethrown by `feed`/`finish`.
+/// of what it keeps. A thrown error stops the parse and is rethrown by `parse`.
+///
+/// The handler runs on the thread that called `parse`, never on the parsing thread, so it may use
+/// thread-confined resources (a database connection).
 public protocol XMLStreamHandler: AnyObject {
     func startElement(_ element: XMLStartElement) throws
     func endElement(_ element: XMLEndElement) throws
@@ -126,6 +126,12 @@ extension XMLStreamHandler {
 
 /// Streaming XML for untrusted input: libxml2's SAX2 push parser, fed chunk by chunk
 /// (from a file, a ZIP entry, anything), with DTDs, entities and network access off.
+///
+/// `parse` runs the input (file reads, ZIP inflation) and libxml2 on a worker thread that records
+/// the events on `XMLEventTape`s, while the calling thread replays them into the handler: the two
+/// halves of the work use two cores. The handler sees exactly the events, lines and errors of a
+/// serial parse: a libxml2 or limit error arrives after every event before it, and an error the
+/// handler throws stops the parsing thread.
 ///
 /// Any `<!DOCTYPE` is refused with a located error (SDMX-ML and OOXML never carry one),
 /// so neither external entities (XXE) nor entity expansion (billion laughs) can happen;
@@ -148,14 +154,18 @@ public final class XMLStreamParser {
     /// Size of the pieces streamed out of a ZIP entry (XLSX parts).
     public static let chunkSize = 256 * 1024
 
+    /// Tapes waiting between the parsing thread and the handler's (each up to `XMLEventTape.byteLimit`).
+    static let tapesInFlight = 4
+
     private let state: XMLStreamParserState
     private var context: xmlParserCtxtPtr?
     private var sax = xmlSAXHandler()
     private var finished = false
 
-    /// - Parameter displayPath: file name used in diagnostics (`Raw/sdmx/x.xml` or `book.xlsx!xl/worksheets/sheet1.xml`).
-    public init(displayPath: String, handler: XMLStreamHandler, limits: Limits = Limits()) {
-        state = XMLStreamParserState(displayPath: displayPath, handler: handler, limits: limits)
+    /// A parser whose events go to `output`: straight to a handler (serial, on this thread), or
+    /// onto tapes shipped to `sink`.
+    private init(displayPath: String, output: XMLStreamParserState.Output, limits: Limits) {
+        state = XMLStreamParserState(displayPath: displayPath, output: output, limits: limits)
         sax.initialized = UInt32(XML_SAX2_MAGIC)
         sax.startElementNs = xmlStreamStartElement
         sax.endElementNs = xmlStreamEndElement
@@ -170,11 +180,48 @@ public final class XMLStreamParser {
         sax.serror = xmlStreamStructuredError
     }
 
+    /// A serial parser: libxml2 and the handler on the calling thread, events handed over inside
+    /// libxml2's callbacks. The reference `parse` is tested against; readers use `parse`.
+    convenience init(displayPath: String, handler: XMLStreamHandler, limits: Limits = Limits()) {
+        self.init(displayPath: displayPath, output: .handler(handler), limits: limits)
+    }
+
     deinit {
         if let context { xmlFreeParserCtxt(context) }
     }
 
-    /// Parses a whole file in `fileChunkSize` pieces read into one reused buffer; memory stays flat.
+    /// Parses the document whose bytes `input` feeds (`parser.feed(_:)`, piece by piece): `input`
+    /// and libxml2 run on a worker thread, `handler` on this one. Memory stays flat: a few tapes
+    /// are in flight, and they are reused.
+    ///
+    /// Errors arrive in document order: the handler sees every event before a malformed-XML,
+    /// limit or input error, which `parse` then throws; an error the handler throws stops the
+    /// parsing thread (its next `feed` throws `Pipelined.PipelineCancelled`, which `input` should
+    /// let propagate) and is rethrown.
+    public static func parse(displayPath: String, handler: XMLStreamHandler, limits: Limits = Limits(),
+                             input: (_ parser: XMLStreamParser) throws -> Void) throws {
+        let pool = XMLEventTape.Pool(limit: tapesInFlight + 2)
+        let player = XMLEventPlayer(handler: handler)
+        try Pipelined.run(capacity: tapesInFlight, produce: { (send: (XMLEventTape) throws -> Void) in
+            // The parser (which keeps `send`) does not outlive this closure.
+            try withoutActuallyEscaping(send) { send in
+                let parser = XMLStreamParser(displayPath: displayPath, output: .tapes(pool: pool, sink: send), limits: limits)
+                do {
+                    try input(parser)
+                } catch {
+                    // The events recorded before the input failed come first.
+                    try? parser.state.ship()
+                    throw error
+                }
+                try parser.finish()
+            }
+        }, consume: { (tape: XMLEventTape) in
+            defer { pool.recycle(tape) }
+            try player.play(tape)
+        })
+    }
+
+    /// Parses a whole file, read in `fileChunkSize` pieces into one reused buffer (see `parse(displayPath:handler:limits:input:)`).
     public static func parse(fileAt url: URL, displayPath: String, handler: XMLStreamHandler,
                              limits: Limits = Limits()) throws {
         let fd = open(url.path, O_RDONLY)
@@ -182,20 +229,25 @@ public final class XMLStreamParser {
             throw Diagnostic("cannot open file", at: SourceLocation(file: displayPath, line: 1))
         }
         defer { close(fd) }
-        let parser = XMLStreamParser(displayPath: displayPath, handler: handler, limits: limits)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: fileChunkSize, alignment: 16)
+        try parse(displayPath: displayPath, handler: handler, limits: limits) { parser in
+            try parser.feed(fileDescriptor: fd)
+        }
+    }
+
+    /// Feeds everything `fd` reads, in `fileChunkSize` pieces.
+    func feed(fileDescriptor fd: Int32) throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.fileChunkSize, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-            let n = read(fd, buffer.baseAddress, fileChunkSize)
+            let n = read(fd, buffer.baseAddress, Self.fileChunkSize)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw Diagnostic("read error: \(String(cString: strerror(errno)))",
-                                 at: SourceLocation(file: displayPath, line: parser.currentLine))
+                                 at: SourceLocation(file: state.displayPath, line: currentLine))
             }
             if n == 0 { break }
-            try parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            try feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
         }
-        try parser.finish()
     }
 
     /// Size of the pieces `parse(fileAt:)` reads: large enough that libxml2's per-chunk work
@@ -240,8 +292,9 @@ public final class XMLStreamParser {
         }
     }
 
-    /// Signals the end of the document; throws a located error if it is truncated.
-    public func finish() throws {
+    /// Signals the end of the document and hands over the last events; throws a located error if
+    /// the document is truncated.
+    func finish() throws {
         guard !finished else { return }
         finished = true
         guard let context else {
@@ -250,44 +303,86 @@ public final class XMLStreamParser {
         let rc = xmlParseChunk(context, nil, 0, 1)
         if rc != 0, state.error == nil, state.depth > 0 {
             let detail = state.firstLibraryError.map { " (\($0.message))" } ?? ""
+            try state.ship()
             throw Diagnostic("truncated XML: the document ends inside \(state.depth) open element(s)\(detail)",
                              at: state.firstLibraryError?.location ?? SourceLocation(file: state.displayPath, line: currentLine))
         }
         try check(rc)
+        try state.ship()
     }
 
+    /// Throws the parse's first error, after shipping the events recorded before it.
     private func check(_ rc: Int32) throws {
-        if let error = state.error { throw error }
-        if rc != 0 || (context?.pointee.wellFormed ?? 1) == 0 {
-            throw state.firstLibraryError ?? Diagnostic("malformed XML (libxml2 error \(rc))",
-                                                          at: SourceLocation(file: state.displayPath, line: currentLine))
+        var failure = state.error
+        if failure == nil, rc != 0 || (context?.pointee.wellFormed ?? 1) == 0 {
+            failure = state.firstLibraryError ?? Diagnostic("malformed XML (libxml2 error \(rc))",
+                                                            at: SourceLocation(file: state.displayPath, line: currentLine))
         }
+        guard let failure else { return }
+        if !(failure is Pipelined.PipelineCancelled) { try state.ship() }
+        throw failure
     }
 }
 
 /// State shared with the C callbacks (passed as unretained user data; the parser owns it).
 final class XMLStreamParserState {
+    /// Where events go.
+    enum Output {
+        /// Straight to the handler, inside the callbacks (serial).
+        case handler(XMLStreamHandler)
+        /// Recorded on tapes taken from `pool`; a full tape goes to `sink` (which may block, or throw
+        /// when the handler's side stopped).
+        case tapes(pool: XMLEventTape.Pool, sink: (XMLEventTape) throws -> Void)
+    }
+
     let displayPath: String
-    let handler: XMLStreamHandler
     let limits: XMLStreamParser.Limits
+    /// The serial parser's handler; nil when recording.
+    private let handler: XMLStreamHandler?
+    private let pool: XMLEventTape.Pool?
+    private let sink: ((XMLEventTape) throws -> Void)?
+    /// The tape being recorded (nil for a serial parser), owned (+1) by this state: unmanaged so the
+    /// callbacks use it without a retain and release per event.
+    @exclusivity(unchecked) private var tape: Unmanaged<XMLEventTape>?
     var context: xmlParserCtxtPtr?
     // Updated on every event of one parse (libxml2 never re-enters a callback): no run-time exclusivity checks.
     @exclusivity(unchecked) var depth = 0
     @exclusivity(unchecked) var textBytes = 0
-    /// First error thrown by the handler or raised by a limit; stops the parse.
+    /// First error thrown by the handler (or the sink) or raised by a limit; stops the parse.
     @exclusivity(unchecked) var error: Error?
     /// First error libxml2 reported (well-formedness), located.
     var firstLibraryError: Diagnostic?
 
-    init(displayPath: String, handler: XMLStreamHandler, limits: XMLStreamParser.Limits) {
+    init(displayPath: String, output: Output, limits: XMLStreamParser.Limits) {
         self.displayPath = displayPath
-        self.handler = handler
         self.limits = limits
+        switch output {
+        case .handler(let handler):
+            self.handler = handler
+            pool = nil
+            sink = nil
+        case .tapes(let pool, let sink):
+            handler = nil
+            self.pool = pool
+            self.sink = sink
+            tape = Unmanaged.passRetained(pool.take())
+        }
+    }
+
+    deinit {
+        tape?.release()
     }
 
     var line: Int {
         guard let context else { return 1 }
         return Int(xmlSAX2GetLineNumber(context))
+    }
+
+    /// libxml2's current line, read as `xmlSAX2GetLineNumber` does.
+    @inline(__always)
+    private var eventLine: Int32 {
+        guard let context, let input = context.pointee.input else { return 0 }
+        return input.pointee.line
     }
 
     var column: Int? {
@@ -303,6 +398,20 @@ final class XMLStreamParserState {
 
     func fail(_ message: String) {
         fail(Diagnostic(message, at: SourceLocation(file: displayPath, line: line, column: column)))
+    }
+
+    /// Hands the recorded events over (no-op for a serial parser or an empty tape).
+    func ship() throws {
+        guard let current = tape, !current._withUnsafeGuaranteedRef({ $0.isEmpty }), let sink, let pool else { return }
+        tape = Unmanaged.passRetained(pool.take())
+        try sink(current.takeRetainedValue())
+    }
+
+    /// Ships a full tape from inside a callback; a refused hand-over (the handler failed) stops the parse.
+    @inline(__always)
+    private func shipIfFull(_ full: Bool) {
+        guard full else { return }
+        do { try ship() } catch { fail(error) }
     }
 
     static func from(_ ctx: UnsafeMutableRawPointer?) -> XMLStreamParserState {
@@ -339,12 +448,24 @@ extension XMLStreamParserState {
                     return
                 }
             }
+            if count > XMLEventTape.maxCount {
+                fail("more than \(XMLEventTape.maxCount) attributes")
+                return
+            }
+        }
+        if let tape {
+            let line = eventLine
+            shipIfFull(tape._withUnsafeGuaranteedRef {
+                $0.recordStart(localName, prefix, line: line, attributeCount: max(count, 0), attributes: attributes)
+                return $0.isFull
+            })
+            return
         }
         let element = XMLStartElement(localName: XMLName(localName), prefix: XMLName(prefix),
                                       attributes: XMLAttributeList(base: UnsafePointer(attributes), count: max(count, 0)),
-                                      context: UnsafeMutableRawPointer(context))
+                                      line: Int(eventLine))
         do {
-            try handler.startElement(element)
+            try handler!.startElement(element)
         } catch {
             fail(error)
         }
@@ -354,9 +475,16 @@ extension XMLStreamParserState {
         guard error == nil else { return }
         depth -= 1
         textBytes = 0
+        if let tape {
+            let line = eventLine
+            shipIfFull(tape._withUnsafeGuaranteedRef {
+                $0.recordEnd(localName, prefix, line: line)
+                return $0.isFull
+            })
+            return
+        }
         do {
-            try handler.endElement(XMLEndElement(localName: XMLName(localName), prefix: XMLName(prefix),
-                                                 context: UnsafeMutableRawPointer(context)))
+            try handler!.endElement(XMLEndElement(localName: XMLName(localName), prefix: XMLName(prefix), line: Int(eventLine)))
         } catch {
             fail(error)
         }
@@ -369,8 +497,20 @@ extension XMLStreamParserState {
             fail("text longer than \(limits.maxTextBytes) bytes")
             return
         }
+        if let tape {
+            if length > XMLEventTape.maxCount {
+                fail("text piece longer than \(XMLEventTape.maxCount) bytes")
+                return
+            }
+            let line = eventLine
+            shipIfFull(tape._withUnsafeGuaranteedRef {
+                $0.recordCharacters(bytes, count: length, line: line)
+                return $0.isFull
+            })
+            return
+        }
         do {
-            try handler.characters(UnsafeBufferPointer(start: bytes, count: length))
+            try handler!.characters(UnsafeBufferPointer(start: bytes, count: length))
         } catch {
             fail(error)
         }
