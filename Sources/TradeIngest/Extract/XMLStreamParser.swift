@@ -151,6 +151,11 @@ public final class XMLStreamParser {
         }
     }
 
+    /// libxml2 2.9 initializes its globals on first use without a lock; parsers now run on worker
+    /// threads (and tests run several at once), so it is initialized once, here (Swift runs a static
+    /// initializer exactly once, thread-safely).
+    private static let libraryInitialized: Void = xmlInitParser()
+
     /// Size of the pieces streamed out of a ZIP entry (XLSX parts).
     public static let chunkSize = 256 * 1024
 
@@ -272,6 +277,7 @@ public final class XMLStreamParser {
         let bytes = base.assumingMemoryBound(to: CChar.self)
         var offset = 0
         if context == nil {
+            Self.libraryInitialized
             // The first bytes let libxml2 detect the encoding.
             let head = min(4, raw.count)
             let userData = Unmanaged.passUnretained(state).toOpaque()
