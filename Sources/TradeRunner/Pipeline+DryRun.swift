@@ -92,7 +92,7 @@ extension Pipeline {
                 case .changed:
                     file.state = try warehouse?.manifestEntry(path: file.path) == nil ? .new : .changed
                     progress.startFile(file.path, size: scanned.size)
-                    try readFile(scanned, definition: definition, reference: reference) { outcome in
+                    try readFile(scanned, definition: definition, reference: reference, pipelined: false) { outcome in
                         switch outcome {
                         case .rejected: file.rejected += 1
                         case .trade, .mineral, .commodity, .observation: file.rows += 1
