@@ -214,8 +214,10 @@ public final class XMLStreamParser {
                 do {
                     try input(parser)
                 } catch {
-                    // The events recorded before the input failed come first.
-                    try? parser.state.ship()
+                    // The events recorded before the input failed come first. Shipping them fails only
+                    // when the handler's side already stopped (PipelineCancelled): its own error is
+                    // then what `run` reports, so `error` is rethrown either way.
+                    do { try parser.state.ship() } catch {}
                     throw error
                 }
                 try parser.finish()
