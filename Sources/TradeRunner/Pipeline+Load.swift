@@ -156,15 +156,12 @@ extension Pipeline {
             throw Diagnostic("no reader for format \(definition.format.rawValue)",
                              at: definition.location(of: "format"), source: definition.name)
         }
-        guard pipelined else {
-            try reader.read(scanned.file, definition: definition, reference: reference, emit: body)
-            try Self.checkUnchanged(scanned, definition: definition)
-            return
-        }
-        try Pipelined.stream(batchSize: 1024, batchesAhead: 4, produce: { emit in
+        func readWhole(_ emit: (RowOutcome) throws -> Void) throws {
             try reader.read(scanned.file, definition: definition, reference: reference, emit: emit)
             try Self.checkUnchanged(scanned, definition: definition)
-        }, consume: body)
+        }
+        guard pipelined else { return try readWhole(body) }
+        try Pipelined.stream(batchSize: 1024, batchesAhead: 4, produce: readWhole, consume: body)
     }
 
     /// Refuses a file whose size or mtime differs from the scan's: it changed while it was read.
