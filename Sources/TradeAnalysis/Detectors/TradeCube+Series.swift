@@ -35,12 +35,8 @@ extension TradeCube {
             } else {
                 return (0, false)
             }
-            var lo = 0, hi = keys.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if keys[mid] < period { lo = mid + 1 } else { hi = mid }
-            }
-            return (lo, lo < keys.count && keys[lo] == period)
+            let i = keys.sortedInsertionIndex(of: period)
+            return (i, i < keys.count && keys[i] == period)
         }
 
         subscript(period: Period) -> Cell? {

@@ -105,20 +105,10 @@ struct TradeCube: Sendable {
         sortedCodes[declarer]?[flow] ?? []
     }
 
-    /// Where `code` is or would sort among the declarer's sorted codes.
-    private func insertionPoint(_ all: [String], _ code: String) -> Int {
-        var lo = 0, hi = all.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if all[mid] < code { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
-    }
-
     /// The declarer declared exactly this code in this flow.
     func declares(_ declarer: String, _ flow: Flow, code: String) -> Bool {
         let all = codes(declarer, flow)
-        let i = insertionPoint(all, code)
+        let i = all.sortedInsertionIndex(of: code)
         return i < all.count && all[i] == code
     }
 
@@ -126,7 +116,7 @@ struct TradeCube: Sendable {
     func levelCodes(_ declarer: String, _ flow: Flow, key: String) -> [String] {
         let all = codes(declarer, flow)
         // Sorted codes: the ones starting with `key` form one run, beginning where `key` would sort.
-        var lo = insertionPoint(all, key)
+        var lo = all.sortedInsertionIndex(of: key)
         var matching: [String] = []
         var shortest = Int.max
         while lo < all.count, all[lo].hasPrefix(key) {
@@ -282,4 +272,17 @@ struct MonthSet: Sendable {
     }
 
     var members: [Int] { bits.indices.filter { bits[$0] }.map { $0 + first } }
+}
+
+extension Array where Element: Comparable {
+    /// In a sorted array: the index of the first element not less than `value` (where `value` is, or
+    /// would be inserted to keep the order). Binary search.
+    func sortedInsertionIndex(of value: Element) -> Int {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if self[mid] < value { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
 }
