@@ -99,23 +99,39 @@ public final class Warehouse: Sendable {
             hardenConnection(db)
             try db.execute(sql: "PRAGMA query_only = 1")
         }
-        let queue: DatabaseQueue
+        func open() throws -> (DatabaseQueue, Bool) {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            return (queue, try queue.read { db in try WarehouseMigrations.migrator.hasCompletedMigrations(db) })
+        }
+        let queue: DatabaseQueue, migrated: Bool
         do {
-            queue = try DatabaseQueue(path: path, configuration: config)
+            do {
+                (queue, migrated) = try open()
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY && access(path, W_OK) == 0 {
+                // A writer killed mid-run leaves a WAL that must be recovered (its index rebuilt) before
+                // anyone reads, and a read-only connection may not do that. Let a read-write connection
+                // recover it — committed content only, exactly what the next run would do — then read.
+                try recoverWAL(path: path)
+                (queue, migrated) = try open()
+            }
         } catch {
             throw diagnostic(what, error)
         }
         let warehouse = Warehouse(path: path, isReadOnly: true, dbWriter: queue)
-        let migrated: Bool
-        do {
-            migrated = try queue.read { db in try WarehouseMigrations.migrator.hasCompletedMigrations(db) }
-        } catch {
-            throw diagnostic(what, error)
-        }
         guard migrated else {
             throw Diagnostic("\(what): the schema is missing or older than this tradewatch (run `tradewatch init`)")
         }
         return warehouse
+    }
+
+    /// Opens `path` read-write just long enough for SQLite to recover its WAL; changes nothing else.
+    private static func recoverWAL(path: String) throws {
+        var config = Configuration()
+        config.label = "tradewatch.recovery"
+        config.prepareDatabase { db in hardenConnection(db) }
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        _ = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
+        try queue.close()
     }
 
     private static func writerConfiguration() -> Configuration {
