@@ -41,7 +41,7 @@ let package = Package(
         ]),
         .testTarget(name: "TradeCoreTests", dependencies: ["TradeCore"]),
         .testTarget(name: "TradeConfigTests", dependencies: ["TradeConfig"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TradeWarehouseTests", dependencies: ["TradeWarehouse"]),
+        .testTarget(name: "TradeWarehouseTests", dependencies: ["TradeWarehouse", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TradeIngestTests", dependencies: ["TradeIngest"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TradeAnalysisTests", dependencies: ["TradeAnalysis", "TradeWarehouse"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TradeRunnerTests", dependencies: ["TradeRunner", "TradeWarehouse", "TradeCore", "TradeIngest", "TradeConfig"], resources: [.copy("Fixtures")]),

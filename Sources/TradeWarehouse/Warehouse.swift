@@ -63,6 +63,9 @@ public final class Warehouse: Sendable {
         do {
             let queue = try DatabaseQueue(path: staging, configuration: writerConfiguration())
             try WarehouseMigrations.migrator.migrate(queue)
+            // Switch to WAL here, not after the rename: the switch is a rollback-journal write, and
+            // a run killed inside it would leave the warehouse with a hot journal.
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
             try queue.close()
         } catch {
             throw diagnostic(what, error)
@@ -95,6 +98,10 @@ public final class Warehouse: Sendable {
         var config = Configuration()
         config.readonly = true
         config.label = "tradewatch.readonly"
+        // WAL lets readers in beside a running load, except for the moments when the writer closes
+        // its last connection (checkpoint and WAL reset) or recovers a WAL: then opening reports
+        // SQLITE_BUSY. Wait those out rather than fail an analyst's query ("database is locked").
+        config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             hardenConnection(db)
             try db.execute(sql: "PRAGMA query_only = 1")
@@ -128,6 +135,7 @@ public final class Warehouse: Sendable {
     private static func recoverWAL(path: String) throws {
         var config = Configuration()
         config.label = "tradewatch.recovery"
+        config.busyMode = .timeout(10)
         config.prepareDatabase { db in hardenConnection(db) }
         let queue = try DatabaseQueue(path: path, configuration: config)
         _ = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }

@@ -1,4 +1,6 @@
 import Foundation
+import GRDB
+import Synchronization
 import Testing
 import TradeCore
 @testable import TradeWarehouse
@@ -69,6 +71,79 @@ import TradeCore
         #expect(result.rows[0].map(\.text) == ["1", "2.5", "eu", "", "x'00ff'"])
         let error = #expect(throws: Diagnostic.self) { _ = try reader.query("SELECT nope FROM trade") }
         #expect(error?.message == "query failed: no such column: nope")
+    }
+
+    /// A writer closing its last connection (checkpoint, WAL reset) or recovering a WAL holds the
+    /// file exclusively for a moment; a reader opening then must wait, not fail "database is locked".
+    /// Here another connection holds it exclusively until it has committed one more run.
+    @Test func readOnlyOpenWaitsForAWriterHoldingTheFileExclusively() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("tradewatch.sqlite").path
+        _ = try Warehouse(path: path).beginRun(command: "load")
+        let held = DispatchSemaphore(value: 0)
+        let released = DispatchSemaphore(value: 0)
+        let holderError = Mutex<(any Error)?>(nil)
+        Thread.detachNewThread {
+            do {
+                let holder = try DatabaseQueue(path: path)
+                try holder.inDatabase { db in
+                    try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE")
+                    try db.execute(sql: "INSERT INTO run_ledger (command) VALUES ('holder')")
+                    held.signal()
+                    Thread.sleep(forTimeInterval: 0.3)
+                    try db.execute(sql: "COMMIT")
+                }
+                try holder.close()
+            } catch {
+                holderError.withLock { $0 = error }
+                held.signal()
+            }
+            released.signal()
+        }
+        held.wait()
+        let reader = try Warehouse.openReadOnly(path: path)
+        #expect(try count(reader, "SELECT count(*) FROM runs") == 2, "the reader waited for the holder's commit")
+        released.wait()
+        #expect(holderError.withLock { $0 } == nil)
+    }
+
+    /// A writer killed mid-transaction can leave a hot rollback journal (an SQLite file is in
+    /// rollback mode until it switches to WAL). A read-only connection may not roll it back and
+    /// fails with SQLITE_READONLY; opening must recover it and show only committed content.
+    /// The hot journal is made by copying the files while a transaction has spilled to disk.
+    @Test func readOnlyOpenRollsBackAHotJournalAKilledWriterLeft() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("tradewatch.sqlite").path
+        let copy = dir.appendingPathComponent("copy.sqlite").path
+        do {
+            let writer = try Warehouse(path: path)
+            let run = try writer.beginRun(command: "load")
+            _ = try writer.loadFile(file("Raw/cc/a.csv", 1), source: "china-customs", runID: run) { sink in
+                try sink.add(trade("2024-01", "CHN", "SGP", kg: 1_000, usd: 50_000, line: 2))
+            }
+        }
+        let holder = try DatabaseQueue(path: path)
+        try holder.inDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = DELETE; PRAGMA cache_size = 2; BEGIN IMMEDIATE")
+            try db.execute(sql: """
+                CREATE TABLE uncommitted (x);
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+                INSERT INTO uncommitted SELECT randomblob(200) FROM n;
+                DELETE FROM trade_observation;
+                """)
+            #expect(FileManager.default.fileExists(atPath: path + "-journal"), "the transaction spilled: its journal is on disk")
+            try FileManager.default.copyItem(atPath: path, toPath: copy)
+            try FileManager.default.copyItem(atPath: path + "-journal", toPath: copy + "-journal")
+            try db.execute(sql: "ROLLBACK")
+        }
+        try holder.close()
+
+        let reader = try Warehouse.openReadOnly(path: copy)
+        #expect(try reader.currentTrade().map(\.quantityKg) == [1_000])
+        #expect(try count(reader, "SELECT count(*) FROM sqlite_schema WHERE name = 'uncommitted'") == 0)
+        #expect(!FileManager.default.fileExists(atPath: copy + "-journal"), "the hot journal was rolled back")
     }
 
     @Test func openReadOnlyOnAMissingFileSaysSo() throws {

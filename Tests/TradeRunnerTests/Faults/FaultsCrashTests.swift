@@ -122,11 +122,16 @@ extension Faults {
                 if holder == "\(process.pid)" { break }
                 usleep(10_000)
             }
-            #expect(holder == "\(process.pid)", "the lock file should name the running holder")
-            // While it runs, another run is refused with exit 3.
+            try #require(holder == "\(process.pid)", "the lock file should name the running holder")
+            // Freeze the holder with the lock in hand, so it cannot finish (and release the lock)
+            // before the next run tries: the sample loads in well under a second on a fast machine.
+            process.kill(SIGSTOP)
+            let stillHeld = ((try? String(contentsOfFile: lockPath, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            try #require(stillHeld == "\(process.pid)", "the holder finished before it could be stopped; the test needs a longer load")
+            // While it holds the lock, another run is refused with exit 3.
             let refused = try ws.run("load")
             #expect(refused.status == 3, "\(refused)")
-            process.kill(SIGKILL)
+            process.kill(SIGKILL)  // a stopped process dies of SIGKILL too
             _ = process.wait()
             #expect(FileManager.default.fileExists(atPath: lockPath), "the lock file stays behind, as after a crash")
             let next = try ws.run("load", timeout: 60)

@@ -14,8 +14,10 @@ enum FaultsKit {
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The debug binary `make test` builds before the tests run.
-    static let binary = packageRoot.appendingPathComponent(".build/debug/tradewatch")
+    /// The debug binary `make test` builds before the tests run; `TRADEWATCH_FAULTS_BINARY` names
+    /// another (the release build, say, to see the tests hold on a machine several times faster).
+    static let binary = ProcessInfo.processInfo.environment["TRADEWATCH_FAULTS_BINARY"].map { URL(fileURLWithPath: $0) }
+        ?? packageRoot.appendingPathComponent(".build/debug/tradewatch")
 
     /// The seed of every random choice in these tests (`TRADEWATCH_FAULTS_SEED` overrides it).
     static let seed: UInt64 = ProcessInfo.processInfo.environment["TRADEWATCH_FAULTS_SEED"].flatMap { UInt64($0) }
