@@ -138,6 +138,25 @@ private struct Outcome: Equatable {
         return Data((xml + tail).utf8)
     }
 
+    /// The short-copy path (word moves up to 16 bytes) copies exactly `count` bytes for every
+    /// length and offset, and writes nothing on either side of the target range.
+    @Test func copyBytesCopiesExactlyTheRange() {
+        let source = (0..<64).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        for count in 0...40 {
+            for offset in 0..<3 {
+                var target = [UInt8](repeating: 0xAA, count: count + 16)
+                source.withUnsafeBufferPointer { from in
+                    target.withUnsafeMutableBufferPointer { to in
+                        copyBytes(from: from.baseAddress! + offset, to: to.baseAddress! + 8, count: count)
+                    }
+                }
+                #expect(Array(target[8..<(8 + count)]) == Array(source[offset..<(offset + count)]), "count \(count) offset \(offset)")
+                #expect(target[0..<8].allSatisfy { $0 == 0xAA } && target[(8 + count)...].allSatisfy { $0 == 0xAA },
+                        "count \(count) offset \(offset): wrote outside the target")
+            }
+        }
+    }
+
     @Test func manyTapesGiveTheSerialEvents() {
         let data = Self.document(observations: 50_000)
         let reference = Self.serial(data)

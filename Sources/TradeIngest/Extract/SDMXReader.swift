@@ -765,7 +765,7 @@ final class ByteField {
             storage = .allocate(capacity: capacity)
         }
         count = bytes.count
-        if let source = bytes.baseAddress, count > 0 { storage.update(from: source, count: count) }
+        if let source = bytes.baseAddress, count > 0 { copyBytes(from: source, to: storage, count: count) }
     }
 
     var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: storage, count: count) }
