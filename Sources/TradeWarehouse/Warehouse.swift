@@ -101,7 +101,7 @@ public final class Warehouse: Sendable {
         // WAL lets readers in beside a running load, except for the moments when the writer closes
         // its last connection (checkpoint and WAL reset) or recovers a WAL: then opening reports
         // SQLITE_BUSY. Wait those out rather than fail an analyst's query ("database is locked").
-        config.busyMode = .timeout(10)
+        config.busyMode = .timeout(busyTimeout)
         config.prepareDatabase { db in
             hardenConnection(db)
             try db.execute(sql: "PRAGMA query_only = 1")
@@ -115,10 +115,11 @@ public final class Warehouse: Sendable {
             do {
                 (queue, migrated) = try open()
             } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY && access(path, W_OK) == 0 {
-                // A writer killed mid-run leaves a WAL that must be recovered (its index rebuilt) before
-                // anyone reads, and a read-only connection may not do that. Let a read-write connection
-                // recover it — committed content only, exactly what the next run would do — then read.
-                try recoverWAL(path: path)
+                // A writer killed mid-transaction can leave a hot journal that must be rolled back
+                // before anyone reads, and a read-only connection may not do that. Let a read-write
+                // connection recover it — committed content only, exactly what the next run would do —
+                // then read.
+                try recoverAfterCrash(path: path)
                 (queue, migrated) = try open()
             }
         } catch {
@@ -131,23 +132,28 @@ public final class Warehouse: Sendable {
         return warehouse
     }
 
-    /// Opens `path` read-write just long enough for SQLite to recover its WAL; changes nothing else.
-    private static func recoverWAL(path: String) throws {
+    /// Opens `path` read-write just long enough for SQLite to recover what a killed writer left (a
+    /// hot journal, or a WAL whose index must be rebuilt); changes nothing else.
+    private static func recoverAfterCrash(path: String) throws {
         var config = Configuration()
         config.label = "tradewatch.recovery"
-        config.busyMode = .timeout(10)
+        config.busyMode = .timeout(busyTimeout)
         config.prepareDatabase { db in hardenConnection(db) }
         let queue = try DatabaseQueue(path: path, configuration: config)
         _ = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
         try queue.close()
     }
 
+    /// How long a connection waits for another that holds the file (a checkpoint, a recovery, a
+    /// second process) before reporting "database is locked".
+    private static let busyTimeout: TimeInterval = 10
+
     private static func writerConfiguration() -> Configuration {
         var config = Configuration()
         config.label = "tradewatch"
         config.foreignKeysEnabled = true
         // Another process (an analyst's query, a second run) may briefly hold the database.
-        config.busyMode = .timeout(10)
+        config.busyMode = .timeout(busyTimeout)
         config.prepareDatabase { db in
             hardenConnection(db)
             // A new warehouse gets 8 KiB pages (SQLite's default is 4 KiB): bulk loads write every
