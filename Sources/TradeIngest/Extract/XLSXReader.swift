@@ -87,7 +87,7 @@ public final class XLSXReader {
         }
         let partPath = "\(displayPath)!\(path)"
         // The archive and `streamedTotal` are used by the parsing thread only while this call blocks.
-        try XMLStreamParser.parse(displayPath: partPath, handler: handler) { parser in
+        try XMLStreamParser.parse(displayPath: partPath, handler: handler, engine: .scanner) { parser in
             var streamed: UInt64 = 0
             // The checksum is ours (`ZipCRC32`, faster than ZIPFoundation's) and checked after the last byte.
             var crc = ZipCRC32()

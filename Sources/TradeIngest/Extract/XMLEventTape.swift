@@ -114,9 +114,13 @@ final class XMLEventTape: @unchecked Sendable {
         UnsafeMutableRawPointer(bytes + offset).storeBytes(of: UInt32(truncatingIfNeeded: n), as: UInt32.self)
     }
 
+    /// The length of a NUL-terminated name: a loop, as names are a few bytes and a call to strlen
+    /// costs more than the bytes.
     @inline(__always)
     private static func length(_ s: UnsafePointer<UInt8>) -> Int {
-        strlen(UnsafeRawPointer(s).assumingMemoryBound(to: CChar.self))
+        var n = 0
+        while s[n] != 0 { n += 1 }
+        return n
     }
 
     /// Name length, prefix length (+1, 0 = none)[, extra length], name NUL [prefix NUL]; reserves

@@ -162,15 +162,30 @@ public final class XMLStreamParser {
     /// Tapes waiting between the parsing thread and the handler's (each up to `XMLEventTape.byteLimit`).
     static let tapesInFlight = 4
 
+    /// Which tokenizer reads the document.
+    public enum Engine: Sendable {
+        /// libxml2's SAX2 push parser: every encoding, the reference.
+        case libxml2
+        /// `XMLScanner`, for machine-written UTF-8 (XLSX parts): the same events several times
+        /// faster; a document in another encoding is handed to libxml2 before any event.
+        case scanner
+    }
+
     private let state: XMLStreamParserState
     private var context: xmlParserCtxtPtr?
+    private var scanner: XMLScanner?
     private var sax = xmlSAXHandler()
     private var finished = false
 
     /// A parser whose events go to `output`: straight to a handler (serial, on this thread), or
     /// onto tapes shipped to `sink`.
-    private init(displayPath: String, output: XMLStreamParserState.Output, limits: Limits) {
+    private init(displayPath: String, output: XMLStreamParserState.Output, limits: Limits, engine: Engine) {
         state = XMLStreamParserState(displayPath: displayPath, output: output, limits: limits)
+        if engine == .scanner {
+            let scanner = XMLScanner(state: state, displayPath: displayPath, limits: limits)
+            self.scanner = scanner
+            state.scanner = scanner
+        }
         sax.initialized = UInt32(XML_SAX2_MAGIC)
         sax.startElementNs = xmlStreamStartElement
         sax.endElementNs = xmlStreamEndElement
@@ -187,8 +202,8 @@ public final class XMLStreamParser {
 
     /// A serial parser: libxml2 and the handler on the calling thread, events handed over inside
     /// libxml2's callbacks. The reference `parse` is tested against; readers use `parse`.
-    convenience init(displayPath: String, handler: XMLStreamHandler, limits: Limits = Limits()) {
-        self.init(displayPath: displayPath, output: .handler(handler), limits: limits)
+    convenience init(displayPath: String, handler: XMLStreamHandler, limits: Limits = Limits(), engine: Engine = .libxml2) {
+        self.init(displayPath: displayPath, output: .handler(handler), limits: limits, engine: engine)
     }
 
     deinit {
@@ -204,13 +219,14 @@ public final class XMLStreamParser {
     /// parsing thread (its next `feed` throws `Pipelined.PipelineCancelled`, which `input` should
     /// let propagate) and is rethrown.
     public static func parse(displayPath: String, handler: XMLStreamHandler, limits: Limits = Limits(),
-                             input: (_ parser: XMLStreamParser) throws -> Void) throws {
+                             engine: Engine = .libxml2, input: (_ parser: XMLStreamParser) throws -> Void) throws {
         let pool = XMLEventTape.Pool(limit: tapesInFlight + 2)
         let player = XMLEventPlayer(handler: handler)
         try Pipelined.run(capacity: tapesInFlight, produce: { (send: (XMLEventTape) throws -> Void) in
             // The parser (which keeps `send`) does not outlive this closure.
             try withoutActuallyEscaping(send) { send in
-                let parser = XMLStreamParser(displayPath: displayPath, output: .tapes(pool: pool, sink: send), limits: limits)
+                let parser = XMLStreamParser(displayPath: displayPath, output: .tapes(pool: pool, sink: send), limits: limits,
+                                             engine: engine)
                 do {
                     try input(parser)
                 } catch {
@@ -263,6 +279,7 @@ public final class XMLStreamParser {
 
     /// Current line of the parser input (1 before anything was fed).
     public var currentLine: Int {
+        if let scanner { return Int(scanner.line) }
         guard let context else { return 1 }
         return Int(xmlSAX2GetLineNumber(context))
     }
@@ -275,6 +292,40 @@ public final class XMLStreamParser {
     /// Parses the next piece of the document (the bytes are copied by libxml2 as needed).
     public func feed(_ raw: UnsafeRawBufferPointer) throws {
         precondition(!finished, "feed after finish")
+        guard raw.count > 0 else { return }
+        if let scanner {
+            do {
+                try scanner.feed(raw)
+            } catch is XMLScanner.NotUTF8 {
+                try handOverToLibxml2()
+                return
+            } catch {
+                try stop(error)
+            }
+            try check(0)
+            return
+        }
+        try feedLibxml2(raw)
+    }
+
+    /// The scanner found a document that is not UTF-8 before any event: libxml2 reads it from the start.
+    private func handOverToLibxml2() throws {
+        guard let scanner else { return }
+        let held = Data(scanner.heldBytes)
+        self.scanner = nil
+        state.scanner = nil
+        try held.withUnsafeBytes { try feedLibxml2($0) }
+    }
+
+    /// Throws the scanner's error, or the handler's or a limit's if one stopped the scan first, after
+    /// shipping the events recorded before it.
+    private func stop(_ error: Error) throws -> Never {
+        let failure = state.error ?? error
+        if !(failure is Pipelined.PipelineCancelled) { try state.ship() }
+        throw failure
+    }
+
+    private func feedLibxml2(_ raw: UnsafeRawBufferPointer) throws {
         guard let base = raw.baseAddress, raw.count > 0 else { return }
         let bytes = base.assumingMemoryBound(to: CChar.self)
         var offset = 0
@@ -305,6 +356,20 @@ public final class XMLStreamParser {
     func finish() throws {
         guard !finished else { return }
         finished = true
+        if let scanner {
+            do {
+                try scanner.finish()
+            } catch is XMLScanner.NotUTF8 {
+                try handOverToLibxml2()
+            } catch {
+                try stop(error)
+            }
+            if self.scanner != nil {
+                try check(0)
+                try state.ship()
+                return
+            }
+        }
         guard let context else {
             throw Diagnostic("empty XML document", at: SourceLocation(file: state.displayPath, line: 1))
         }
@@ -353,11 +418,16 @@ final class XMLStreamParserState {
     /// callbacks use it without a retain and release per event.
     @exclusivity(unchecked) private var tape: Unmanaged<XMLEventTape>?
     var context: xmlParserCtxtPtr?
+    /// The scanner reading the document when it is not libxml2 (owned by the parser, which outlives
+    /// every callback), for the line of events and errors.
+    unowned(unsafe) var scanner: XMLScanner?
     // Updated on every event of one parse (libxml2 never re-enters a callback): no run-time exclusivity checks.
     @exclusivity(unchecked) var depth = 0
     @exclusivity(unchecked) var textBytes = 0
     /// First error thrown by the handler (or the sink) or raised by a limit; stops the parse.
-    @exclusivity(unchecked) var error: Error?
+    @exclusivity(unchecked) private(set) var error: Error?
+    /// `error != nil`, read on every event without copying the existential (a retain and release).
+    @exclusivity(unchecked) private(set) var stopped = false
     /// First error libxml2 reported (well-formedness), located.
     var firstLibraryError: Diagnostic?
 
@@ -382,6 +452,7 @@ final class XMLStreamParserState {
     }
 
     var line: Int {
+        if let scanner { return Int(scanner.line) }
         guard let context else { return 1 }
         return Int(xmlSAX2GetLineNumber(context))
     }
@@ -389,6 +460,7 @@ final class XMLStreamParserState {
     /// libxml2's current line, read as `xmlSAX2GetLineNumber` does.
     @inline(__always)
     private var eventLine: Int32 {
+        if let scanner { return scanner.line }
         guard let context, let input = context.pointee.input else { return 0 }
         return input.pointee.line
     }
@@ -401,6 +473,7 @@ final class XMLStreamParserState {
 
     func fail(_ error: Error) {
         if self.error == nil { self.error = error }
+        stopped = true
         if let context { xmlStopParser(context) }
     }
 
@@ -437,7 +510,7 @@ final class XMLStreamParserState {
 extension XMLStreamParserState {
     func startElement(_ localName: UnsafePointer<UInt8>, _ prefix: UnsafePointer<UInt8>?, _ count: Int,
                       _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
-        guard error == nil else { return }
+        guard !stopped else { return }
         depth += 1
         textBytes = 0
         if depth > limits.maxDepth {
@@ -480,7 +553,7 @@ extension XMLStreamParserState {
     }
 
     func endElement(_ localName: UnsafePointer<UInt8>, _ prefix: UnsafePointer<UInt8>?) {
-        guard error == nil else { return }
+        guard !stopped else { return }
         depth -= 1
         textBytes = 0
         if let tape {
@@ -499,7 +572,7 @@ extension XMLStreamParserState {
     }
 
     func characters(_ bytes: UnsafePointer<UInt8>, _ length: Int) {
-        guard error == nil, length > 0 else { return }
+        guard !stopped, length > 0 else { return }
         textBytes += length
         if textBytes > limits.maxTextBytes {
             fail("text longer than \(limits.maxTextBytes) bytes")
