@@ -6,13 +6,45 @@ public struct TableRecord: Sendable, Hashable {
     /// 1-based line in the file where the row starts (sheet row number for XLSX).
     public var line: Int
     public var fields: [String]
+    private var raw: Raw
+
+    private enum Raw: Sendable {
+        case text(String)
+        /// Cells to join with `,` when the text is asked for (rarely: for a rejected row).
+        case cells([String])
+    }
+
     /// The row as read, for rejected rows.
-    public var rawText: String
+    public var rawText: String {
+        get {
+            switch raw {
+            case .text(let text): text
+            case .cells(let cells): cells.joined(separator: ",")
+            }
+        }
+        set { raw = .text(newValue) }
+    }
 
     public init(line: Int, fields: [String], rawText: String) {
         self.line = line
         self.fields = fields
-        self.rawText = rawText
+        raw = .text(rawText)
+    }
+
+    /// A row whose raw text is `cells` joined by `,` (an XLSX row), joined only if someone asks.
+    public init(line: Int, fields: [String], rawCells: [String]) {
+        self.line = line
+        self.fields = fields
+        raw = .cells(rawCells)
+    }
+
+    public static func == (a: TableRecord, b: TableRecord) -> Bool {
+        a.line == b.line && a.fields == b.fields && a.rawText == b.rawText
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(line)
+        hasher.combine(fields)
     }
 }
 

@@ -73,6 +73,25 @@ private struct Result: Equatable, CustomStringConvertible {
         }
     }
 
+    /// The pipelined parse readers use: the scanner on a worker thread recording tapes (its own
+    /// recording path, `XMLStreamParserState.recordStart`), replayed into the handler here.
+    private static func taped(_ data: [UInt8], chunk: Int = 1 << 18, limits: XMLStreamParser.Limits = .init()) -> Result {
+        let transcript = Transcript()
+        do {
+            try XMLStreamParser.parse(displayPath: "t.xml", handler: transcript, limits: limits, engine: .scanner) { parser in
+                var offset = 0
+                while offset < data.count {
+                    let end = min(offset + chunk, data.count)
+                    try data[offset..<end].withUnsafeBytes { try parser.feed($0) }
+                    offset = end
+                }
+            }
+            return Result(lines: transcript.finished(), error: nil)
+        } catch {
+            return Result(lines: transcript.finished(), error: "\(error)")
+        }
+    }
+
     /// The scanner must accept what libxml2 accepts, with the same transcript, and refuse what it refuses.
     private static func expectSameAsLibxml2(_ text: String, chunk: Int = 1 << 18, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
         expectSameAsLibxml2(Array(text.utf8), chunk: chunk, sourceLocation: sourceLocation)
@@ -81,6 +100,8 @@ private struct Result: Equatable, CustomStringConvertible {
     private static func expectSameAsLibxml2(_ data: [UInt8], chunk: Int = 1 << 18, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
         let reference = parse(data, engine: .libxml2)
         let scanned = parse(data, engine: .scanner, chunk: chunk)
+        let recorded = taped(data, chunk: chunk)
+        #expect(recorded == scanned, "\(String(decoding: data, as: UTF8.self).debugDescription)", sourceLocation: sourceLocation)
         #expect(scanned.accepted == reference.accepted,
                 "\(String(decoding: data, as: UTF8.self).debugDescription)\nlibxml2: \(reference.error ?? "ok")\nscanner: \(scanned.error ?? "ok")",
                 sourceLocation: sourceLocation)
@@ -112,6 +133,7 @@ private struct Result: Equatable, CustomStringConvertible {
             for chunk in [1 << 18, 4096, 7, 1] {
                 let scanned = Self.parse(data, engine: .scanner, chunk: chunk)
                 #expect(scanned == reference, "\(name) in pieces of \(chunk)")
+                #expect(Self.taped(data, chunk: chunk) == reference, "\(name) in pieces of \(chunk), through tapes")
             }
         }
     }
@@ -243,13 +265,17 @@ private struct Result: Equatable, CustomStringConvertible {
                 }
             }
             let reference = Self.parse(document, engine: .libxml2)
-            let scanned = Self.parse(document, engine: .scanner, chunk: Int(random.next() % 64) + 1)
+            let chunk = Int(random.next() % 64) + 1
+            let scanned = Self.parse(document, engine: .scanner, chunk: chunk)
+            let recorded = Self.taped(document, chunk: chunk)
             if reference.accepted { accepted += 1 }
-            guard scanned.accepted == reference.accepted, !reference.accepted || scanned.lines == reference.lines else {
+            guard scanned.accepted == reference.accepted, !reference.accepted || scanned.lines == reference.lines,
+                  recorded.accepted == reference.accepted, !reference.accepted || recorded.lines == reference.lines else {
                 Issue.record("""
                     differs from libxml2 on \(String(decoding: document, as: UTF8.self).debugDescription)
                     libxml2: \(reference)
                     scanner: \(scanned)
+                    through tapes: \(recorded)
                     """)
                 return
             }

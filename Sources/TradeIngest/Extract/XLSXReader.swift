@@ -269,7 +269,7 @@ private final class SheetHandler: XMLStreamHandler {
     @exclusivity(unchecked) private var capturing = false
     @exclusivity(unchecked) private var inInline = false
     @exclusivity(unchecked) private var phonetic = 0
-    @exclusivity(unchecked) private var text: [UInt8] = []
+    private let text = ByteField()
 
     init(strings: [String], partPath: String, body: @escaping (Int, [String]) throws -> Void) {
         self.strings = strings
@@ -320,7 +320,7 @@ private final class SheetHandler: XMLStreamHandler {
             // Only the one-letter types `s` and `b` are decoded; `str`, `inlineStr`, `n`, `e` stay as written.
             if typeLength != 1 { type = UInt8(ascii: "n") }
             column = reference ?? column + 1
-            text.removeAll(keepingCapacity: true)
+            text.removeAll()
         } else if name == "v" {
             capturing = true
         } else if name == "row" {
@@ -347,25 +347,26 @@ private final class SheetHandler: XMLStreamHandler {
         } else if name == "c" {
             guard inRow else { return }
             let value: String
+            let bytes = text.bytes
             switch type {
             case UInt8(ascii: "s"):
-                let i = text.withUnsafeBufferPointer { Self.integer($0) }
-                    ?? Int(String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespaces))
+                let i = Self.integer(bytes) ?? Int(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces))
                 guard let i, i >= 0, i < strings.count else {
-                    throw Diagnostic("cell refers to shared string \"\(String(decoding: text, as: UTF8.self))\" but the table has \(strings.count)",
+                    throw Diagnostic("cell refers to shared string \"\(String(decoding: bytes, as: UTF8.self))\" but the table has \(strings.count)",
                                      at: SourceLocation(file: partPath, line: element.line))
                 }
                 value = strings[i]
-            case UInt8(ascii: "b"):
-                value = text == [UInt8(ascii: "1")] ? "TRUE" : (text == [UInt8(ascii: "0")] ? "FALSE" : String(decoding: text, as: UTF8.self))
+            case UInt8(ascii: "b") where bytes.count == 1 && (bytes[0] == UInt8(ascii: "1") || bytes[0] == UInt8(ascii: "0")):
+                value = bytes[0] == UInt8(ascii: "1") ? "TRUE" : "FALSE"
             default:
-                value = String(decoding: text, as: UTF8.self)
+                value = String(decoding: bytes, as: UTF8.self)
             }
             if column >= 16_384 {
                 throw Diagnostic("cell column beyond XFD", at: SourceLocation(file: partPath, line: element.line))
             }
-            if column >= cells.count { cells.append(contentsOf: repeatElement("", count: column - cells.count + 1)) }
-            cells[column] = value
+            // Gaps (cells not written) become "".
+            while cells.count < column { cells.append("") }
+            if column == cells.count { cells.append(value) } else { cells[column] = value }
         } else if name == "row" {
             inRow = false
             if !cells.isEmpty { try body(rowNumber, cells) }
@@ -377,6 +378,6 @@ private final class SheetHandler: XMLStreamHandler {
     }
 
     func characters(_ bytes: UnsafeBufferPointer<UInt8>) throws {
-        if capturing { text.append(contentsOf: bytes) }
+        if capturing { text.append(bytes) }
     }
 }

@@ -13,7 +13,8 @@ import TradeConfig
 /// a six-digit `YYYYMM` such as China customs' 数据年月 `202401` is left as is);
 /// `max_entry_bytes` (default 512 MiB) and `max_total_bytes` (default 2 GiB) for the
 /// ZIP-bomb guard. Rows above the header and rows with no cells are not records; every
-/// other row is a `TableRecord` (line = sheet row number, rawText = cells joined by `,`).
+/// other row is a `TableRecord` (line = sheet row number, rawText = cells joined by `,`, made only
+/// for a rejected row).
 public struct XLSXTableReader: SourceReader {
     public let normalizerFactory: @Sendable () -> any TableNormalizer
 
@@ -69,7 +70,7 @@ public struct XLSXTableReader: SourceReader {
                 for i in dateColumns where i < fields.count {
                     fields[i] = Self.dateText(fields[i], format: options.dateFormat, date1904: date1904)
                 }
-                try normalizer.normalize(TableRecord(line: number, fields: fields, rawText: Self.joined(cells)),
+                try normalizer.normalize(TableRecord(line: number, fields: fields, rawCells: cells),
                                          emit: emit)
             }
             guard header != nil else {
@@ -77,26 +78,6 @@ public struct XLSXTableReader: SourceReader {
                                  at: SourceLocation(file: file.displayPath, line: 1), source: definition.name)
             }
             try normalizer.finish(emit: emit)
-        }
-    }
-
-    /// `cells.joined(separator: ",")`: one allocation, each cell's UTF-8 copied in once.
-    static func joined(_ cells: [String]) -> String {
-        var count = max(cells.count - 1, 0)
-        for cell in cells { count += cell.utf8.count }
-        guard count > 0 else { return "" }
-        return String(unsafeUninitializedCapacity: count) { buffer in
-            var at = 0
-            for (i, cell) in cells.enumerated() {
-                if i > 0 { buffer[at] = UInt8(ascii: ","); at += 1 }
-                var cell = cell
-                cell.withUTF8 { bytes in
-                    guard let source = bytes.baseAddress, bytes.count > 0 else { return }
-                    UnsafeMutableRawPointer(buffer.baseAddress! + at).copyMemory(from: source, byteCount: bytes.count)
-                    at += bytes.count
-                }
-            }
-            return at
         }
     }
 

@@ -154,6 +154,62 @@ final class XMLEventTape: @unchecked Sendable {
         }
     }
 
+    /// A name as `XMLScanner` holds it: the bytes of `prefix:local`, not NUL-terminated, with the
+    /// offset of the colon (-1 when there is no prefix).
+    struct QualifiedName {
+        var bytes: UnsafePointer<UInt8>
+        var length: Int
+        var colon: Int
+    }
+
+    /// An attribute as `XMLScanner` holds it (a namespace declaration is never one).
+    struct ScannedAttribute {
+        var name: QualifiedName
+        var value: UnsafePointer<UInt8>
+        var valueLength: Int
+    }
+
+    /// Writes the same name record as `putName` from a qualified name whose lengths are known; the
+    /// room (`length + 1` bytes after the header) is reserved by the caller.
+    @inline(__always)
+    private func putQualifiedName(_ name: QualifiedName, extraLength: Int? = nil) {
+        let localStart = name.colon + 1  // 0 without a prefix
+        let localLength = name.length - localStart
+        setLength(at: byteCount, localLength)
+        setLength(at: byteCount + 4, name.colon < 0 ? 0 : name.colon + 1)
+        if let extraLength { setLength(at: byteCount + 8, extraLength) }
+        byteCount += extraLength == nil ? 8 : 12
+        copyBytes(from: name.bytes + localStart, to: bytes + byteCount, count: localLength)
+        bytes[byteCount + localLength] = 0
+        byteCount += localLength + 1
+        if name.colon >= 0 {
+            copyBytes(from: name.bytes, to: bytes + byteCount, count: name.colon)
+            bytes[byteCount + name.colon] = 0
+            byteCount += name.colon + 1
+        }
+    }
+
+    /// A start tag from `XMLScanner`: the same record as `recordStart`, with one reservation and no
+    /// name measured.
+    func recordStart(_ name: QualifiedName, line: Int32, attributes: UnsafeBufferPointer<ScannedAttribute>) {
+        append(Event(offset: byteCount, line: line, packed: UInt32(attributes.count) << 2 | Kind.start.rawValue))
+        var size = 8 + name.length + 1
+        for a in attributes { size += 12 + a.name.length + 1 + a.valueLength }
+        reserve(size)
+        putQualifiedName(name)
+        for a in attributes {
+            putQualifiedName(a.name, extraLength: a.valueLength)
+            put(a.value, count: a.valueLength)
+        }
+    }
+
+    /// An end tag from `XMLScanner`.
+    func recordEnd(_ name: QualifiedName, line: Int32) {
+        append(Event(offset: byteCount, line: line, packed: Kind.end.rawValue))
+        reserve(8 + name.length + 1)
+        putQualifiedName(name)
+    }
+
     func recordEnd(_ localName: UnsafePointer<UInt8>, _ prefix: UnsafePointer<UInt8>?, line: Int32) {
         append(Event(offset: byteCount, line: line, packed: Kind.end.rawValue))
         putName(localName, prefix)

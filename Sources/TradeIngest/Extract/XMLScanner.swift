@@ -80,6 +80,9 @@ final class XMLScanner {
     @exclusivity(unchecked) private var scratchCount = 0
     @exclusivity(unchecked) private var slots: UnsafeMutablePointer<UnsafePointer<xmlChar>?>
     @exclusivity(unchecked) private var slotCapacity = 64
+    /// The tag's attributes for a tape (`XMLStreamParserState.recordStart`).
+    @exclusivity(unchecked) private var scanned: UnsafeMutablePointer<XMLEventTape.ScannedAttribute>
+    @exclusivity(unchecked) private var scannedCapacity = 64
 
     init(state: XMLStreamParserState, displayPath: String, limits: XMLStreamParser.Limits) {
         self.state = state
@@ -93,6 +96,7 @@ final class XMLScanner {
         openCapacity = limits.maxDepth + 2
         open = .allocate(capacity: openCapacity)
         attributes = .allocate(capacity: attributeCapacity)
+        scanned = .allocate(capacity: scannedCapacity)
     }
 
     deinit {
@@ -102,6 +106,7 @@ final class XMLScanner {
         slots.deallocate()
         open.deallocate()
         attributes.deallocate()
+        scanned.deallocate()
     }
 
     /// Every byte fed so far, valid only before the first event (see `NotUTF8`).
@@ -659,10 +664,31 @@ final class XMLScanner {
         }
         open[openCount] = Open(offset: offset, qnameLength: length, localOffset: local, prefixOffset: prefix)
         openCount += 1
+        let attributes = UnsafeBufferPointer(start: self.attributes, count: attributeCount)
+        if state.recordsTapes {
+            // Straight onto the tape: names as they are in the buffer, no pointer array.
+            if attributes.count > scannedCapacity {
+                scanned.deallocate()
+                scannedCapacity = max(attributes.count, 2 * scannedCapacity)
+                scanned = .allocate(capacity: scannedCapacity)
+            }
+            var k = 0
+            for a in attributes {
+                if (a.colon < 0 && a.qnameLength == 5 || a.colon == 5) && Self.startsWithXMLNS(buffer + a.qnameStart) { continue }
+                scanned[k] = XMLEventTape.ScannedAttribute(
+                    name: XMLEventTape.QualifiedName(bytes: buffer + a.qnameStart, length: a.qnameLength, colon: a.colon),
+                    value: a.decoded ? UnsafePointer(scratch + a.value) : UnsafePointer(buffer + a.value),
+                    valueLength: a.valueLength)
+                k += 1
+            }
+            state.recordStart(XMLEventTape.QualifiedName(bytes: names + offset, length: length, colon: colon),
+                              attributes: UnsafeBufferPointer(start: scanned, count: k))
+            if empty, !state.stopped { endElement() }
+            return
+        }
         // Attributes (namespace declarations are not attributes in SAX2). Room for every name is
         // reserved first, so the pointers into `scratch` stay valid.
         var room = 0
-        let attributes = UnsafeBufferPointer(start: self.attributes, count: attributeCount)
         for a in attributes { room += 2 * a.qnameLength + 2 }
         reserveScratch(room)
         if attributes.count > slotCapacity {
@@ -703,6 +729,13 @@ final class XMLScanner {
     private func endElement() {
         openCount -= 1
         let entry = open[openCount]
+        if state.recordsTapes {
+            state.recordEnd(XMLEventTape.QualifiedName(bytes: names + entry.offset, length: entry.qnameLength,
+                                                       colon: entry.prefixOffset < 0 ? -1 : entry.localOffset - 1))
+            namesCount = entry.offset
+            if openCount == 0 { phase = .epilog }
+            return
+        }
         let localName = UnsafePointer(names + entry.offset + entry.localOffset)
         let prefixName = entry.prefixOffset < 0 ? nil : UnsafePointer(names + entry.offset + entry.prefixOffset)
         state.endElement(localName, prefixName)

@@ -508,15 +508,50 @@ final class XMLStreamParserState {
 }
 
 extension XMLStreamParserState {
-    func startElement(_ localName: UnsafePointer<UInt8>, _ prefix: UnsafePointer<UInt8>?, _ count: Int,
-                      _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
-        guard !stopped else { return }
+    /// Counts an element in; false when the parse has stopped or the element is one too deep.
+    @inline(__always)
+    private func enterElement() -> Bool {
+        guard !stopped else { return false }
         depth += 1
         textBytes = 0
         if depth > limits.maxDepth {
             fail("element nesting deeper than \(limits.maxDepth) levels")
-            return
+            return false
         }
+        return true
+    }
+
+    /// Events are recorded on tapes (else handed to the handler in the callbacks).
+    var recordsTapes: Bool { tape != nil }
+
+    /// `XMLScanner`'s start tag, straight onto the tape (its names' lengths are known, and it checked
+    /// the attributes' sizes). Only when `recordsTapes`.
+    @inline(__always)
+    func recordStart(_ name: XMLEventTape.QualifiedName, attributes: UnsafeBufferPointer<XMLEventTape.ScannedAttribute>) {
+        guard let tape, enterElement() else { return }
+        let line = eventLine
+        shipIfFull(tape._withUnsafeGuaranteedRef {
+            $0.recordStart(name, line: line, attributes: attributes)
+            return $0.isFull
+        })
+    }
+
+    /// `XMLScanner`'s end tag, straight onto the tape. Only when `recordsTapes`.
+    @inline(__always)
+    func recordEnd(_ name: XMLEventTape.QualifiedName) {
+        guard let tape, !stopped else { return }
+        depth -= 1
+        textBytes = 0
+        let line = eventLine
+        shipIfFull(tape._withUnsafeGuaranteedRef {
+            $0.recordEnd(name, line: line)
+            return $0.isFull
+        })
+    }
+
+    func startElement(_ localName: UnsafePointer<UInt8>, _ prefix: UnsafePointer<UInt8>?, _ count: Int,
+                      _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+        guard enterElement() else { return }
         if count > 0, let attributes {
             // Five pointers per attribute: localname, prefix, URI, value begin, value end.
             for i in 0..<count {

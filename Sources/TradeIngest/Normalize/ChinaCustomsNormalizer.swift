@@ -67,7 +67,7 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
     private let partnerCache = PartnerCache()
 
     final class PartnerCache {
-        var names: [String: String?] = [:]
+        var names: [UTF8Key: String?] = [:]
         var lastName: String?
         var lastISO3: String?
         var lastUnit: String?
@@ -361,11 +361,11 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
         let cache = partnerCache
         if let last = cache.lastName, last == name { return cache.lastISO3 }
         let iso3: String?
-        if let hit = cache.names[name] {
+        if let hit = cache.names[UTF8Key(string: name)] {
             iso3 = hit
         } else {
             iso3 = reference.iso3(forName: name)
-            if cache.names.count < 10_000 { cache.names[name] = .some(iso3) }
+            if cache.names.count < 10_000 { cache.names[UTF8Key(string: name)] = .some(iso3) }
         }
         cache.lastName = name
         cache.lastISO3 = iso3
