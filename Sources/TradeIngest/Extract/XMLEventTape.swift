@@ -169,45 +169,55 @@ final class XMLEventTape: @unchecked Sendable {
         var valueLength: Int
     }
 
-    /// Writes the same name record as `putName` from a qualified name whose lengths are known; the
-    /// room (`length + 1` bytes after the header) is reserved by the caller.
+    /// Writes the same name record as `putName` at `p` (and moves `p` past it), from a qualified name
+    /// whose lengths are known; the caller reserved the room (`length + 1` bytes after the header).
     @inline(__always)
-    private func putQualifiedName(_ name: QualifiedName, extraLength: Int? = nil) {
-        let localStart = name.colon + 1  // 0 without a prefix
-        let localLength = name.length - localStart
-        setLength(at: byteCount, localLength)
-        setLength(at: byteCount + 4, name.colon < 0 ? 0 : name.colon + 1)
-        if let extraLength { setLength(at: byteCount + 8, extraLength) }
-        byteCount += extraLength == nil ? 8 : 12
-        copyBytes(from: name.bytes + localStart, to: bytes + byteCount, count: localLength)
-        bytes[byteCount + localLength] = 0
-        byteCount += localLength + 1
+    private static func putQualifiedName(_ name: QualifiedName, extraLength: Int? = nil, at p: inout UnsafeMutablePointer<UInt8>) {
+        let localStart = name.colon &+ 1  // 0 without a prefix
+        let localLength = name.length &- localStart
+        let raw = UnsafeMutableRawPointer(p)
+        raw.storeBytes(of: UInt32(truncatingIfNeeded: localLength), as: UInt32.self)
+        (raw + 4).storeBytes(of: UInt32(truncatingIfNeeded: name.colon < 0 ? 0 : name.colon &+ 1), as: UInt32.self)
+        if let extraLength {
+            (raw + 8).storeBytes(of: UInt32(truncatingIfNeeded: extraLength), as: UInt32.self)
+            p += 12
+        } else {
+            p += 8
+        }
+        copyBytes(from: name.bytes + localStart, to: p, count: localLength)
+        p[localLength] = 0
+        p += localLength &+ 1
         if name.colon >= 0 {
-            copyBytes(from: name.bytes, to: bytes + byteCount, count: name.colon)
-            bytes[byteCount + name.colon] = 0
-            byteCount += name.colon + 1
+            copyBytes(from: name.bytes, to: p, count: name.colon)
+            p[name.colon] = 0
+            p += name.colon &+ 1
         }
     }
 
-    /// A start tag from `XMLScanner`: the same record as `recordStart`, with one reservation and no
-    /// name measured.
+    /// A start tag from `XMLScanner`: the same record as `recordStart`, written through one pointer
+    /// after one reservation, with no name measured.
     func recordStart(_ name: QualifiedName, line: Int32, attributes: UnsafeBufferPointer<ScannedAttribute>) {
         append(Event(offset: byteCount, line: line, packed: UInt32(attributes.count) << 2 | Kind.start.rawValue))
         var size = 8 + name.length + 1
         for a in attributes { size += 12 + a.name.length + 1 + a.valueLength }
         reserve(size)
-        putQualifiedName(name)
+        var p = bytes + byteCount
+        Self.putQualifiedName(name, at: &p)
         for a in attributes {
-            putQualifiedName(a.name, extraLength: a.valueLength)
-            put(a.value, count: a.valueLength)
+            Self.putQualifiedName(a.name, extraLength: a.valueLength, at: &p)
+            copyBytes(from: a.value, to: p, count: a.valueLength)
+            p += a.valueLength
         }
+        byteCount = p - bytes
     }
 
     /// An end tag from `XMLScanner`.
     func recordEnd(_ name: QualifiedName, line: Int32) {
         append(Event(offset: byteCount, line: line, packed: Kind.end.rawValue))
         reserve(8 + name.length + 1)
-        putQualifiedName(name)
+        var p = bytes + byteCount
+        Self.putQualifiedName(name, at: &p)
+        byteCount = p - bytes
     }
 
     func recordEnd(_ localName: UnsafePointer<UInt8>, _ prefix: UnsafePointer<UInt8>?, line: Int32) {

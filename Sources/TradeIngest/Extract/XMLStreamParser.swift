@@ -246,13 +246,13 @@ public final class XMLStreamParser {
 
     /// Parses a whole file, read in `fileChunkSize` pieces into one reused buffer (see `parse(displayPath:handler:limits:input:)`).
     public static func parse(fileAt url: URL, displayPath: String, handler: XMLStreamHandler,
-                             limits: Limits = Limits()) throws {
+                             limits: Limits = Limits(), engine: Engine = .libxml2) throws {
         let fd = open(url.path, O_RDONLY)
         guard fd >= 0 else {
             throw Diagnostic("cannot open file", at: SourceLocation(file: displayPath, line: 1))
         }
         defer { close(fd) }
-        try parse(displayPath: displayPath, handler: handler, limits: limits) { parser in
+        try parse(displayPath: displayPath, handler: handler, limits: limits, engine: engine) { parser in
             try parser.feed(fileDescriptor: fd)
         }
     }
