@@ -124,18 +124,22 @@ extension XMLStreamHandler {
     public func characters(_ bytes: UnsafeBufferPointer<UInt8>) throws {}
 }
 
-/// Streaming XML for untrusted input: libxml2's SAX2 push parser, fed chunk by chunk
-/// (from a file, a ZIP entry, anything), with DTDs, entities and network access off.
+/// Streaming XML for untrusted input, fed chunk by chunk (from a file, a ZIP entry, anything), with
+/// DTDs, entities and network access off. Two tokenizers give the same SAX2 events (`Engine`):
+/// libxml2's push parser, the reference, and `XMLScanner`, which the SDMX and XLSX readers use
+/// because it does the same work in less than half the instructions (it hands a document that is
+/// not UTF-8 to libxml2 before any event).
 ///
-/// `parse` runs the input (file reads, ZIP inflation) and libxml2 on a worker thread that records
+/// `parse` runs the input (file reads, ZIP inflation) and the tokenizer on a worker thread that records
 /// the events on `XMLEventTape`s, while the calling thread replays them into the handler: the two
 /// halves of the work use two cores. The handler sees exactly the events, lines and errors of a
-/// serial parse: a libxml2 or limit error arrives after every event before it, and an error the
+/// serial parse: a malformed-XML or limit error arrives after every event before it, and an error the
 /// handler throws stops the parsing thread.
 ///
 /// Any `<!DOCTYPE` is refused with a located error (SDMX-ML and OOXML never carry one),
 /// so neither external entities (XXE) nor entity expansion (billion laughs) can happen;
-/// the SAX entity handlers are also replaced so nothing is resolved even if libxml2 asked.
+/// libxml2's SAX entity handlers are also replaced so nothing is resolved even if it asked, and the
+/// scanner knows only the five predefined entities.
 /// Element depth, attribute size and text size are bounded.
 public final class XMLStreamParser {
     public struct Limits: Sendable {
