@@ -234,7 +234,7 @@ private struct Result: Equatable, CustomStringConvertible {
     /// Random edits of a sheet (XML's special characters, bad bytes, line ends) at random places, fed
     /// in random pieces: the scanner accepts exactly what libxml2 accepts and reports the same events.
     /// Seeded; `TRADEWATCH_FUZZ_ITERATIONS` runs more.
-    @Test func mutatedSheetsMatchLibxml2() {
+    @Test func mutatedSheetsMatchLibxml2() throws {
         let sheet = Array(("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
             + "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"urn:r\">"
             + "<sheetData><row r=\"1\" spans=\"1:3\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\"><v>1.5</v></c>"
@@ -244,6 +244,12 @@ private struct Result: Equatable, CustomStringConvertible {
         let rich = Array(("\u{FEFF}<?xml version='1.0'?>\r\n<!-- head --><?pi x?>\n<p:root xmlns:p=\"urn:p\" a='1&#x9;&amp;2' "
             + "b=\"x\ty\r\nz\"><p:k>t&#233;&#x20AC;&lt;&gt;é😀</p:k><![CDATA[a]]b<c>]]><e/>\r\n<f g=\"&quot;'\">"
             + "x\ry</f><?q r?></p:root>\n<!-- tail -->").utf8)
+        // Also the small real SDMX messages, as downloaded.
+        var seeds = [sheet, rich]
+        for name in ["ESTAT_NAMA_10_GDP-structurespecific.xml", "IMF_PCPS-structurespecific-timeseries.xml",
+                     "comext-sample-structurespecific.xml"] {
+            seeds.append(Array(try Data(contentsOf: F.url("sdmx/\(name)"))))
+        }
         let pieces: [[UInt8]] = ["<", ">", "/", "&", ";", "\"", "'", "=", "!", "?", "-", "[", "]", ":", " ", "\n", "\r",
                                  "\t", "a", "x", "1", "#", "&amp;", "&#", "<!--", "-->", "<![CDATA[", "]]>", "</", "/>",
                                  "xmlns", "<?", "?>", "é", "€"].map { Array($0.utf8) }
@@ -252,7 +258,7 @@ private struct Result: Equatable, CustomStringConvertible {
         let iterations = Int(ProcessInfo.processInfo.environment["TRADEWATCH_FUZZ_ITERATIONS"] ?? "") ?? 3000
         var accepted = 0
         for _ in 0..<iterations {
-            var document = random.next() % 2 == 0 ? sheet : rich
+            var document = seeds[Int(random.next() % UInt64(seeds.count))]
             for _ in 0..<Int(random.next() % 3 + 1) {
                 let at = Int(random.next() % UInt64(document.count + 1))
                 switch random.next() % 3 {
@@ -282,6 +288,24 @@ private struct Result: Equatable, CustomStringConvertible {
         }
         // The edits must leave a fair share of documents well-formed, or the comparison of events tests little.
         #expect(accepted > iterations / 10)
+    }
+
+    /// What hostile input tries: entity expansion and external entities (refused with the DOCTYPE
+    /// before anything is declared), deep nesting, and a tag that never ends (bounded, not buffered).
+    @Test func hostileInputIsRefused() {
+        let laughs = Array(("<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;\">]>\n"
+            + "<lolz>&lol2;</lolz>").utf8)
+        let xxe = Array("<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><x>&e;</x>".utf8)
+        for data in [laughs, xxe] {
+            for scanned in [Self.parse(data, engine: .scanner), Self.taped(data)] {
+                #expect(scanned.error?.contains("DOCTYPE/entity declarations are not allowed") == true)
+                #expect(scanned.lines.isEmpty)
+            }
+        }
+        let deep = Array((String(repeating: "<a>", count: 200) + String(repeating: "</a>", count: 200)).utf8)
+        #expect(Self.taped(deep).error?.contains("element nesting deeper than 128 levels") == true)
+        let endless = Array("<a><b c=\"".utf8) + [UInt8](repeating: UInt8(ascii: "d"), count: 9 << 20)
+        #expect(Self.taped(endless, chunk: 1 << 18).error?.contains("longer than \(8 << 20) bytes") == true)
     }
 
     /// Depth, attribute and text limits hold on the scanner as on libxml2.

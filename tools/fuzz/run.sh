@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Long fuzzing run of the CSV reader + China customs normalizer property test
-# (Tests/TradeRunnerTests/Faults/FaultsFuzzTests.swift), bounded in time.
+# (Tests/TradeRunnerTests/Faults/FaultsFuzzTests.swift) and of the XML scanner's differential test
+# against libxml2 (Tests/TradeIngestTests/XMLScannerTests.swift, mutatedSheetsMatchLibxml2),
+# bounded in time.
 #
 # Why not libFuzzer: `-sanitize=fuzzer` needs its own executable target with a
 # LLVMFuzzerTestOneInput entry point, i.e. a Package.swift change; the property test
@@ -30,7 +32,8 @@ while :; do
   # timeout bounds the round; a timeout (exit 124) just ends the session.
   set +e
   TRADEWATCH_FAULTS_SEED=$seed TRADEWATCH_FUZZ_ITERATIONS=$ITERATIONS \
-    timeout --signal=INT "$left" swift test --skip-build --filter 'TradeRunnerTests.Faults.Fuzz'
+    timeout --signal=INT "$left" swift test --skip-build \
+      --filter 'TradeRunnerTests.Faults.Fuzz|XMLScannerTests.mutatedSheetsMatchLibxml2'
   rc=$?
   set -e
   if [ "$rc" = 124 ]; then echo "fuzz: time budget spent"; break; fi
