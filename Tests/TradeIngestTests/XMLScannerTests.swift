@@ -159,6 +159,10 @@ private struct Result: Equatable, CustomStringConvertible {
         "<a x=\"a>b\"/>",
         "<_a.b-c d.e=\"\"/>",
         "<a>\t \n</a>",
+        "<a b:c:d=\"u\" e:1f=\"v\" g::h=\"w\"/>",
+        "<a:b:c xmlns:n:b=\"u\"/>",
+        "<é·\u{0300}/>",
+        "<a\u{2070}b/>",
         "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t xml:space=\"preserve\"> </t></is></c></row></sheetData></worksheet>",
         // refused
         "",
@@ -197,6 +201,13 @@ private struct Result: Equatable, CustomStringConvertible {
         "<a/ >",
         "<a x=\"1\" / >",
         "</a>",
+        "<a xmlns:n:1=\"u\"/>",
+        "<a:b:1/>",
+        "<a b:c:-=\"u\"/>",
+        "<\u{0300}a/>",
+        "<a\u{00D7}b/>",
+        "<·a/>",
+        "<a xmlns:n=\"u\" xmlns:n=\"v\"/>",
     ])
     func ruleMatchesLibxml2(_ document: String) {
         Self.expectSameAsLibxml2(document)
@@ -252,7 +263,7 @@ private struct Result: Equatable, CustomStringConvertible {
         }
         let pieces: [[UInt8]] = ["<", ">", "/", "&", ";", "\"", "'", "=", "!", "?", "-", "[", "]", ":", " ", "\n", "\r",
                                  "\t", "a", "x", "1", "#", "&amp;", "&#", "<!--", "-->", "<![CDATA[", "]]>", "</", "/>",
-                                 "xmlns", "<?", "?>", "é", "€"].map { Array($0.utf8) }
+                                 "xmlns", "<?", "?>", "é", "€", "\u{00D7}", "\u{0300}", "·"].map { Array($0.utf8) }
             + [[0x01], [0xC3], [0xA9], [0xFF], [0xEF, 0xBF, 0xBF], [0x00]]
         var random = SplitMix64(seed: UInt64(ProcessInfo.processInfo.environment["TRADEWATCH_FAULTS_SEED"] ?? "") ?? 20261124)
         let iterations = Int(ProcessInfo.processInfo.environment["TRADEWATCH_FUZZ_ITERATIONS"] ?? "") ?? 3000

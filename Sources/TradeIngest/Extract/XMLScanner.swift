@@ -391,6 +391,11 @@ final class XMLScanner {
     /// Length of the UTF-8 sequence at `i` (a byte ≥ 0x80), 0 if the buffer ends inside it; throws
     /// for invalid UTF-8 or a character XML does not allow (U+FFFE, U+FFFF).
     private func utf8Sequence(at i: Int, final: Bool) throws -> Int {
+        try utf8Scalar(at: i, final: final).length
+    }
+
+    /// The UTF-8 sequence at `i` (a byte ≥ 0x80): its length (0 if the buffer ends inside it) and scalar.
+    private func utf8Scalar(at i: Int, final: Bool) throws -> (length: Int, scalar: UInt32) {
         let b0 = buffer[i]
         var need: Int
         var scalar: UInt32
@@ -403,7 +408,7 @@ final class XMLScanner {
         for k in 1..<need {
             guard i + k < count else {
                 if final { throw malformed("the input is not proper UTF-8 (it ends inside a character)", at: i) }
-                return 0
+                return (0, 0)
             }
             let b = buffer[i + k]
             guard b & 0xC0 == 0x80 else {
@@ -417,7 +422,7 @@ final class XMLScanner {
         default: true
         }
         guard valid else { throw malformed("the input is not proper UTF-8 or holds a character XML does not allow", at: i) }
-        return need
+        return (need, scalar)
     }
 
     // MARK: names
@@ -441,38 +446,74 @@ final class XMLScanner {
         }
     }
 
+    /// XML 1.0 (fifth edition) NameStartChar beyond ASCII, as libxml2 applies it.
+    static func isNameStart(_ c: UInt32) -> Bool {
+        switch c {
+        case 0xC0...0xD6, 0xD8...0xF6, 0xF8...0x2FF, 0x370...0x37D, 0x37F...0x1FFF, 0x200C...0x200D,
+             0x2070...0x218F, 0x2C00...0x2FEF, 0x3001...0xD7FF, 0xF900...0xFDCF, 0xFDF0...0xFFFD, 0x10000...0xEFFFF:
+            true
+        default: false
+        }
+    }
+
+    /// XML 1.0 (fifth edition) NameChar beyond ASCII.
+    static func isNameChar(_ c: UInt32) -> Bool {
+        isNameStart(c) || c == 0xB7 || (0x300...0x36F).contains(c) || (0x203F...0x2040).contains(c)
+    }
+
+    /// The character at `i` in a name: its length, whether it may start a name (`:` included) and
+    /// whether it may continue one; nil if the buffer ends inside it.
+    @inline(__always)
+    private func nameCharacter(at i: Int) throws -> (length: Int, start: Bool, part: Bool)? {
+        let c = buffer[i]
+        if c < 0x80 {
+            let cls = classes[Int(c)]
+            return (1, cls & ByteClass.nameStart != 0, cls & ByteClass.nameChar != 0)
+        }
+        let (n, scalar) = try utf8Scalar(at: i, final: false)
+        if n == 0 { return nil }
+        return (n, Self.isNameStart(scalar), Self.isNameChar(scalar))
+    }
+
     /// The end of the XML name at `start` and, if it is a qualified name `prefix:local`, the offset of
     /// its colon (else -1: libxml2 then reports the whole name as the local name, with no prefix;
-    /// `a:b:c` is prefix `a`, local `b:c`); nil if the buffer ends inside it.
+    /// `a:b:c` is prefix `a`, local `b:c`, and `a:b:1` is malformed, as libxml2 has it); nil if the
+    /// buffer ends inside it.
     @inline(__always)
     private func qualifiedName(at start: Int, what: String) throws -> (end: Int, colon: Int)? {
-        guard start < count else { return nil }
-        guard classes[Int(buffer[start])] & ByteClass.nameStart != 0 else {
-            throw malformed("\(what) expected", at: start)
-        }
-        var i = start
-        var colon = -1
+        guard start < count, let (firstLength, isStart, _) = try nameCharacter(at: start) else { return nil }
+        guard isStart else { throw malformed("\(what) expected", at: start) }
+        var i = start + firstLength
+        // A name that starts with ':' has no prefix.
+        var colon = buffer[start] == UInt8(ascii: ":") ? -2 : -1
+        var second = -1
         while i < count {
             let c = buffer[i]
-            guard classes[Int(c)] & ByteClass.nameChar != 0 else {
-                // A prefix needs a local name that starts like a name (not a digit, '-', '.' or ':').
-                if colon >= 0, start + colon + 1 >= i
-                    || classes[Int(buffer[start + colon + 1])] & ByteClass.nameStart == 0
-                    || buffer[start + colon + 1] == UInt8(ascii: ":") {
-                    colon = -1
+            if c < 0x80 {
+                guard classes[Int(c)] & ByteClass.nameChar != 0 else { break }
+                if c == UInt8(ascii: ":") {
+                    if colon == -1 { colon = i - start } else if colon >= 0 && second < 0 { second = i - start }
                 }
-                return (i, colon)
-            }
-            if c >= 0x80 {
-                let n = try utf8Sequence(at: i, final: false)
-                if n == 0 { return nil }
-                i += n
+                i += 1
                 continue
             }
-            if c == UInt8(ascii: ":") && colon < 0 && buffer[start] != UInt8(ascii: ":") { colon = i - start }
-            i += 1
+            guard let (n, _, isPart) = try nameCharacter(at: i) else { return nil }
+            guard isPart else { break }
+            i += n
         }
-        return nil
+        guard i < count else { return nil }  // the name may go on in the next piece
+        guard colon >= 0 else { return (i, -1) }
+        // The local part must start like a name without a colon, or the whole name is the local name.
+        let after = start + colon + 1
+        guard after < i, buffer[after] != UInt8(ascii: ":"), let (_, localStarts, _) = try nameCharacter(at: after),
+              localStarts else { return (i, -1) }
+        if second >= 0, start + second + 1 < i {
+            // libxml2 reads a name after a second colon; what cannot start one ends the tag badly.
+            guard let (_, startsAgain, _) = try nameCharacter(at: start + second + 1), startsAgain else {
+                throw malformed("'\(String(decoding: UnsafeBufferPointer(start: buffer + start, count: i - start), as: UTF8.self))' is not a qualified name", at: start)
+            }
+        }
+        return (i, colon)
     }
 
     // MARK: tags
