@@ -42,9 +42,10 @@ let package = Package(
         .testTarget(name: "TradeCoreTests", dependencies: ["TradeCore"]),
         .testTarget(name: "TradeConfigTests", dependencies: ["TradeConfig"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TradeWarehouseTests", dependencies: ["TradeWarehouse", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "TradeIngestTests", dependencies: ["TradeIngest"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TradeAnalysisTests", dependencies: ["TradeAnalysis", "TradeWarehouse"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TradeRunnerTests", dependencies: ["TradeRunner", "TradeWarehouse", "TradeCore", "TradeIngest", "TradeConfig"], resources: [.copy("Fixtures")]),
+        .target(name: "TradeTestSupport", path: "Tests/TradeTestSupport"),
+        .testTarget(name: "TradeIngestTests", dependencies: ["TradeIngest", "TradeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TradeAnalysisTests", dependencies: ["TradeAnalysis", "TradeWarehouse", "TradeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TradeRunnerTests", dependencies: ["TradeRunner", "TradeWarehouse", "TradeCore", "TradeIngest", "TradeConfig", "TradeTestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TradeTestSupport
 import TradeCore
 import ZIPFoundation
 @testable import TradeIngest
@@ -265,7 +266,7 @@ private struct Result: Equatable, CustomStringConvertible {
                                  "\t", "a", "x", "1", "#", "&amp;", "&#", "<!--", "-->", "<![CDATA[", "]]>", "</", "/>",
                                  "xmlns", "<?", "?>", "é", "€", "\u{00D7}", "\u{0300}", "·"].map { Array($0.utf8) }
             + [[0x01], [0xC3], [0xA9], [0xFF], [0xEF, 0xBF, 0xBF], [0x00]]
-        var random = SplitMix64(seed: UInt64(ProcessInfo.processInfo.environment["TRADEWATCH_FAULTS_SEED"] ?? "") ?? 20261124)
+        var random = SeededGenerator(seed: UInt64(ProcessInfo.processInfo.environment["TRADEWATCH_FAULTS_SEED"] ?? "") ?? 20261124)
         let iterations = Int(ProcessInfo.processInfo.environment["TRADEWATCH_FUZZ_ITERATIONS"] ?? "") ?? 3000
         var accepted = 0
         for _ in 0..<iterations {
@@ -339,18 +340,5 @@ private struct Result: Equatable, CustomStringConvertible {
         let error = Self.parse(Array("<a>\n<b>\n  <c></b>\n</a>".utf8), engine: .scanner).error
         #expect(error?.contains("t.xml:3:6") == true, "\(error ?? "")")
         #expect(error?.contains("</b> does not match <c>") == true)
-    }
-}
-
-/// A small seeded generator (SplitMix64), so every run edits the same way.
-private struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -2,11 +2,12 @@
 /// reused from one element to the next (the parser's pointers are valid only during a callback).
 /// A class so the handler's fields are updated in place.
 final class ByteField {
-    private var storage: UnsafeMutablePointer<UInt8>
-    private var capacity = 64
-    private(set) var count = 0
+    // Owned by one handler, used on every cell or observation: no run-time exclusivity checks.
+    @exclusivity(unchecked) private var storage: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private var capacity = 64
+    @exclusivity(unchecked) private(set) var count = 0
     /// The attribute was there (possibly empty).
-    private(set) var isPresent = false
+    @exclusivity(unchecked) private(set) var isPresent = false
 
     init() {
         storage = .allocate(capacity: capacity)
@@ -47,13 +48,7 @@ final class ByteField {
     func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         isPresent = true
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
-        if count + bytes.count > capacity {
-            capacity = max(count + bytes.count, 2 * capacity)
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-            grown.update(from: storage, count: count)
-            storage.deallocate()
-            storage = grown
-        }
+        if count + bytes.count > capacity { grow(&storage, count: count, capacity: &capacity, toAtLeast: count + bytes.count) }
         copyBytes(from: source, to: storage + count, count: bytes.count)
         count += bytes.count
     }

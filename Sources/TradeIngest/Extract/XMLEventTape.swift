@@ -39,12 +39,13 @@ final class XMLEventTape: @unchecked Sendable {
     static let byteLimit = 256 << 10
     static let eventLimit = 16 << 10
 
-    private(set) var bytes: UnsafeMutablePointer<UInt8>
-    private(set) var byteCount = 0
-    private var byteCapacity: Int
-    private(set) var events: UnsafeMutablePointer<Event>
-    private(set) var eventCount = 0
-    private var eventCapacity: Int
+    // One thread at a time touches a tape (see above), on every event: no run-time exclusivity checks.
+    @exclusivity(unchecked) private(set) var bytes: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private(set) var byteCount = 0
+    @exclusivity(unchecked) private var byteCapacity: Int
+    @exclusivity(unchecked) private(set) var events: UnsafeMutablePointer<Event>
+    @exclusivity(unchecked) private(set) var eventCount = 0
+    @exclusivity(unchecked) private var eventCapacity: Int
 
     init() {
         byteCapacity = Self.byteLimit + 4096
@@ -78,27 +79,12 @@ final class XMLEventTape: @unchecked Sendable {
 
     @inline(__always)
     private func reserve(_ n: Int) {
-        if byteCount + n > byteCapacity { growBytes(byteCount + n) }
-    }
-
-    private func growBytes(_ needed: Int) {
-        let capacity = max(needed, 2 * byteCapacity)
-        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        grown.update(from: bytes, count: byteCount)
-        bytes.deallocate()
-        bytes = grown
-        byteCapacity = capacity
+        if byteCount + n > byteCapacity { grow(&bytes, count: byteCount, capacity: &byteCapacity, toAtLeast: byteCount + n) }
     }
 
     @inline(__always)
     private func append(_ event: Event) {
-        if eventCount == eventCapacity {
-            let grown = UnsafeMutablePointer<Event>.allocate(capacity: 2 * eventCapacity)
-            grown.update(from: events, count: eventCount)
-            events.deallocate()
-            events = grown
-            eventCapacity *= 2
-        }
+        if eventCount == eventCapacity { grow(&events, count: eventCount, capacity: &eventCapacity, toAtLeast: eventCount + 1) }
         events[eventCount] = event
         eventCount += 1
     }

@@ -123,13 +123,7 @@ final class XMLScanner {
             base += position
             position = 0
         }
-        if count + raw.count > capacity {
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: max(count + raw.count, 2 * capacity))
-            grown.update(from: buffer, count: count)
-            buffer.deallocate()
-            buffer = grown
-            capacity = max(count + raw.count, 2 * capacity)
-        }
+        if count + raw.count > capacity { grow(&buffer, count: count, capacity: &capacity, toAtLeast: count + raw.count) }
         (buffer + count).update(from: source.assumingMemoryBound(to: UInt8.self), count: raw.count)
         count += raw.count
         try scan(final: false)
@@ -520,30 +514,14 @@ final class XMLScanner {
 
     @inline(__always)
     private func reserveNames(_ n: Int) {
-        if namesCount + n > namesCapacity { growNames(n) }
-    }
-
-    private func growNames(_ n: Int) {
-        let capacity = max(namesCount + n, 2 * namesCapacity)
-        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        grown.update(from: names, count: namesCount)
-        names.deallocate()
-        names = grown
-        namesCapacity = capacity
+        if namesCount + n > namesCapacity { grow(&names, count: namesCount, capacity: &namesCapacity, toAtLeast: namesCount + n) }
     }
 
     @inline(__always)
     private func reserveScratch(_ n: Int) {
-        if scratchCount + n > scratchCapacity { growScratch(n) }
-    }
-
-    private func growScratch(_ n: Int) {
-        let capacity = max(scratchCount + n, 2 * scratchCapacity)
-        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        grown.update(from: scratch, count: scratchCount)
-        scratch.deallocate()
-        scratch = grown
-        scratchCapacity = capacity
+        if scratchCount + n > scratchCapacity {
+            grow(&scratch, count: scratchCount, capacity: &scratchCapacity, toAtLeast: scratchCount + n)
+        }
     }
 
     /// Copies `prefix:local NUL [prefix NUL]` from the buffer to `target` (room reserved); returns
@@ -619,11 +597,7 @@ final class XMLScanner {
         }
         if attributeCount > 0 { try checkDuplicate(attribute) }
         if attributeCount == attributeCapacity {
-            let grown = UnsafeMutablePointer<Attribute>.allocate(capacity: 2 * attributeCapacity)
-            grown.update(from: attributes, count: attributeCount)
-            attributes.deallocate()
-            attributes = grown
-            attributeCapacity *= 2
+            grow(&attributes, count: attributeCount, capacity: &attributeCapacity, toAtLeast: attributeCount + 1)
         }
         attributes[attributeCount] = attribute
         attributeCount += 1

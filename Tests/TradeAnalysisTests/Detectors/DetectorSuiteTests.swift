@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TradeTestSupport
 import TradeCore
 @testable import TradeAnalysis
 
@@ -53,7 +54,7 @@ import TradeCore
         var rows = NewPartnerDetectorTests().scenario() + TransshipmentConduitDetectorTests().scenario()
             + UnitValueOutlierDetectorTests().scenario() + (try MirrorGapDetectorTests().annualScenario())
         if shuffled {
-            var g = SplitMix(seed: 7)
+            var g = SeededGenerator(seed: 7)
             rows.shuffle(using: &g)
         }
         return DetectionInput(trade: rows, mineralStats: [], exportControls: [], commodities: try Fx.commodities())
@@ -81,18 +82,5 @@ import TradeCore
     @Test func canonicalJSONSortsKeys() {
         let v: JSONValue = ["b": 1, "a": [1.5, "x\"y", nil, true]]
         #expect(v.canonicalJSON == #"{"a":[1.5,"x\"y",null,true],"b":1}"#)
-    }
-}
-
-/// A seeded generator so shuffles are reproducible.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

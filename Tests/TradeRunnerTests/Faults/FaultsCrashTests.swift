@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TradeTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -40,7 +41,7 @@ extension Faults {
             let loadSeconds = reference.seconds
 
             ws.warehouse = "W/tradewatch.sqlite"
-            var rng = FaultsRNG(seed: FaultsKit.seed)
+            var rng = SeededGenerator(seed: FaultsKit.seed)
             let episodes = 4, killsPerEpisode = max(1, FaultsKit.environmentInt("TRADEWATCH_FAULTS_KILLS", 20) / 4)
             var landed = 0
             var filesAtKill: [Int] = []

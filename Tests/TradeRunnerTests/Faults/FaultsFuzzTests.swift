@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TradeTestSupport
 import TradeCore
 // Transitive dependencies of TradeRunner (declared dependencies of this target are TradeRunner,
 // TradeWarehouse, TradeCore; Package.swift is not ours to edit): the fuzz target is the reader itself.
@@ -35,7 +36,7 @@ extension Faults {
             [0x81, 0x30, 0x81, 0x30], [0x81], [0x81, 0x30],
         ]
 
-        static func input(_ rng: inout FaultsRNG) -> [UInt8] {
+        static func input(_ rng: inout SeededGenerator) -> [UInt8] {
             var bytes: [UInt8] = []
             switch Int.random(in: 0..<10, using: &rng) {
             case 0: break                                                       // no header at all
@@ -88,7 +89,7 @@ extension Faults {
             let url = dir.appendingPathComponent("fuzz.csv")
             let file = RawFile(url: url, displayPath: Self.display)
 
-            var rng = FaultsRNG(seed: FaultsKit.seed)
+            var rng = SeededGenerator(seed: FaultsKit.seed)
             var loaded = 0, rejected = 0, refused = 0, failures = 0
             let started = Date()
             for iteration in 0..<iterations {
@@ -140,7 +141,7 @@ extension Faults {
         /// its lines only go forward, and it returns exactly the records it counts.
         @Test func csvReaderOverTinyChunksTerminatesWithOrderedLines() throws {
             let iterations = FaultsKit.environmentInt("TRADEWATCH_FUZZ_ITERATIONS", 2_000)
-            var rng = FaultsRNG(seed: FaultsKit.seed &+ 1)
+            var rng = SeededGenerator(seed: FaultsKit.seed &+ 1)
             for iteration in 0..<iterations {
                 let bytes = Fuzz.input(&rng)
                 let reader = CSVReader(source: MemoryChunkSource(bytes, chunkSize: Int.random(in: 1...7, using: &rng)),
