@@ -155,3 +155,23 @@ func periodParsing(text: String, expected: Period?) {
     #expect(d?.location == SourceLocation(file: "Pipelines/test.yaml", line: 9, column: 11))
     #expect(d?.message.hasPrefix("unknown column field \"partnr\"") == true)
 }
+
+/// `trimmingWhitespace` answers from the end scalars' bytes; it must trim exactly what Foundation's
+/// `trimmingCharacters(in: .whitespaces)` trims (tab and the Zs spaces, ASCII or not, at either end).
+@Suite struct WhitespaceTests {
+    @Test(arguments: ["新加坡", " 新加坡", "新加坡\t", "\u{3000}新加坡", "新加坡\u{00A0}", "\u{2009}x\u{202F}", "x\u{205F}",
+                      "\u{1680}", "é", "€", "😀", "a😀", "😀 ", "", " ", "\t\t", "中\u{200B}", "\u{FEFF}x", "a b", "x\n"])
+    func trimsAsFoundationDoes(_ text: String) {
+        #expect(text.trimmingWhitespace == text.trimmingCharacters(in: .whitespaces))
+    }
+
+    /// The scalar test is Foundation's set, scalar for scalar, over the Basic Multilingual Plane.
+    @Test func whitespaceIsFoundationsSet() {
+        var differ: [UInt32] = []
+        for v in UInt32(0)...0xFFFF {
+            guard let scalar = Unicode.Scalar(v) else { continue }
+            if String.isWhitespace(scalar) != CharacterSet.whitespaces.contains(scalar) { differ.append(v) }
+        }
+        #expect(differ.isEmpty, "\(differ.map { String($0, radix: 16) })")
+    }
+}

@@ -213,7 +213,7 @@ final class XMLScanner {
             return nil
         }
         let text = String(decoding: UnsafeBufferPointer(start: buffer + start + 5, count: close - start - 5), as: UTF8.self)
-        guard let match = try? Self.declarationPattern.wholeMatch(in: text) else {
+        guard let match = try Self.declarationPattern.wholeMatch(in: text) else {
             throw malformed("the XML declaration must be version, then encoding and standalone if any", at: start)
         }
         if let encoding = match.output.1 ?? match.output.2, !["utf-8", "utf8"].contains(encoding.lowercased()) { throw NotUTF8() }

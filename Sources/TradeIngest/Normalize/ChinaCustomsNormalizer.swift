@@ -63,7 +63,8 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
     /// `columns` of the fields read on every row (no String hashing per row).
     private var periodColumn: Int?, codeColumn: Int?, partnerColumn: Int?, partnerCodeColumn: Int?
     private var quantityColumn: Int?, unitColumn: Int?, valueColumn: Int?
-    /// Partner name → ISO3 (nil: unknown) and the last unit's factor, shared by the copies of this value type.
+    /// Partner name → ISO3 (nil: unknown), the last unit's factor and the last period, shared by the
+    /// copies of this value type.
     private let partnerCache = PartnerCache()
 
     final class PartnerCache {
@@ -72,6 +73,8 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
         var lastISO3: String?
         var lastUnit: String?
         var lastFactor: Double??
+        var lastPeriodText: String?
+        var lastPeriod: Period?
     }
 
     public init() {}
@@ -290,10 +293,18 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
             period = fixedPeriod
         } else {
             let text = record.field(periodColumn).trimmingWhitespace
-            guard let p = Self.parsePeriod(text) else {
-                return .failure(reject(record, "period", "impossible period \"\(text)\" in \(names[columns["period"]!]) (expected YYYYMM)"))
+            // Rows come month by month: the last period text's answer is usually this row's.
+            let cache = partnerCache
+            if let last = cache.lastPeriodText, last == text, let p = cache.lastPeriod {
+                period = p
+            } else {
+                guard let p = Self.parsePeriod(text) else {
+                    return .failure(reject(record, "period", "impossible period \"\(text)\" in \(names[columns["period"]!]) (expected YYYYMM)"))
+                }
+                cache.lastPeriodText = text
+                cache.lastPeriod = p
+                period = p
             }
-            period = p
         }
         // Commodity code
         let codeText = record.field(codeColumn).trimmingWhitespace
