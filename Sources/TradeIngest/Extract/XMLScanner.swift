@@ -247,8 +247,7 @@ final class XMLScanner {
     /// decoded references and line ends from a small one); returns where it stopped, which is before
     /// a reference, line end or UTF-8 sequence that the buffer does not hold whole yet.
     private func text(from start: Int, final: Bool) throws -> Int {
-        let outside = phase != .content
-        if outside { return try whitespaceOutside(from: start) }
+        if phase != .content { return try whitespaceOutside(from: start) }
         let classes = self.classes
         let buffer = self.buffer, count = self.count
         var i = start
@@ -270,7 +269,7 @@ final class XMLScanner {
                 i += 1
                 line += 1
                 lineStart = base + i
-            case UInt8(ascii: " "), UInt8(ascii: "\t"):
+            case UInt8(ascii: "\t"):
                 i += 1
             case UInt8(ascii: "\r"):
                 guard i + 1 < count || final else { flush(i); return i }
@@ -689,7 +688,7 @@ final class XMLScanner {
             }
             var k = 0
             for a in attributes {
-                if (a.colon < 0 && a.qnameLength == 5 || a.colon == 5) && Self.startsWithXMLNS(buffer + a.qnameStart) { continue }
+                if isNamespaceDeclaration(a) { continue }
                 scanned[k] = XMLEventTape.ScannedAttribute(
                     name: XMLEventTape.QualifiedName(bytes: buffer + a.qnameStart, length: a.qnameLength, colon: a.colon),
                     value: a.decoded ? UnsafePointer(scratch + a.value) : UnsafePointer(buffer + a.value),
@@ -713,8 +712,7 @@ final class XMLScanner {
         }
         var reported = 0
         for a in attributes {
-            let isNamespace = (a.colon < 0 && a.qnameLength == 5 || a.colon == 5) && Self.startsWithXMLNS(buffer + a.qnameStart)
-            if isNamespace { continue }
+            if isNamespaceDeclaration(a) { continue }
             let at = scratchCount
             let (local, prefix) = storeName(from: a.qnameStart, length: a.qnameLength, colon: a.colon, to: scratch + at)
             scratchCount += a.colon >= 0 ? a.qnameLength + a.colon + 2 : a.qnameLength + 1
@@ -734,9 +732,12 @@ final class XMLScanner {
         if empty, !state.stopped { endElement() }
     }
 
+    /// `xmlns` or `xmlns:prefix`, which SAX2 reports as a namespace, not as an attribute.
     @inline(__always)
-    private static func startsWithXMLNS(_ p: UnsafePointer<UInt8>) -> Bool {
-        p[0] == UInt8(ascii: "x") && p[1] == UInt8(ascii: "m") && p[2] == UInt8(ascii: "l") && p[3] == UInt8(ascii: "n")
+    private func isNamespaceDeclaration(_ a: Attribute) -> Bool {
+        guard a.colon < 0 && a.qnameLength == 5 || a.colon == 5 else { return false }
+        let p = buffer + a.qnameStart
+        return p[0] == UInt8(ascii: "x") && p[1] == UInt8(ascii: "m") && p[2] == UInt8(ascii: "l") && p[3] == UInt8(ascii: "n")
             && p[4] == UInt8(ascii: "s")
     }
 
