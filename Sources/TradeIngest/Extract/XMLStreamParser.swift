@@ -525,6 +525,25 @@ extension XMLStreamParserState {
         return true
     }
 
+    /// Counts an element out; false when the parse has stopped.
+    @inline(__always)
+    private func leaveElement() -> Bool {
+        guard !stopped else { return false }
+        depth -= 1
+        textBytes = 0
+        return true
+    }
+
+    /// Writes one event onto `tape` at the current line, and ships the tape once it is full.
+    @inline(__always)
+    private func record(on tape: Unmanaged<XMLEventTape>, _ write: (XMLEventTape, Int32) -> Void) {
+        let line = eventLine
+        shipIfFull(tape._withUnsafeGuaranteedRef {
+            write($0, line)
+            return $0.isFull
+        })
+    }
+
     /// Events are recorded on tapes (else handed to the handler in the callbacks).
     var recordsTapes: Bool { tape != nil }
 
@@ -533,24 +552,14 @@ extension XMLStreamParserState {
     @inline(__always)
     func recordStart(_ name: XMLEventTape.QualifiedName, attributes: UnsafeBufferPointer<XMLEventTape.ScannedAttribute>) {
         guard let tape, enterElement() else { return }
-        let line = eventLine
-        shipIfFull(tape._withUnsafeGuaranteedRef {
-            $0.recordStart(name, line: line, attributes: attributes)
-            return $0.isFull
-        })
+        record(on: tape) { $0.recordStart(name, line: $1, attributes: attributes) }
     }
 
     /// `XMLScanner`'s end tag, straight onto the tape. Only when `recordsTapes`.
     @inline(__always)
     func recordEnd(_ name: XMLEventTape.QualifiedName) {
-        guard let tape, !stopped else { return }
-        depth -= 1
-        textBytes = 0
-        let line = eventLine
-        shipIfFull(tape._withUnsafeGuaranteedRef {
-            $0.recordEnd(name, line: line)
-            return $0.isFull
-        })
+        guard let tape, leaveElement() else { return }
+        record(on: tape) { $0.recordEnd(name, line: $1) }
     }
 
     func startElement(_ localName: UnsafePointer<UInt8>, _ prefix: UnsafePointer<UInt8>?, _ count: Int,
@@ -574,11 +583,7 @@ extension XMLStreamParserState {
             }
         }
         if let tape {
-            let line = eventLine
-            shipIfFull(tape._withUnsafeGuaranteedRef {
-                $0.recordStart(localName, prefix, line: line, attributeCount: max(count, 0), attributes: attributes)
-                return $0.isFull
-            })
+            record(on: tape) { $0.recordStart(localName, prefix, line: $1, attributeCount: max(count, 0), attributes: attributes) }
             return
         }
         let element = XMLStartElement(localName: XMLName(localName), prefix: XMLName(prefix),
@@ -592,15 +597,9 @@ extension XMLStreamParserState {
     }
 
     func endElement(_ localName: UnsafePointer<UInt8>, _ prefix: UnsafePointer<UInt8>?) {
-        guard !stopped else { return }
-        depth -= 1
-        textBytes = 0
+        guard leaveElement() else { return }
         if let tape {
-            let line = eventLine
-            shipIfFull(tape._withUnsafeGuaranteedRef {
-                $0.recordEnd(localName, prefix, line: line)
-                return $0.isFull
-            })
+            record(on: tape) { $0.recordEnd(localName, prefix, line: $1) }
             return
         }
         do {
@@ -622,11 +621,7 @@ extension XMLStreamParserState {
                 fail("text piece longer than \(XMLEventTape.maxCount) bytes")
                 return
             }
-            let line = eventLine
-            shipIfFull(tape._withUnsafeGuaranteedRef {
-                $0.recordCharacters(bytes, count: length, line: line)
-                return $0.isFull
-            })
+            record(on: tape) { $0.recordCharacters(bytes, count: length, line: $1) }
             return
         }
         do {
