@@ -10,9 +10,9 @@ extension Pipeline {
         // Reading rows (SQLite, decoding) on a worker thread and summing them into the cube here
         // takes the two halves of the serial part of detection onto both cores.
         try Pipelined.stream(batchSize: 4096, produce: { emit in
-            try warehouse.forEachCurrentTradeRow { try emit($0) }
-        }, consume: { cells.add($0) })
-        let input = DetectionInput(trade: cells,
+            try warehouse.forEachCurrentTradeRow { try emit(($0, $1)) }
+        }, consume: { cells.add($0.0, source: $0.1) })
+        let input = DetectionInput(trade: cells, precedence: try sourcePrecedence(),
                                    mineralStats: try warehouse.mineralStats(),
                                    exportControls: try warehouse.exportControls(),
                                    commodities: try warehouse.commodities(),
@@ -24,6 +24,11 @@ extension Pipeline {
         logger.info("detection finished", metadata: ["findings": "\(anomalies.count)", "high": "\(high)",
                                                      "detector.version": "\(DetectorSuite.version)"])
         return anomalies
+    }
+
+    /// Which source answers for a declarer, from the source definitions.
+    func sourcePrecedence() throws -> SourcePrecedence {
+        SourcePrecedence(definitions: try loadConfiguration().sources)
     }
 
     /// `tradewatch detect`: detection alone, under the lock, as its own ledger run.

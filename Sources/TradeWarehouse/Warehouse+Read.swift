@@ -63,12 +63,13 @@ extension Warehouse {
     /// Visits every current trade row without holding them, in the order of the natural-key index
     /// (source, period, reporter, partner, flow, code). Current rows are unique per source and key,
     /// so the order does not depend on the order files were loaded in: sums over it are reproducible.
-    /// Columns are read with raw `sqlite3_column_*` calls: this is the detectors' bulk read.
-    public func forEachCurrentTradeRow(_ body: (TradeRow) throws -> Void) throws {
+    /// Columns are read with raw `sqlite3_column_*` calls: this is the detectors' bulk read. The
+    /// second argument is the row's source.
+    public func forEachCurrentTradeRow(_ body: (TradeRow, String) throws -> Void) throws {
         try read("cannot read trade rows") { db in
             let statement = try db.makeStatement(sql: """
                 SELECT period, reporter, partner, flow, hs_code, hs_edition, quantity_kg, value_usd, valuation,
-                       quantity_estimated, raw_line
+                       quantity_estimated, raw_line, source
                 FROM trade_observation INDEXED BY trade_natural_key
                 WHERE superseded_by_file IS NULL
                 ORDER BY source, period, reporter, partner, flow, hs_code
@@ -89,7 +90,8 @@ extension Warehouse {
                 try body(TradeRow(period: period, reporter: Self.text(h, 1) ?? "", partner: Self.text(h, 2) ?? "",
                                   flow: flow, hsCode: Self.text(h, 4) ?? "", hsEdition: Self.text(h, 5),
                                   quantityKg: Self.double(h, 6), valueUSD: Self.double(h, 7), valuation: valuation,
-                                  quantityEstimated: sqlite3_column_int64(h, 9) != 0, rawLine: Int(sqlite3_column_int64(h, 10))))
+                                  quantityEstimated: sqlite3_column_int64(h, 9) != 0, rawLine: Int(sqlite3_column_int64(h, 10))),
+                         Self.text(h, 11) ?? "")
             }
         }
     }

@@ -120,7 +120,7 @@ import TradeCore
             try sink.add(trade("2024-02", "JPN", "CHN", "2846", kg: 7, usd: 70, line: 6, flow: .import))
         }
         var visited: [TradeRow] = []
-        try warehouse.forEachCurrentTradeRow { visited.append($0) }
+        try warehouse.forEachCurrentTradeRow { row, _ in visited.append(row) }
         #expect(visited.map { "\($0.period) \($0.reporter) \($0.partner) \($0.hsCode) \($0.quantityKg.map { "\($0)" } ?? "-")" } == [
             "2024-01 CHN SGP 28469015 -", "2024-01 CHN TUR 28469015 1.0",   // china-customs sorts first
             "2024-01 JPN CHN 2846 8.0", "2024-02 JPN CHN 2846 7.0",

@@ -66,7 +66,7 @@ public struct ControlDiversionDetector: Detector {
                     else if Set(line.elements).isSubset(of: elements) { controlled.append(code) }
                 }
                 guard !controlled.isEmpty,
-                      let w = windows(cube, o, effective: effective, suspensionLimit: suspensionLimit, s: s) else { continue }
+                      let w = windows(cube.coverage(o, .export, key: controlled[0]), effective: effective, suspensionLimit: suspensionLimit, s: s) else { continue }
                 func tonnes(_ series: TradeCube.Series, _ idx: [Int]) -> Double {
                     if w.monthly {
                         let m = TradeCube.monthly(series)
@@ -193,23 +193,24 @@ public struct ControlDiversionDetector: Detector {
     }
 
     /// Equal-length windows before and after the effective month (or calendar years for annual data).
-    func windows(_ cube: TradeCube, _ o: String, effective: Period, suspensionLimit: Int?,
+    /// `coverage`: what the controlled lines' source published for the exporter.
+    func windows(_ coverage: Coverage, effective: Period, suspensionLimit: Int?,
                  s: DetectorSettings.ControlDiversion) -> Windows? {
         let e = effective.monthIndex
-        if cube.hasMonthlyData(o), let last = cube.lastMonthIndex[o] {
+        if let last = coverage.lastMonth {
             var postEnd = min(e + s.windowMonths - 1, last)
             if let limit = suspensionLimit { postEnd = min(postEnd, limit) }
             let len = postEnd - e + 1
             guard len >= s.minPostMonths else { return nil }
             let pre = Array((e - len)..<e), post = Array(e...postEnd)
-            guard (pre + post).allSatisfy({ cube.monthCovered(o, $0) }) else { return nil }
-            let seasonal = (pre + post).allSatisfy { cube.monthCovered(o, $0 - 12) }
+            guard (pre + post).allSatisfy({ coverage.contains($0) }) else { return nil }
+            let seasonal = (pre + post).allSatisfy { coverage.contains($0 - 12) }
             return Windows(monthly: true, pre: pre, post: post, seasonal: seasonal)
         }
         let preYear = effective.year - 1
         let postYear = effective.month == 1 || effective.month == nil ? effective.year : effective.year + 1
         if let limit = suspensionLimit, limit < postYear * 12 + 11 { return nil }
-        guard cube.yearComplete(o, preYear), cube.yearComplete(o, postYear) else { return nil }
+        guard coverage.yearComplete(preYear), coverage.yearComplete(postYear) else { return nil }
         return Windows(monthly: false, pre: [preYear], post: [postYear], seasonal: false)
     }
 

@@ -3,9 +3,10 @@ import TradeCore
 
 /// Everything the detectors read, in memory: detectors are pure functions of this value.
 ///
-/// Trade enters as summed cells (declarer, flow, code, partner, period), not as rows, so a
+/// Trade enters as summed cells (source, declarer, flow, code, partner, period), not as rows, so a
 /// warehouse of millions of rows can be streamed in (`TradeCubeBuilder`). Rows of one cell are
 /// added in an order that does not depend on load order, so every number in the output is stable.
+/// `precedence` decides which source answers for a declarer where several publish it.
 public struct DetectionInput: Sendable {
     public let mineralStats: [MineralStat]
     public let exportControls: [ExportControl]
@@ -19,22 +20,23 @@ public struct DetectionInput: Sendable {
 
     /// Trade streamed into `builder` by the caller, in an order independent of load order
     /// (the warehouse visits rows by source, then natural key).
-    public init(trade builder: TradeCubeBuilder, mineralStats: [MineralStat] = [], exportControls: [ExportControl] = [],
+    public init(trade builder: TradeCubeBuilder, precedence: SourcePrecedence = SourcePrecedence(),
+                mineralStats: [MineralStat] = [], exportControls: [ExportControl] = [],
                 commodities: [CommodityRow] = [], countries: [Country] = []) {
         self.mineralStats = mineralStats
         self.exportControls = exportControls
         self.commodities = commodities
         self.countries = countries
-        self.cube = TradeCube(builder)
+        self.cube = TradeCube(builder, precedence: precedence)
         self.catalog = CommodityCatalog(commodities)
     }
 
     /// Trade rows in any order; they are put into `TradeCube.canonicalOrder` first.
-    public init(trade: [TradeRow], mineralStats: [MineralStat] = [], exportControls: [ExportControl] = [],
+    public init(trade: [TradeRow], precedence: SourcePrecedence = SourcePrecedence(), mineralStats: [MineralStat] = [], exportControls: [ExportControl] = [],
                 commodities: [CommodityRow] = [], countries: [Country] = []) {
         var builder = TradeCubeBuilder()
         for row in trade.sorted(by: TradeCube.canonicalOrder) { builder.add(row) }
-        self.init(trade: builder, mineralStats: mineralStats, exportControls: exportControls,
+        self.init(trade: builder, precedence: precedence, mineralStats: mineralStats, exportControls: exportControls,
                   commodities: commodities, countries: countries)
     }
 }

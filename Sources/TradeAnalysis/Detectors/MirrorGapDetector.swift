@@ -140,9 +140,25 @@ public struct MirrorGapDetector: Detector {
         var gap: Gap
     }
 
+    /// Like with like: a pair and heading that one publisher carries both declarations of (UN
+    /// Comtrade has both sides of most flows) is compared inside that publisher; the rest across the
+    /// sources that answer for each declarer, and the evidence names which were paired.
     public func detect(_ input: DetectionInput, settings: DetectorSettings) -> [Anomaly] {
+        var compared = Set<[String]>()
+        var out: [Anomaly] = []
+        for (publisher, cube) in input.cube.publishers {
+            out += detect(in: cube, publisher: publisher, skipping: [], compared: &compared, input: input, settings: settings)
+        }
+        var ignored = Set<[String]>()
+        out += detect(in: input.cube, publisher: nil, skipping: compared, compared: &ignored, input: input, settings: settings)
+        return DetectorSuite.keepMostSpecific(out)
+    }
+
+    /// The pairs of one cube. `skipping` holds [exporter, importer, heading] already compared within
+    /// a publisher; every [exporter, importer, heading] compared here is added to `compared`.
+    func detect(in cube: TradeCube, publisher: String?, skipping: Set<[String]>, compared: inout Set<[String]>,
+                input: DetectionInput, settings: DetectorSettings) -> [Anomaly] {
         let s = settings.mirrorGap
-        let cube = input.cube
         var pairs = Set<[String]>()
         for e in cube.declarers(.export) {
             for code in cube.codes(e, .export) {
@@ -162,13 +178,14 @@ public struct MirrorGapDetector: Detector {
             guard !eRows.isEmpty || !iRows.isEmpty else { continue }
             // One side publishes nothing of the flow at all: no mirror.
             guard !cube.codes(e, .export).isEmpty, !cube.codes(i, .import).isEmpty else { continue }
+            let eCoverage = cube.declarerCoverage(e), iCoverage = cube.declarerCoverage(i)
             var years = Set<Int>()
             for s in eRows.values { for p in s.keys { years.insert(p.year) } }
             for s in iRows.values { for p in s.keys { years.insert(p.year) } }
             var eUsed: [Int: Used] = [:], iUsed: [Int: Used] = [:], keysByYear: [Int: Set<String>] = [:]
             for y in years {
-                eUsed[y] = Self.used(eRows, year: y, monthsComplete: cube.monthsComplete(e, y))
-                iUsed[y] = Self.used(iRows, year: y, monthsComplete: cube.monthsComplete(i, y))
+                eUsed[y] = Self.used(eRows, year: y, monthsComplete: eCoverage.monthsComplete(y))
+                iUsed[y] = Self.used(iRows, year: y, monthsComplete: iCoverage.monthsComplete(y))
                 keysByYear[y] = Self.keys(eUsed[y]!, iUsed[y]!)
             }
             let allKeys = keysByYear.values.reduce(into: Set<String>()) { $0.formUnion($1) }
@@ -176,11 +193,12 @@ public struct MirrorGapDetector: Detector {
                 // True zeros: a side that published every month of the year but nothing for the pair.
                 var ks = keysByYear[y]!
                 let eu = eUsed[y]!, iu = iUsed[y]!
-                if eu.isEmpty, !eRows.isEmpty, cube.monthsComplete(e, y) { ks.formUnion(allKeys.filter { Self.rollsUp(iu, $0) }) }
-                if iu.isEmpty, !iRows.isEmpty, cube.monthsComplete(i, y) { ks.formUnion(allKeys.filter { Self.rollsUp(eu, $0) }) }
+                if eu.isEmpty, !eRows.isEmpty, eCoverage.monthsComplete(y) { ks.formUnion(allKeys.filter { Self.rollsUp(iu, $0) }) }
+                if iu.isEmpty, !iRows.isEmpty, iCoverage.monthsComplete(y) { ks.formUnion(allKeys.filter { Self.rollsUp(eu, $0) }) }
                 keysByYear[y] = Self.mostDetailed(ks)
             }
-            for key in allKeys.sorted() {
+            for key in allKeys.sorted() where !skipping.contains([e, i, TradeCube.family(key)]) {
+                compared.insert([e, i, TradeCube.family(key)])
                 var failures: [Failure] = []
                 var monthlyYears = Set<Int>()
                 var xm: [Int: Cell] = [:], mm: [Int: Cell] = [:]
@@ -211,8 +229,8 @@ public struct MirrorGapDetector: Detector {
                     var xmY: [Int: Cell] = [:], mmY: [Int: Cell] = [:]
                     let (xc, xMonthly) = yearCell(eCodes, eu, eRows, into: &xmY)
                     let (mc, mMonthly) = yearCell(iCodes, iu, iRows, into: &mmY)
-                    let xComplete = xMonthly ? cube.monthsComplete(e, y) : true
-                    let mComplete = mMonthly ? cube.monthsComplete(i, y) : true
+                    let xComplete = xMonthly ? eCoverage.monthsComplete(y) : true
+                    let mComplete = mMonthly ? iCoverage.monthsComplete(y) : true
                     if xMonthly { xAll.merge(xmY) { a, _ in a } }
                     if xComplete, mComplete, xc.rows > 0 || mc.rows > 0, let g = compare(xc, mc, s,
                         transitIn: xMonthly ? Self.sum(xAll, (y * 12 - s.lagMonths)..<(y * 12)) : Cell(),
@@ -228,7 +246,7 @@ public struct MirrorGapDetector: Detector {
                 // Rolling 12-month windows over months both sides declared monthly at this level.
                 for t in monthlyYears.flatMap({ y in (y * 12)..<(y * 12 + 12) }).sorted() {
                     let window = (t - 11)...t
-                    guard window.allSatisfy({ monthlyYears.contains($0 / 12) && cube.monthCovered(e, $0) && cube.monthCovered(i, $0) })
+                    guard window.allSatisfy({ monthlyYears.contains($0 / 12) && eCoverage.contains($0) && iCoverage.contains($0) })
                     else { continue }
                     var xc = Cell(), mc = Cell()
                     for mi in window {
@@ -245,8 +263,10 @@ public struct MirrorGapDetector: Detector {
                 var episode: [Failure] = []
                 func flush() {
                     guard !episode.isEmpty else { return }
+                    let sources = Sources(exporter: cube.source(e, .export, key: key), importer: cube.source(i, .import, key: key),
+                                          publisher: publisher)
                     out.append(anomaly(episode, exporter: e, importer: i, key: key, exporterCodes: eCodesSeen.sorted(),
-                                       importerCodes: iCodesSeen.sorted(), input: input, settings: settings))
+                                       importerCodes: iCodesSeen.sorted(), sources: sources, input: input, settings: settings))
                     episode = []
                 }
                 for f in failures {
@@ -256,7 +276,21 @@ public struct MirrorGapDetector: Detector {
                 flush()
             }
         }
-        return DetectorSuite.keepMostSpecific(out)
+        return out
+    }
+
+    /// Whose declarations were compared.
+    struct Sources {
+        var exporter: String?
+        var importer: String?
+        /// The publisher both came from, or nil when the two sides are different publishers' figures.
+        var publisher: String?
+
+        var json: JSONValue {
+            ["exporter_source": exporter.map(JSONValue.string) ?? .null,
+             "importer_source": importer.map(JSONValue.string) ?? .null,
+             "paired": .string(publisher.map { "within \($0)" } ?? "across sources")]
+        }
     }
 
     /// "imports exceed exports by 45 % in value and 44 % in weight"; a gap at the cap reads
@@ -284,7 +318,7 @@ public struct MirrorGapDetector: Detector {
     }
 
     func anomaly(_ episode: [Failure], exporter e: String, importer i: String, key: String, exporterCodes: [String],
-                 importerCodes: [String], input: DetectionInput, settings: DetectorSettings) -> Anomaly {
+                 importerCodes: [String], sources: Sources, input: DetectionInput, settings: DetectorSettings) -> Anomaly {
         let s = settings.mirrorGap
         let annual = episode.filter { $0.mode == "annual" }
         let rolling = episode.filter { $0.mode != "annual" }
@@ -330,6 +364,7 @@ public struct MirrorGapDetector: Detector {
         }
         let evidence: JSONValue = [
             "exporter": .string(e), "importer": .string(i), "compared_at": .string(key), "mode": .string(described.mode),
+            "sources": sources.json,
             "exporter_codes": .array(exporterCodes.map { .string($0) }),
             "importer_codes": .array(importerCodes.map { .string($0) }),
             "baseline": ["side": "exporter-declared exports", "usd_fob": AnomalyText.json(g.exportsFOB),

@@ -18,8 +18,11 @@ public struct NewPartnerDetector: Detector {
         var out: [Anomaly] = []
         for flow in [Flow.export, .reExport] {
             for exporter in cube.declarers(flow) {
-                let years = cube.coveredYears(exporter)
                 for code in cube.codes(exporter, flow) {
+                    // Only years the code's own source covered: before a code or a source begins,
+                    // a partner's absence says nothing.
+                    let coverage = cube.coverage(exporter, flow, key: code)
+                    let years = coverage.coveredYears
                     let total = TradeCube.annual(cube.totalSeries(exporter, flow, key: code))
                     for partner in cube.partners(exporter, flow, key: code) {
                         let series = cube.partnerSeries(exporter, flow, key: code, partner: partner)
@@ -58,7 +61,7 @@ public struct NewPartnerDetector: Detector {
                                 "baseline_code_median_t": AnomalyText.json(totalMedian),
                                 "baseline_max_share": AnomalyText.json(shares.max() ?? 0),
                                 "ratio": partnerMedian > 0 ? AnomalyText.json(observed / partnerMedian) : .null,
-                                "statistic": "partner_share_of_code", "year_to_date": .bool(!cube.yearComplete(exporter, y)),
+                                "statistic": "partner_share_of_code", "year_to_date": .bool(!coverage.yearComplete(y)),
                                 "months_with_shipments": .array(months.map { .string($0.description) }),
                                 "baseline": .array(base.map { yb in
                                     ["period": .string(String(yb)), "partner_t": AnomalyText.json(annual[yb]?.tonnes ?? 0),

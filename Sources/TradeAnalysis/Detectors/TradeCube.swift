@@ -48,41 +48,135 @@ struct Cell: Sendable, Hashable {
 /// Trade rows indexed by declarer, flow, declared code, partner and period, with the
 /// aggregation rules every detector shares:
 ///
+/// * **One source per question.** Each declarer, flow and code family (the 4-digit heading) is read
+///   from one source: the one `SourcePrecedence` ranks first (then the longer history, then the
+///   name). Two sources of one declarer are never summed or mixed in a series; the losing sources'
+///   figures stay in the per-publisher cubes (`publishers`) and in `source_conflict`.
 /// * A *key* is a code prefix. A declarer's value at key `k` sums the declarer's codes that start
 ///   with `k` at the shortest such length (so a Comtrade extract carrying both `2846` and `284690`
 ///   is not double counted, and China's 8-digit lines add up to their 6-digit heading).
 /// * Totals use the declarer's `WLD` row for a period when there is one, else the sum of partners.
-/// * A declarer *covers* a month when it declared anything that month (missing then means zero).
+/// * **Coverage, not zero.** A key is covered in a month when its source published anything for the
+///   declarer that month, from the month that source first carried the key's goods (for anyone) on.
+///   Inside coverage a missing cell is a true zero; outside it the value is unknown and detectors
+///   give no verdict.
 struct TradeCube: Sendable {
     private var data: [String: [Flow: [String: [String: Series]]]] = [:]
-    private var monthsCovered: [String: MonthSet] = [:]
-    private var annualYears: [String: Set<Int>] = [:]
+    /// Declarer → flow → family → index into `sourceNames` of the source that answers for it.
+    private var chosen: [String: [Flow: [String: Int]]] = [:]
+    private(set) var sourceNames: [String] = []
+    /// Per source index: declarer → months published / years with annual rows.
+    private var sourceMonths: [[String: MonthSet]] = []
+    private var sourceYears: [[String: Set<Int>]] = []
+    /// Per source index: code → the first month index any declarer published it (an annual row counts
+    /// from January), and the codes sorted.
+    private var sourceFirstSeen: [[String: Int]] = []
+    private var sourceCodes: [[String]] = []
     /// Each declarer's codes per flow, sorted.
     private var sortedCodes: [String: [Flow: [String]]] = [:]
     /// Every declared code, sorted.
     private(set) var allCodes: [String] = []
-    /// Last covered month index over all declarers.
-    private(set) var lastMonthIndex: [String: Int] = [:]
+    /// Cubes of one publisher each (all Comtrade sources are one publisher; any other source is its
+    /// own), for comparisons that must be like with like. Empty when there is one publisher only.
+    private(set) var publishers: [(name: String, cube: TradeCube)] = []
 
     /// Builds the cube from rows taken in the order given: callers pass rows in an order that does
     /// not depend on how they were loaded (`canonicalOrder`, or the warehouse's natural-key order), so
     /// sums of several rows always add up the same way.
-    init(_ builder: TradeCubeBuilder) {
-        data = builder.data
-        annualYears = builder.annualYears
-        lastMonthIndex = builder.months.compactMapValues { $0.max() }
-        monthsCovered = builder.months.mapValues(MonthSet.init)
+    init(_ builder: TradeCubeBuilder, precedence: SourcePrecedence = SourcePrecedence()) {
+        self.init(builder.sources, precedence: precedence)
+        let byPublisher = Dictionary(grouping: builder.sources.keys) { Self.publisher($0, precedence) }
+        if byPublisher.count > 1 {
+            publishers = byPublisher.keys.sorted().map { name in
+                let sources = builder.sources.filter { byPublisher[name]!.contains($0.key) }
+                return (name, TradeCube(sources, precedence: precedence))
+            }
+        }
+    }
+
+    private init(_ sources: [String: SourceData], precedence: SourcePrecedence) {
+        sourceNames = sources.keys.sorted()
+        sourceMonths = sourceNames.map { sources[$0]!.months.mapValues(MonthSet.init) }
+        sourceYears = sourceNames.map { sources[$0]!.annualYears }
+        // The first month each source covers each declarer: the tie-break after the rank.
+        func start(_ s: Int, _ declarer: String) -> Int {
+            min(sourceMonths[s][declarer]?.firstMember ?? .max, (sourceYears[s][declarer]?.min()).map { $0 * 12 } ?? .max)
+        }
+        for (s, name) in sourceNames.enumerated() {
+            for (declarer, byFlow) in sources[name]!.data {
+                for (flow, byCode) in byFlow {
+                    for code in byCode.keys {
+                        let family = Self.family(code)
+                        if let other = chosen[declarer]?[flow]?[family] {
+                            let a = (precedence.rank(source: name, declarer: declarer), start(s, declarer), name)
+                            let b = (precedence.rank(source: sourceNames[other], declarer: declarer), start(other, declarer),
+                                     sourceNames[other])
+                            if a < b { chosen[declarer]![flow]![family] = s }
+                        } else {
+                            chosen[declarer, default: [:]][flow, default: [:]][family] = s
+                        }
+                    }
+                }
+            }
+        }
         var codes = Set<String>()
-        for (declarer, byFlow) in data {
-            for (flow, byCode) in byFlow {
+        for (declarer, byFlow) in chosen {
+            for (flow, families) in byFlow {
+                var byCode: [String: [String: Series]] = [:]
+                for (family, s) in families {
+                    for (code, byPartner) in sources[sourceNames[s]]!.data[declarer]?[flow] ?? [:] where Self.family(code) == family {
+                        byCode[code] = byPartner
+                    }
+                }
+                data[declarer, default: [:]][flow] = byCode
                 let sorted = byCode.keys.sorted()
                 sortedCodes[declarer, default: [:]][flow] = sorted
                 codes.formUnion(sorted)
             }
         }
         allCodes = codes.sorted()
+        for name in sourceNames {
+            var first: [String: Int] = [:]
+            for byFlow in sources[name]!.data.values {
+                for byCode in byFlow.values {
+                    for (code, byPartner) in byCode {
+                        for series in byPartner.values {
+                            guard let p = series.keys.first else { continue }
+                            first[code] = min(first[code] ?? .max, Self.firstMonth(p))
+                        }
+                    }
+                }
+            }
+            sourceFirstSeen.append(first)
+            sourceCodes.append(first.keys.sorted())
+        }
     }
 
+    /// The first month source `s` published a line of the goods of `key`: a code starting with the
+    /// key, or a shorter code the key refines. Before it the source did not carry these goods at all.
+    private func firstPublished(_ s: Int, key: String) -> Int {
+        var first = Int.max
+        let codes = sourceCodes[s]
+        var i = codes.sortedInsertionIndex(of: key)
+        while i < codes.count, codes[i].hasPrefix(key) {
+            first = min(first, sourceFirstSeen[s][codes[i]]!)
+            i += 1
+        }
+        for n in stride(from: 2, to: key.utf8.count, by: 2) {
+            if let f = sourceFirstSeen[s][String(key.prefix(n))] { first = min(first, f) }
+        }
+        return first
+    }
+
+    /// The heading a code belongs to (a shorter code is its own family).
+    static func family(_ code: String) -> String { code.utf8.count > 4 ? String(code.prefix(4)) : code }
+
+    /// Sources of one publisher are compared with each other: every Comtrade extract is UN Comtrade.
+    static func publisher(_ source: String, _ precedence: SourcePrecedence) -> String {
+        (precedence.entries[source]?.format.hasPrefix("comtrade") ?? false) ? "comtrade" : source
+    }
+
+    private static func firstMonth(_ p: Period) -> Int { p.month == nil ? p.year * 12 : p.monthIndex }
     /// A total order on rows so that the same multiset of rows always sums the same way.
     static func canonicalOrder(_ a: TradeRow, _ b: TradeRow) -> Bool {
         if a.period != b.period { return a.period < b.period }
@@ -171,39 +265,32 @@ struct TradeCube: Sendable {
         return summed
     }
 
-    // MARK: - Coverage
+    // MARK: - Sources and coverage
 
-    func monthCovered(_ declarer: String, _ monthIndex: Int) -> Bool {
-        monthsCovered[declarer]?.contains(monthIndex) ?? false
+    /// The source whose figures the key's series are (nil when the declarer has no such key).
+    func source(_ declarer: String, _ flow: Flow, key: String) -> String? {
+        chosen[declarer]?[flow]?[Self.family(levelCodes(declarer, flow, key: key).first ?? key)].map { sourceNames[$0] }
     }
 
-    /// The months the declarer published anything in (empty when it published none).
-    func coverage(_ declarer: String) -> MonthSet { monthsCovered[declarer] ?? MonthSet([]) }
-
-    func hasMonthlyData(_ declarer: String) -> Bool { !(monthsCovered[declarer]?.isEmpty ?? true) }
-
-    /// The declarer published something for `year` (an annual row or any month).
-    func yearCovered(_ declarer: String, _ year: Int) -> Bool {
-        if annualYears[declarer]?.contains(year) ?? false { return true }
-        return (0..<12).contains { monthCovered(declarer, year * 12 + $0) }
+    /// What the key's source published for the declarer, from the month the source first carried the
+    /// key's goods (for any declarer) on.
+    func coverage(_ declarer: String, _ flow: Flow, key: String) -> Coverage {
+        let level = levelCodes(declarer, flow, key: key)
+        guard let code = level.first, let s = chosen[declarer]?[flow]?[Self.family(code)] else { return Coverage() }
+        return Coverage(months: sourceMonths[s][declarer] ?? MonthSet([]), annualYears: sourceYears[s][declarer] ?? [],
+                        from: firstPublished(s, key: key))
     }
 
-    /// The declarer published all twelve months of `year` (annual rows do not count).
-    func monthsComplete(_ declarer: String, _ year: Int) -> Bool {
-        (0..<12).allSatisfy { monthCovered(declarer, year * 12 + $0) }
-    }
-
-    /// The declarer published the whole of `year` (an annual row or all twelve months).
-    func yearComplete(_ declarer: String, _ year: Int) -> Bool {
-        if annualYears[declarer]?.contains(year) ?? false { return true }
-        return (0..<12).allSatisfy { monthCovered(declarer, year * 12 + $0) }
-    }
-
-    /// Years the declarer covers, sorted.
-    func coveredYears(_ declarer: String) -> [Int] {
-        var years = annualYears[declarer] ?? []
-        for m in monthsCovered[declarer]?.members ?? [] { years.insert(m / 12) }
-        return years.sorted()
+    /// Everything the declarer's chosen sources published, whatever the code: for comparisons of a
+    /// whole pair (mirror gaps), where no one key decides.
+    func declarerCoverage(_ declarer: String) -> Coverage {
+        let used = Set((chosen[declarer] ?? [:]).values.flatMap(\.values))
+        var months = Set<Int>(), years = Set<Int>()
+        for s in used {
+            months.formUnion(sourceMonths[s][declarer]?.members ?? [])
+            years.formUnion(sourceYears[s][declarer] ?? [])
+        }
+        return Coverage(months: MonthSet(months), annualYears: years, from: .min)
     }
 
     // MARK: - Reshaping
@@ -229,16 +316,54 @@ struct TradeCube: Sendable {
     static func hasMonthly(_ series: Series) -> Bool { series.keys.contains { $0.month != nil } }
 }
 
-/// Collects trade rows into the cells of a `TradeCube`, one row at a time, so a caller can stream
-/// rows from the warehouse without holding them.
-public struct TradeCubeBuilder: Sendable {
-    fileprivate var data: [String: [Flow: [String: [String: TradeCube.Series]]]] = [:]
-    fileprivate var months: [String: Set<Int>] = [:]
-    fileprivate var annualYears: [String: Set<Int>] = [:]
+/// The periods in which one key's source published the declarer: inside them a missing figure is a
+/// true zero, outside them it is unknown.
+struct Coverage: Sendable {
+    /// Months the source published anything for the declarer.
+    var months = MonthSet([])
+    /// Years the source published annual rows for the declarer.
+    var annualYears: Set<Int> = []
+    /// The first month index the key appears in its source (earlier periods are not covered).
+    var from = Int.max
 
-    public init() {}
+    func contains(_ month: Int) -> Bool { month >= from && months.contains(month) }
 
-    public mutating func add(_ row: TradeRow) {
+    var hasMonthlyData: Bool { months.last.map { $0 >= from } ?? false }
+
+    /// The last month the source published the declarer.
+    var lastMonth: Int? { hasMonthlyData ? months.last : nil }
+
+    /// The source published something for `year` (an annual row or any month).
+    func yearCovered(_ year: Int) -> Bool {
+        guard year * 12 + 11 >= from else { return false }
+        return annualYears.contains(year) || (0..<12).contains { contains(year * 12 + $0) }
+    }
+
+    /// The source published all twelve months of `year` (annual rows do not count).
+    func monthsComplete(_ year: Int) -> Bool {
+        (0..<12).allSatisfy { contains(year * 12 + $0) }
+    }
+
+    /// The source published the whole of `year` (an annual row or all twelve months).
+    func yearComplete(_ year: Int) -> Bool {
+        (annualYears.contains(year) && year * 12 + 11 >= from) || monthsComplete(year)
+    }
+
+    /// Years covered, sorted.
+    var coveredYears: [Int] {
+        var years = annualYears.filter { $0 * 12 + 11 >= from }
+        for m in months.members where m >= from { years.insert(m / 12) }
+        return years.sorted()
+    }
+}
+
+/// One source's rows, summed into cells.
+struct SourceData: Sendable {
+    var data: [String: [Flow: [String: [String: TradeCube.Series]]]] = [:]
+    var months: [String: Set<Int>] = [:]
+    var annualYears: [String: Set<Int>] = [:]
+
+    mutating func add(_ row: TradeRow) {
         data[row.reporter, default: [:]][row.flow, default: [:]][row.hsCode, default: [:]][row.partner, default: [:]][row.period, default: Cell()]
             .add(Cell(row))
         if let month = row.period.month {
@@ -246,6 +371,19 @@ public struct TradeCubeBuilder: Sendable {
         } else {
             annualYears[row.reporter, default: []].insert(row.period.year)
         }
+    }
+}
+
+/// Collects trade rows into the cells of a `TradeCube`, one row at a time and per source, so a
+/// caller can stream rows from the warehouse without holding them.
+public struct TradeCubeBuilder: Sendable {
+    fileprivate var sources: [String: SourceData] = [:]
+
+    public init() {}
+
+    /// Adds a row of `source` (the warehouse's pipeline name; rows of tests may leave it empty).
+    public mutating func add(_ row: TradeRow, source: String = "") {
+        sources[source, default: SourceData()].add(row)
     }
 }
 
@@ -272,6 +410,10 @@ struct MonthSet: Sendable {
     }
 
     var members: [Int] { bits.indices.filter { bits[$0] }.map { $0 + first } }
+
+    /// The smallest and largest member (nil when empty).
+    var firstMember: Int? { bits.isEmpty ? nil : first }
+    var last: Int? { bits.isEmpty ? nil : first + bits.count - 1 }
 }
 
 extension Array where Element: Comparable {

@@ -21,6 +21,8 @@ public struct TransshipmentConduitDetector: Detector {
         var annual: [Int: Double] = [:]
         var monthly: [Int: Double]? = nil
         var sources: Set<String> = []
+        /// Years a declarer of the leg published the key in (an unpublished year is no zero).
+        var coveredYears: Set<Int> = []
     }
 
     static func leg(_ cube: TradeCube, from o: String, to k: String, key: String) -> Leg {
@@ -31,6 +33,8 @@ public struct TransshipmentConduitDetector: Detector {
             for p in s.keys.sorted() { exported[p, default: Cell()].add(s[p]!) }
         }
         let imported = cube.partnerSeries(k, .import, key: key, partner: o)
+        for flow in [Flow.export, .reExport] { leg.coveredYears.formUnion(cube.coverage(o, flow, key: key).coveredYears) }
+        leg.coveredYears.formUnion(cube.coverage(k, .import, key: key).coveredYears)
         for (side, series) in [("\(o) exports", exported), ("\(k) imports", imported)] where !series.isEmpty {
             leg.sources.insert(side)
             for (y, c) in TradeCube.annual(series) { leg.annual[y] = max(leg.annual[y] ?? 0, c.tonnes) }
@@ -90,7 +94,7 @@ public struct TransshipmentConduitDetector: Detector {
     /// leg is monthly too) reaches `min_tonnes` and `surge_ratio` × its baseline median.
     static func firstLegCanSurge(_ ok: Leg, o: String, k: String, year y: Int, cube: TradeCube,
                                  s: DetectorSettings.TransshipmentConduit) -> Bool {
-        let baseA = ((y - s.baselineYears)..<y).filter { cube.yearCovered(o, $0) || cube.yearCovered(k, $0) }
+        let baseA = ((y - s.baselineYears)..<y).filter { ok.coveredYears.contains($0) }
         guard !baseA.isEmpty else { return false }
         let medA = RobustStatistics.median(baseA.map { ok.annual[$0] ?? 0 }) ?? 0
         func surges(_ a: Double) -> Bool { a >= s.minTonnes && a >= s.surgeRatio * max(medA, s.floorTonnes) }
@@ -109,8 +113,8 @@ public struct TransshipmentConduitDetector: Detector {
         for y in ok.annual.keys.sorted() where Self.firstLegCanSurge(ok, o: o, k: k, year: y, cube: cube, s: s) {
             // Baseline years: those the declarers of each leg published (an unpublished year is no zero).
             let window = Array((y - s.baselineYears)..<y)
-            let baseA = window.filter { cube.yearCovered(o, $0) || cube.yearCovered(k, $0) }
-            let baseB = window.filter { cube.yearCovered(k, $0) || cube.yearCovered(d, $0) }
+            let baseA = window.filter { ok.coveredYears.contains($0) }
+            let baseB = window.filter { kd.coveredYears.contains($0) }
             guard !baseA.isEmpty, !baseB.isEmpty else { continue }
             // Volumes, with the best 0…max lag when both legs are monthly.
             var a = ok.annual[y] ?? 0, b = kd.annual[y] ?? 0, lag = 0

@@ -89,10 +89,10 @@ public struct VolumeSpikeDetector: Detector {
         let cube = input.cube
         var findings: [(start: String, end: String, check: Check, mode: String)] = []
 
-        if cube.hasMonthlyData(declarer), TradeCube.hasMonthly(series) {
-            guard let last = cube.lastMonthIndex[declarer], let months = DenseMonths(series, last: last) else { return [] }
+        let coverage = cube.coverage(declarer, flow, key: code)
+        if coverage.hasMonthlyData, TradeCube.hasMonthly(series) {
+            guard let last = coverage.lastMonth, let months = DenseMonths(series, last: last) else { return [] }
             let first = months.first
-            let coverage = cube.coverage(declarer)
             let tonnes = months.tonnes
             /// Months of earlier rolling episodes, with the monthly level expected at the time: a later
             /// window counts them at that level, so an episode's tail does not make a second finding.
@@ -145,7 +145,7 @@ public struct VolumeSpikeDetector: Detector {
             }
         } else {
             let annual = TradeCube.annual(series)
-            let years = cube.coveredYears(declarer).filter { cube.yearComplete(declarer, $0) }
+            let years = coverage.coveredYears.filter { coverage.yearComplete($0) }
             for y in years {
                 let baseline = years.filter { $0 < y && $0 >= y - s.baselineYears }
                     .map { BaselinePoint(x: Double($0), at: $0, tonnes: annual[$0]?.tonnes ?? 0) }
@@ -259,7 +259,7 @@ public struct VolumeSpikeDetector: Detector {
     /// of the trailing months, floored at `min_log_scale`. Lumpy series (fewer than
     /// `monthly_min_active_share` of trailing months with shipments) are not judged month by month.
     /// Consecutive anomalous months form one episode, scored by its peak month.
-    func monthlyEpisodes(_ months: DenseMonths, last: Int, coverage: MonthSet,
+    func monthlyEpisodes(_ months: DenseMonths, last: Int, coverage: Coverage,
                          s: DetectorSettings.VolumeSpike) -> [(start: Int, end: Int, check: Check)] {
         let first = months.first
         let tonnes = months.tonnes
