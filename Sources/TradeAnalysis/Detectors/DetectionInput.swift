@@ -39,6 +39,18 @@ public struct DetectionInput: Sendable {
         self.init(trade: builder, precedence: precedence, mineralStats: mineralStats, exportControls: exportControls,
                   commodities: commodities, countries: countries)
     }
+
+    /// Trade rows of named sources, in any order.
+    public init(sourcedTrade: [(row: TradeRow, source: String)], precedence: SourcePrecedence,
+                mineralStats: [MineralStat] = [], exportControls: [ExportControl] = [],
+                commodities: [CommodityRow] = [], countries: [Country] = []) {
+        var builder = TradeCubeBuilder()
+        for item in sourcedTrade.sorted(by: { $0.source != $1.source ? $0.source < $1.source : TradeCube.canonicalOrder($0.row, $1.row) }) {
+            builder.add(item.row, source: item.source)
+        }
+        self.init(trade: builder, precedence: precedence, mineralStats: mineralStats, exportControls: exportControls,
+                  commodities: commodities, countries: countries)
+    }
 }
 
 /// A detector: a pure, deterministic function from the input to findings.
