@@ -79,12 +79,18 @@ struct TradeCube: Sendable {
     /// Cubes of one publisher each (all Comtrade sources are one publisher; any other source is its
     /// own), for comparisons that must be like with like. Empty when there is one publisher only.
     private(set) var publishers: [(name: String, cube: TradeCube)] = []
+    /// Cubes of one source each, for comparing what two sources say of the same figures. Empty when
+    /// there is one source only.
+    private(set) var perSource: [(name: String, cube: TradeCube)] = []
 
     /// Builds the cube from rows taken in the order given: callers pass rows in an order that does
     /// not depend on how they were loaded (`canonicalOrder`, or the warehouse's natural-key order), so
     /// sums of several rows always add up the same way.
     init(_ builder: TradeCubeBuilder, precedence: SourcePrecedence = SourcePrecedence()) {
         self.init(builder.sources, precedence: precedence)
+        if builder.sources.count > 1 {
+            perSource = builder.sources.keys.sorted().map { ($0, TradeCube([$0: builder.sources[$0]!], precedence: precedence)) }
+        }
         let byPublisher = Dictionary(grouping: builder.sources.keys) { Self.publisher($0, precedence) }
         if byPublisher.count > 1 {
             publishers = byPublisher.keys.sorted().map { name in
