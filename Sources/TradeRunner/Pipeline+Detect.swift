@@ -4,8 +4,9 @@ import TradeWarehouse
 import TradeAnalysis
 
 extension Pipeline {
-    /// Runs every detector over the warehouse's current figures and replaces the anomaly set.
-    func detectStage(warehouse: Warehouse, runID: Int64, settings: DetectorSettings) throws -> [Anomaly] {
+    /// Runs every detector over the warehouse's current figures, groups the findings into cases and
+    /// replaces the anomaly and case sets.
+    func detectStage(warehouse: Warehouse, runID: Int64, settings: DetectorSettings) throws -> (findings: [Anomaly], cases: [TradeCase]) {
         var cells = TradeCubeBuilder()
         // Reading rows (SQLite, decoding) on a worker thread and summing them into the cube here
         // takes the two halves of the serial part of detection onto both cores.
@@ -18,12 +19,14 @@ extension Pipeline {
                                    commodities: try warehouse.commodities(),
                                    countries: try warehouse.countries())
         let anomalies = DetectorSuite.run(input, settings: settings)
+        let cases = CaseBuilder.cases(anomalies, input: input)
         try warehouse.replaceAnomalies(runID: runID, detectorVersion: DetectorSuite.version,
-                                       thresholdsJSON: settings.fingerprintJSON, anomalies)
+                                       thresholdsJSON: settings.fingerprintJSON, anomalies, cases: cases)
         let high = anomalies.filter { $0.severity == .high }.count
         logger.info("detection finished", metadata: ["findings": "\(anomalies.count)", "high": "\(high)",
+                                                     "cases": "\(cases.count)",
                                                      "detector.version": "\(DetectorSuite.version)"])
-        return anomalies
+        return (anomalies, cases)
     }
 
     /// Which source answers for a declarer, from the source definitions.
@@ -38,11 +41,11 @@ extension Pipeline {
         defer { lock.release() }
         let warehouse = try openWarehouse()
         let runID = try beginRun(warehouse, command: "detect")
-        let anomalies = try detectStage(warehouse: warehouse, runID: runID, settings: settings)
+        let (anomalies, cases) = try detectStage(warehouse: warehouse, runID: runID, settings: settings)
         try warehouse.finishRun(runID, status: .succeeded, counts: RunCounts())
         var status = ExitStatus.success
         if let failOn = options.failOn, anomalies.contains(where: { $0.severity >= failOn }) { status = .findings }
         let high = anomalies.filter { $0.severity == .high }.count
-        return CommandResult(status: status, summary: "tradewatch: detect \(runID) ok — \(anomalies.count) findings (\(high) high)")
+        return CommandResult(status: status, summary: "tradewatch: detect \(runID) ok — \(cases.count) cases from \(anomalies.count) findings (\(high) high)")
     }
 }

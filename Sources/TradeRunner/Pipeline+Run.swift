@@ -67,9 +67,9 @@ extension Pipeline {
             throw error
         }
 
-        var findings: [Anomaly] = []
+        var findings: [Anomaly] = [], cases: [TradeCase] = []
         if detect {
-            findings = try detectStage(warehouse: warehouse, runID: runID, settings: settings)
+            (findings, cases) = try detectStage(warehouse: warehouse, runID: runID, settings: settings)
         }
         let status: RunStatus = load.filesFailed > 0 ? .partial : .succeeded
         try warehouse.finishRun(runID, status: status, counts: counts(load))
@@ -87,11 +87,11 @@ extension Pipeline {
             + "\(load.rowsLoaded) rows loaded, \(load.rowsRejected) rejected"
         if detect {
             let high = findings.filter { $0.severity == .high }.count
-            line += ", \(findings.count) findings (\(high) high)"
+            line += ", \(cases.count) cases from \(findings.count) findings (\(high) high)"
         }
         if let reportPath { line += " → \(reportPath)" }
         return CommandResult(status: exit, summary: line,
-                             details: detect ? topFindings(findings, failures: load.failures) : nil)
+                             details: detect ? topCases(cases, findings: findings, failures: load.failures) : nil)
     }
 
     func counts(_ load: LoadReport) -> RunCounts {
@@ -99,20 +99,23 @@ extension Pipeline {
                   filesFailed: load.filesFailed, rowsLoaded: load.rowsLoaded, rowsRejected: load.rowsRejected)
     }
 
-    /// The most important findings, one line each, ranked as in the report.
-    func topFindings(_ findings: [Anomaly], failures: [String], limit: Int = 10) -> String {
+    /// The cases most at stake, one line each with their findings' detectors, ranked as in the report.
+    func topCases(_ cases: [TradeCase], findings: [Anomaly], failures: [String], limit: Int = 10) -> String {
         var out = ""
         if !failures.isEmpty {
             out += "Files that could not be loaded:\n" + failures.map { "  \($0)\n" }.joined()
         }
-        let ranked = findings.sorted {
-            $0.severity != $1.severity ? $0.severity > $1.severity : $0.relativeScore > $1.relativeScore
-        }
-        guard !ranked.isEmpty else { return out + "No findings.\n" }
-        out += "Top findings (\(min(limit, ranked.count)) of \(ranked.count); all in the report and `select * from anomalies`):\n"
-        for anomaly in ranked.prefix(limit) {
-            out += "  \(anomaly.severity.rawValue.uppercased().padding(toLength: 6, withPad: " ", startingAt: 0)) "
-                + "\(anomaly.detector): \(anomaly.summary)\n"
+        guard !cases.isEmpty else { return out + "No findings.\n" }
+        out += "Top cases by what is at stake (\(min(limit, cases.count)) of \(cases.count); all in the report and "
+            + "`select * from cases order by rank`):\n"
+        for c in cases.prefix(limit) {
+            let stake = [c.usdAtStake.map { CaseText.usd($0) }, c.tonnesAtStake.map { CaseText.tonnes($0) }]
+                .compactMap { $0 }.joined(separator: ", ")
+            let detectors = c.findings.map { findings[$0].detector }
+            out += "  #\(c.rank) \(c.severity.rawValue.uppercased()) (confidence \(Int((c.confidence * 100).rounded())) %"
+                + (stake.isEmpty ? "" : "; at stake \(stake)") + ") \(Set(detectors).sorted().joined(separator: "+")): "
+                + "\(findings[c.findings[0]].summary)"
+                + (c.findings.count > 1 ? " [\(c.findings.count) findings]" : "") + "\n"
         }
         return out
     }

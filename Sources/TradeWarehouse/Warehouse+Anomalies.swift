@@ -9,16 +9,20 @@ extension Warehouse {
     /// so re-detecting an unchanged warehouse updates the same rows (same ids) and never duplicates
     /// them; findings no longer reported are removed. Findings sharing that identity within one call
     /// are all kept, told apart by their order (summary, then score).
+    ///
+    /// `cases` group the findings (their `findings` index into `anomalies`); they replace the previous
+    /// cases, and each finding records its case.
     public func replaceAnomalies(runID: Int64, detectorVersion: String, thresholdsJSON: String,
-                                 _ anomalies: [Anomaly]) throws {
+                                 _ anomalies: [Anomaly], cases: [TradeCase] = []) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        var keyed: [(fingerprint: String, anomaly: Anomaly, evidence: String)] = []
-        for (identity, group) in Dictionary(grouping: anomalies, by: Self.identity) {
-            let ordered = group.sorted { ($0.summary, -$0.score) < ($1.summary, -$1.score) }
-            for (n, anomaly) in ordered.enumerated() {
+        var keyed: [(fingerprint: String, anomaly: Anomaly, evidence: String, index: Int)] = []
+        for (identity, group) in Dictionary(grouping: anomalies.indices, by: { Self.identity(anomalies[$0]) }) {
+            let ordered = group.sorted { (anomalies[$0].summary, -anomalies[$0].score) < (anomalies[$1].summary, -anomalies[$1].score) }
+            for (n, index) in ordered.enumerated() {
+                let anomaly = anomalies[index]
                 guard anomaly.score.isFinite else {
                     throw Diagnostic("cannot store anomalies: \(anomaly.detector) finding \"\(anomaly.summary)\" has a score of \(anomaly.score)")
                 }
@@ -28,7 +32,7 @@ extension Warehouse {
                 } catch {
                     throw Diagnostic("cannot store anomalies: evidence of \(anomaly.detector) finding \"\(anomaly.summary)\" is not JSON: \(error)")
                 }
-                keyed.append((n == 0 ? identity : "\(identity)#\(n + 1)", anomaly, evidence))
+                keyed.append((n == 0 ? identity : "\(identity)#\(n + 1)", anomaly, evidence, index))
             }
         }
         keyed.sort { $0.fingerprint < $1.fingerprint }
@@ -39,19 +43,38 @@ extension Warehouse {
                 VALUES (\(runID), \(detectorVersion), \(thresholdsJSON), \(keyed.count))
                 """)
             let detectionID = db.lastInsertedRowID
-            for (fingerprint, a, evidence) in keyed {
-                try db.execute(literal: """
+            var ids = [Int64](repeating: 0, count: anomalies.count)
+            for (fingerprint, a, evidence, index) in keyed {
+                ids[index] = try Int64.fetchOne(db, SQLRequest<Int64>(literal: """
                     INSERT INTO anomaly_finding (fingerprint, detection_id, run_id, first_run_id, detector, severity, score,
-                                                 reporter, partner, via, hs_code, period_start, period_end, summary, evidence)
+                                                 reporter, partner, via, hs_code, period_start, period_end, summary, evidence,
+                                                 category, declared_by)
                     VALUES (\(fingerprint), \(detectionID), \(runID), \(runID), \(a.detector), \(a.severity.rawValue),
                             \(a.score), \(a.reporter), \(a.partner), \(a.via), \(a.hsCode), \(a.periodStart),
-                            \(a.periodEnd), \(a.summary), \(evidence))
+                            \(a.periodEnd), \(a.summary), \(evidence), \(a.category.rawValue), \(a.declaredBy))
                     ON CONFLICT (fingerprint) DO UPDATE SET
                         detection_id = excluded.detection_id, run_id = excluded.run_id, severity = excluded.severity,
-                        score = excluded.score, summary = excluded.summary, evidence = excluded.evidence
-                    """)
+                        score = excluded.score, summary = excluded.summary, evidence = excluded.evidence,
+                        category = excluded.category, declared_by = excluded.declared_by, case_id = NULL
+                    RETURNING id
+                    """)) ?? 0
             }
             try db.execute(literal: "DELETE FROM anomaly_finding WHERE detection_id <> \(detectionID)")
+            try db.execute(sql: "DELETE FROM finding_case")
+            for c in cases {
+                try db.execute(literal: """
+                    INSERT INTO finding_case (detection_id, rank, severity, confidence, category, reporter, partner, via,
+                                              hs_code, period_start, period_end, tonnes_at_stake, usd_at_stake, summary,
+                                              finding_count)
+                    VALUES (\(detectionID), \(c.rank), \(c.severity.rawValue), \(c.confidence), \(c.category.rawValue),
+                            \(c.reporter), \(c.partner), \(c.via), \(c.hsCode), \(c.periodStart), \(c.periodEnd),
+                            \(c.tonnesAtStake), \(c.usdAtStake), \(c.summary), \(c.findings.count))
+                    """)
+                let caseID = db.lastInsertedRowID
+                for i in c.findings {
+                    try db.execute(literal: "UPDATE anomaly_finding SET case_id = \(caseID) WHERE id = \(ids[i])")
+                }
+            }
         }
     }
 

@@ -25,7 +25,25 @@ public enum DetectorSuite {
         for i in detectors.indices where detectors[i].parallelInside { results[i] = findings(i) }
         let others = detectors.indices.filter { !detectors[$0].parallelInside }
         for (i, found) in zip(others, parallelMap(others.count) { findings(others[$0]) }) { results[i] = found }
-        return results.flatMap { $0 }
+        return results.flatMap { $0 }.map { annotate($0, input: input) }
+    }
+
+    /// Whose declaration a finding rests on, and which source gave it (`evidence.source`).
+    static func annotate(_ a: Anomaly, input: DetectionInput) -> Anomaly {
+        var a = a
+        guard case .object(var evidence) = a.evidence else { return a }
+        let declarer = evidence["declared_by"]?.stringValue
+        switch a.detector {
+        case "mirror_gap": a.declaredBy = [a.reporter, a.partner].compactMap { $0 }.joined(separator: "+")
+        case "transshipment_conduit": a.declaredBy = [a.reporter, a.via, a.partner].compactMap { $0 }.joined(separator: "+")
+        default: a.declaredBy = declarer ?? a.reporter
+        }
+        if evidence["source"] == nil, let d = a.declaredBy, !d.contains("+"), let code = a.hsCode {
+            let flow = evidence["flow"]?.stringValue.flatMap(Flow.init(rawValue:)) ?? (d == a.reporter ? .export : .import)
+            if let source = input.cube.source(d, flow, key: code) { evidence["source"] = .string(source) }
+        }
+        a.evidence = .object(evidence)
+        return a
     }
 
     /// Within one detector: by period, then reporter, partner, via, code, summary.

@@ -293,27 +293,36 @@ public struct MirrorGapDetector: Detector {
         }
     }
 
-    /// "imports exceed exports by 45 % in value and 44 % in weight"; a gap at the cap reads
-    /// "at least 1000 %" (one side is zero or tiny, so the true ratio says little).
+    /// "imports exceed exports by 45 % in value and 44 % in weight"; a gap at the cap reads as the
+    /// two amounts ("imports exceed exports in value: $1.5 M against $56 k"), since one side is zero
+    /// or tiny and the ratio says little.
     static func direction(_ g: Gap, cap: Double) -> String {
-        func percent(_ gap: Double) -> String {
-            gap >= cap ? "at least \(AnomalyText.percent(cap))" : AnomalyText.percent(gap)
+        func capped(_ what: String) -> String {
+            let (x, m) = what == "value" ? (AnomalyText.usd(g.exportsFOB), AnomalyText.usd(g.importsFOB))
+                                         : (AnomalyText.tonnes(g.exports.tonnes), AnomalyText.tonnes(g.imports.tonnes))
+            let importsLarger = what == "value" ? g.importsFOB >= g.exportsFOB : g.imports.kg >= g.exports.kg
+            return importsLarger ? "imports exceed exports in \(what): \(m) against \(x)"
+                                 : "exports exceed imports in \(what): \(x) against \(m)"
         }
+        func percent(_ gap: Double) -> String { AnomalyText.percent(gap) }
         func one(_ gap: Double?, _ what: String) -> String? {
             guard let gap else { return nil }
+            if abs(gap) >= cap { return capped(what) }
             return gap >= 0 ? "imports exceed exports by \(percent(gap)) in \(what)"
                             : "exports exceed imports by \(percent(-gap)) in \(what)"
         }
         var parts = [one(g.usdGap, "value"), one(g.kgGap, "weight")].compactMap { $0 }
-        if let u = g.usdGap, let k = g.kgGap, (u >= 0) == (k >= 0) {
+        if let u = g.usdGap, let k = g.kgGap, (u >= 0) == (k >= 0), abs(u) < cap, abs(k) < cap {
             parts = [(u >= 0 ? "imports exceed exports" : "exports exceed imports")
                 + " by \(percent(abs(u))) in value and \(percent(abs(k))) in weight"]
         }
         return parts.isEmpty ? "the two sides disagree" : parts.joined(separator: " and ")
     }
 
-    static func signed(_ gap: Double?) -> String {
+    /// A year's gap in the summary's tail: a percentage, or at the cap the two amounts (exports → imports).
+    static func signed(_ gap: Double?, cap: Double, exports: String, imports: String) -> String {
         guard let gap else { return "n/a" }
+        if abs(gap) >= cap { return "\(exports) → \(imports)" }
         return (gap >= 0 ? "+" : "−") + AnomalyText.percent(abs(gap))
     }
 
@@ -343,7 +352,13 @@ public struct MirrorGapDetector: Detector {
         let note = estimated ? " (weights partly estimated by the publisher\(estimatedWhere); the kg gap counts ×\(AnomalyText.number(s.estimatedWeightFactor, 2)))" : ""
         var tail = ""
         if annual.count > 1 {
-            tail += "; by year: " + annual.map { "\($0.label) \(Self.signed($0.gap.kgGap)) kg, \(Self.signed($0.gap.usdGap)) USD" }
+            tail += "; by year: " + annual.map { f in
+                let kg = Self.signed(f.gap.kgGap, cap: s.gapCap, exports: AnomalyText.tonnes(f.gap.exports.tonnes),
+                                     imports: AnomalyText.tonnes(f.gap.imports.tonnes))
+                let usd = Self.signed(f.gap.usdGap, cap: s.gapCap, exports: AnomalyText.usd(f.gap.exportsFOB),
+                                      imports: AnomalyText.usd(f.gap.importsFOB))
+                return "\(f.label) \(kg) kg, \(usd) USD"
+            }
                 .joined(separator: "; ")
         }
         if !annual.isEmpty, !rolling.isEmpty {

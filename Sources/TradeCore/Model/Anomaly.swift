@@ -8,8 +8,23 @@ public struct Anomaly: Sendable, Hashable, Codable {
         }
     }
 
-    /// `volume_spike`, `new_partner`, `mirror_gap`, `transshipment_conduit`, `unit_value_outlier`, `control_diversion`.
+    /// What a finding is about: the trade itself, or the quality of the data that describe it.
+    public enum Category: String, Sendable, Codable, CaseIterable {
+        case trade
+        case dataQuality = "data_quality"
+
+        /// Detectors whose findings are about the data, not the trade.
+        public static func of(detector: String) -> Category {
+            detector == "source_conflict" ? .dataQuality : .trade
+        }
+    }
+
+    /// `volume_spike`, `new_partner`, `mirror_gap`, `transshipment_conduit`, `unit_value_outlier`,
+    /// `control_diversion`, `source_conflict`.
     public var detector: String
+    public var category: Category
+    /// Whose declaration the finding rests on (ISO3; `CHN+USA` when it compares two declarers).
+    public var declaredBy: String?
     public var severity: Severity
     public var score: Double
     /// Exporting (origin) country for flow-based detectors.
@@ -29,8 +44,10 @@ public struct Anomaly: Sendable, Hashable, Codable {
 
     public init(detector: String, severity: Severity, score: Double, reporter: String?, partner: String?,
                 via: String? = nil, hsCode: String?, periodStart: String, periodEnd: String,
-                summary: String, evidence: JSONValue) {
+                summary: String, evidence: JSONValue, declaredBy: String? = nil) {
         self.detector = detector
+        self.category = Category.of(detector: detector)
+        self.declaredBy = declaredBy
         self.severity = severity
         self.score = score
         self.reporter = reporter

@@ -11,7 +11,53 @@ enum WarehouseMigrations {
         migrator.registerMigration("v1-views", migrate: createViews)
         migrator.registerMigration("v2-hs-concordance", migrate: createConcordance)
         migrator.registerMigration("v3-trade-period-check", migrate: cheaperTradePeriodCheck)
+        migrator.registerMigration("v4-cases", migrate: createCases)
         return migrator
+    }
+
+    // MARK: - v4-cases
+
+    /// Findings grouped into cases (one event each, ranked by what is at stake), and each finding's
+    /// category and declarer. Cases are rebuilt with every detection, like the findings.
+    private static func createCases(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE anomaly_finding ADD COLUMN category TEXT NOT NULL DEFAULT 'trade'
+                CHECK (category IN ('trade', 'data_quality'));
+            ALTER TABLE anomaly_finding ADD COLUMN declared_by TEXT;
+            ALTER TABLE anomaly_finding ADD COLUMN case_id INTEGER;
+
+            CREATE TABLE finding_case (
+                id              INTEGER PRIMARY KEY,
+                detection_id    INTEGER NOT NULL REFERENCES detection(id),
+                rank            INTEGER NOT NULL CHECK (rank >= 1),
+                severity        TEXT NOT NULL CHECK (severity IN ('low', 'medium', 'high')),
+                confidence      REAL NOT NULL CHECK (confidence BETWEEN 0 AND 1),
+                category        TEXT NOT NULL CHECK (category IN ('trade', 'data_quality')),
+                reporter        TEXT,
+                partner         TEXT,
+                via             TEXT,
+                hs_code         TEXT,
+                period_start    TEXT NOT NULL,
+                period_end      TEXT NOT NULL,
+                tonnes_at_stake REAL,
+                usd_at_stake    REAL,
+                summary         TEXT NOT NULL,
+                finding_count   INTEGER NOT NULL CHECK (finding_count >= 1)
+            ) STRICT;
+
+            CREATE VIEW cases AS
+            SELECT id, rank, severity, confidence, category, reporter, partner, via, hs_code, period_start, period_end,
+                   tonnes_at_stake, usd_at_stake, summary, finding_count, detection_id
+            FROM finding_case;
+
+            DROP VIEW anomalies;
+            CREATE VIEW anomalies AS
+            SELECT a.id, a.detector, a.severity, a.score, a.reporter, a.partner, a.via, a.hs_code,
+                   a.period_start, a.period_end, a.summary, a.evidence, a.run_id,
+                   a.first_run_id, a.detection_id, d.detector_version, d.created_at AS detected_at,
+                   a.category, a.declared_by, a.case_id
+            FROM anomaly_finding a JOIN detection d ON d.id = a.detection_id;
+            """)
     }
 
     // MARK: - v3-trade-period-check
