@@ -111,11 +111,24 @@ extension Pipeline {
         for c in cases.prefix(limit) {
             let stake = [c.usdAtStake.map { CaseText.usd($0) }, c.tonnesAtStake.map { CaseText.tonnes($0) }]
                 .compactMap { $0 }.joined(separator: ", ")
-            let detectors = c.findings.map { findings[$0].detector }
             out += "  #\(c.rank) \(c.severity.rawValue.uppercased()) (confidence \(Int((c.confidence * 100).rounded())) %"
-                + (stake.isEmpty ? "" : "; at stake \(stake)") + ") \(Set(detectors).sorted().joined(separator: "+")): "
-                + "\(findings[c.findings[0]].summary)"
-                + (c.findings.count > 1 ? " [\(c.findings.count) findings]" : "") + "\n"
+                + (stake.isEmpty ? "" : "; at stake \(stake)") + (c.findings.count > 1 ? "; \(c.findings.count) findings" : "")
+                + ") \(findings[c.findings[0]].detector): \(findings[c.findings[0]].summary)\n"
+            let shown = Self.folded(c.findings.map { findings[$0] }, perDetector: 2)
+            for a in shown { out += "      \(a.detector): \(a.summary)\n" }
+            if c.findings.count > shown.count + 1 { out += "      … and \(c.findings.count - shown.count - 1) more in the report\n" }
+        }
+        return out
+    }
+
+    /// The findings shown under a case's lead (which comes first in `ordered`): up to `perDetector`
+    /// of each detector, in the case's order, so each kind of evidence is seen.
+    static func folded(_ ordered: [Anomaly], perDetector: Int) -> [Anomaly] {
+        var counts: [String: Int] = [ordered.first?.detector ?? "": 1]
+        var out: [Anomaly] = []
+        for a in ordered.dropFirst() where counts[a.detector, default: 0] < perDetector {
+            counts[a.detector, default: 0] += 1
+            out.append(a)
         }
         return out
     }
