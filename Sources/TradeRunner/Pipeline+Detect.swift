@@ -18,7 +18,7 @@ extension Pipeline {
                                    exportControls: try warehouse.exportControls(),
                                    commodities: try warehouse.commodities(),
                                    countries: try warehouse.countries())
-        let anomalies = DetectorSuite.run(input, settings: settings)
+        let anomalies = try DetectorSuite.run(input, settings: settings).map { try citingFiles($0, warehouse) }
         let cases = CaseBuilder.cases(anomalies, input: input)
         try warehouse.replaceAnomalies(runID: runID, detectorVersion: DetectorSuite.version,
                                        thresholdsJSON: settings.fingerprintJSON, anomalies, cases: cases)
@@ -27,6 +27,31 @@ extension Pipeline {
                                                      "cases": "\(cases.count)",
                                                      "detector.version": "\(DetectorSuite.version)"])
         return (anomalies, cases)
+    }
+
+    /// The finding's evidence with the raw files each declaration came from (`files`, or
+    /// `exporter_files` and `importer_files` for a mirror gap), so an analyst can open them.
+    func citingFiles(_ a: Anomaly, _ warehouse: Warehouse) throws -> Anomaly {
+        guard case .object(var evidence) = a.evidence, let code = a.hsCode, let exporter = a.reporter else { return a }
+        func files(_ source: JSONValue?, declarer: String, flow: Flow, partner: String?) throws -> JSONValue? {
+            guard case .string(let source)? = source else { return nil }
+            let paths = try warehouse.rawFiles(source: source, declarer: declarer, flow: flow, codePrefix: code,
+                                               partner: partner, from: a.periodStart, to: a.periodEnd)
+            return .array(paths.map { .string($0) })
+        }
+        if a.detector == "mirror_gap", case .object(let sources)? = evidence["sources"], let importer = a.partner {
+            evidence["exporter_files"] = try files(sources["exporter_source"], declarer: exporter, flow: .export, partner: importer)
+            evidence["importer_files"] = try files(sources["importer_source"], declarer: importer, flow: .import, partner: exporter)
+        } else if case .string(let declarer)? = evidence["declared_by"] ?? a.declaredBy.map(JSONValue.string) {
+            let flow = evidence["flow"].flatMap { if case .string(let f) = $0 { Flow(rawValue: f) } else { nil } }
+                ?? (declarer == exporter ? .export : .import)
+            let counterpart = declarer == exporter ? a.partner : exporter
+            evidence["files"] = try files(evidence["source"], declarer: declarer, flow: flow,
+                                          partner: counterpart == "WLD" ? nil : counterpart)
+        }
+        var cited = a
+        cited.evidence = .object(evidence)
+        return cited
     }
 
     /// Which source answers for a declarer, from the source definitions.

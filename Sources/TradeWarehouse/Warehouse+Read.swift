@@ -221,3 +221,22 @@ extension Warehouse {
         text.isEmpty ? [] : text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
     }
 }
+
+extension Warehouse {
+    /// The raw files (as the manifest names them) whose current rows of `source` gave a declarer's
+    /// figures for one flow, code family and partner between two periods: the files a finding rests on.
+    public func rawFiles(source: String, declarer: String, flow: Flow, codePrefix: String, partner: String?,
+                         from: String, to: String, limit: Int = 20) throws -> [String] {
+        try read("cannot read the files of a finding") { db in
+            var sql: SQL = """
+                SELECT DISTINCT f.path FROM trade_observation t JOIN raw_file f ON f.id = t.file_id
+                WHERE t.superseded_by_file IS NULL AND t.source = \(source) AND t.reporter = \(declarer)
+                  AND t.flow = \(flow.rawValue) AND substr(t.hs_code, 1, \(codePrefix.count)) = \(codePrefix)
+                  AND (t.period BETWEEN \(from) AND \(to + "~") OR t.period BETWEEN \(String(from.prefix(4))) AND \(String(to.prefix(4))))
+                """
+            if let partner { sql += " AND t.partner = \(partner)" }
+            sql += " ORDER BY f.path LIMIT \(limit)"
+            return try String.fetchAll(db, SQLRequest<String>(literal: sql))
+        }
+    }
+}

@@ -91,6 +91,15 @@ import TradeRunner
         #expect(Set(europium.map(\.[1])).count == 1)
         let rank = try #require(Int(try ws.scalar("select rank from cases where id = \(europium[0][1])")))
         #expect(rank <= 5, "\(result.details ?? "")")
+        // Every finding names the source and raw files each declaration it rests on came from.
+        let uncited = try ws.scalar("""
+            select count(*) from anomalies
+            where (detector = 'mirror_gap' and (json_array_length(evidence, '$.exporter_files') = 0
+                                                or json_array_length(evidence, '$.importer_files') = 0))
+               or (detector in ('volume_spike', 'new_partner', 'unit_value_outlier', 'control_diversion')
+                   and (json_extract(evidence, '$.source') is null or json_array_length(evidence, '$.files') = 0))
+            """)
+        #expect(uncited == "0")
         // … and `make run`'s one-screen summary shows that case with the europium-oxide buyer under it.
         let lines = try #require(result.details).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let start = try #require(lines.firstIndex { $0.hasPrefix("  #\(rank) ") })
