@@ -94,10 +94,10 @@ import TradeRunner
         // Every finding names the source and raw files each declaration it rests on came from.
         let uncited = try ws.scalar("""
             select count(*) from anomalies
-            where (detector = 'mirror_gap' and (json_array_length(evidence, '$.exporter_files') = 0
-                                                or json_array_length(evidence, '$.importer_files') = 0))
+            where (detector = 'mirror_gap' and (coalesce(json_array_length(evidence, '$.exporter_files'), 0) = 0
+                                                or coalesce(json_array_length(evidence, '$.importer_files'), 0) = 0))
                or (detector in ('volume_spike', 'new_partner', 'unit_value_outlier', 'control_diversion')
-                   and (json_extract(evidence, '$.source') is null or json_array_length(evidence, '$.files') = 0))
+                   and (json_extract(evidence, '$.source') is null or coalesce(json_array_length(evidence, '$.files'), 0) = 0))
             """)
         #expect(uncited == "0")
         // … and `make run`'s one-screen summary shows that case with the europium-oxide buyer under it.
