@@ -28,7 +28,7 @@ public enum CaseBuilder {
         let facts = anomalies.map { FindingFacts($0, cube: input.cube) }
         var groups = UnionFind(anomalies.count)
         linkFlows(anomalies, facts, &groups)
-        linkConduits(facts, &groups)
+        linkConduits(anomalies, facts, &groups)
         linkControls(anomalies, facts, &groups)
         var members: [Int: [Int]] = [:]
         for i in anomalies.indices { members[groups.root(i), default: []].append(i) }
@@ -99,10 +99,10 @@ public enum CaseBuilder {
         }
     }
 
-    /// A conduit joins the findings on its two legs.
-    static func linkConduits(_ facts: [FindingFacts], _ groups: inout UnionFind) {
+    /// A conduit joins the volume findings on its two legs.
+    static func linkConduits(_ anomalies: [Anomaly], _ facts: [FindingFacts], _ groups: inout UnionFind) {
         var byLeg: [[String]: [Int]] = [:]
-        for (i, f) in facts.enumerated() where f.via == nil {
+        for (i, f) in facts.enumerated() where f.via == nil && flowDetectors.contains(anomalies[i].detector) {
             byLeg[[f.category.rawValue, f.reporter, f.partner ?? "", f.family], default: []].append(i)
         }
         for (i, f) in facts.enumerated() {
