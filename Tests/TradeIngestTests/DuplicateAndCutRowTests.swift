@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TradeConfig
 import TradeCore
 @testable import TradeIngest
 

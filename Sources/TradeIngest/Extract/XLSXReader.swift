@@ -295,13 +295,14 @@ private final class StylesHandler: XMLStreamHandler {
     private static let builtInDates: Set<Int> = Set(14...22).union(27...36).union(45...47).union(50...58)
 
     func startElement(_ element: XMLStartElement) throws {
-        switch element.localName {
-        case "cellXfs": inCellXfs = true
-        case "xf" where inCellXfs: cellFormats.append(element.attributes.value("numFmtId").flatMap { Int($0) } ?? 0)
-        case "numFmt":
-            if let id = element.attributes.value("numFmtId").flatMap({ Int($0) }),
-               let code = element.attributes.value("formatCode") { formatCodes[id] = code }
-        default: break
+        let name = element.localName
+        if name == "cellXfs" {
+            inCellXfs = true
+        } else if name == "xf" && inCellXfs {
+            cellFormats.append(element.attributes.value("numFmtId").flatMap { Int($0) } ?? 0)
+        } else if name == "numFmt", let id = element.attributes.value("numFmtId").flatMap({ Int($0) }),
+                  let code = element.attributes.value("formatCode") {
+            formatCodes[id] = code
         }
     }
 
