@@ -90,3 +90,26 @@ func fourByteGB18030CharacterSplitAcrossChunks(chunk: Int) throws {
     let (text, _) = try decodeAll(url, declared: "gb18030", chunk: chunk)
     #expect(text == "𠀀,€,铕\n")
 }
+
+@Test(arguments: [64, 1 << 16])
+func aUTF8FileWithOneGB18030LineIsRefusedAtThatLine(chunk: Int) throws {
+    let utf8 = try Data(contentsOf: TestSupport.fixture("china/customs-export-monthly.utf8.csv")).split(separator: 0x0A)
+    let gb = try Data(contentsOf: TestSupport.fixture("china/customs-export-monthly.gb18030.csv")).split(separator: 0x0A)
+    // The header and 499 UTF-8 data lines, then one GB18030 line (501) and a UTF-8 one.
+    var bytes = Array(utf8[0]) + [0x0A]
+    for i in 0..<499 { bytes += Array(utf8[1 + i % (utf8.count - 1)]) + [0x0A] }
+    let lineStart = bytes.count
+    bytes += Array(gb[1]) + [0x0A] + Array(utf8[1]) + [0x0A]
+    let url = try TestSupport.temporaryFile(bytes)
+    let d = TestSupport.diagnostic { _ = try decodeAll(url, declared: "auto", chunk: chunk) }
+    #expect(d?.location == SourceLocation(file: "x.csv", line: 501))
+    let offset = d.flatMap { Int($0.message.split(separator: " ")[7].dropLast()) } ?? -1
+    #expect(offset >= lineStart && offset < lineStart + gb[1].count, "\(d?.message ?? "")")
+    #expect(d?.message == "cannot decode x.csv as UTF-8 at byte \(offset): invalid byte sequence "
+            + "(the bytes before it are UTF-8: a line saved in another encoding, such as GB18030?)")
+    // A GB18030 file with a bad byte further on is still reported as GB18030, where that byte is.
+    let invalidGB = Array(gb[0]) + [0x0A] + Array(gb[1]) + [0x0A, 0x81, 0x20, 0x0A]
+    let bad = TestSupport.diagnostic { _ = try decodeAll(try TestSupport.temporaryFile(invalidGB), declared: "auto", chunk: chunk) }
+    #expect(bad?.message == "cannot decode x.csv as GB18030 at byte \(gb[0].count + gb[1].count + 2): invalid byte sequence")
+    #expect(bad?.location?.line == 3)
+}

@@ -81,17 +81,81 @@ private struct EchoNormalizer: TableNormalizer {
         #expect(XLSXReader.columnIndex(ofReference: "XFD1") == 16383)
     }
 
+    // MARK: Period cells: numbers checked as YYYYMM, serials only in cells styled as dates
+
+    /// A one-sheet workbook built at test time: `rows` are the sheet's `<row>` elements, `styles` its
+    /// xl/styles.xml (nil: none).
+    func workbook(styles: String?, rows: [String]) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("xlsx-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent("exports-2024.xlsx")
+        let archive = try Archive(url: url, accessMode: .create)
+        try addText(#"<workbook xmlns:r="r"><sheets><sheet name="S" r:id="rId1"/></sheets></workbook>"#,
+                    as: "xl/workbook.xml", to: archive)
+        var rels = #"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/>"#
+        if let styles {
+            rels += #"<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>"#
+            try addText(styles, as: "xl/styles.xml", to: archive)
+        }
+        try addText(rels + "</Relationships>", as: "xl/_rels/workbook.xml.rels", to: archive)
+        try addText("<worksheet><sheetData>" + rows.joined() + "</sheetData></worksheet>", as: "xl/worksheets/sheet1.xml",
+                    to: archive)
+        return url
+    }
+
+    @Test func periodNumbersAreCheckedAndOnlyDateStyledCellsAreSerials() throws {
+        // Cell formats: 0 General, 1 built-in date (numFmtId 14), 2 custom yyyy-mm, 3 custom #,##0 (a number).
+        let styles = #"""
+            <styleSheet><numFmts><numFmt numFmtId="164" formatCode="yyyy\-mm"/><numFmt numFmtId="165" formatCode="#,##0"/></numFmts>
+            <cellStyleXfs><xf numFmtId="0"/></cellStyleXfs>
+            <cellXfs><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/><xf numFmtId="165"/></cellXfs></styleSheet>
+            """#
+        func text(_ ref: String, _ s: String) -> String { "<c r=\"\(ref)\" t=\"inlineStr\"><is><t>\(s)</t></is></c>" }
+        func row(_ n: Int, period: String, style: Int? = nil) -> String {
+            let s = style.map { " s=\"\($0)\"" } ?? ""
+            return "<row r=\"\(n)\"><c r=\"A\(n)\"\(s)><v>\(period)</v></c><c r=\"B\(n)\"><v>28469014</v></c>" + text("C\(n)", "日本")
+                + "<c r=\"D\(n)\"><v>10</v></c>" + text("E\(n)", "千克") + "<c r=\"F\(n)\"><v>\(n * 100)</v></c></row>"
+        }
+        let names = ["数据年月", "商品编码", "贸易伙伴名称", "第一数量", "第一计量单位", "美元"]
+        let header = "<row r=\"1\">" + zip("ABCDEF", names).map { text("\($0)1", $1) }.joined() + "</row>"
+        let url = try workbook(styles: styles, rows: [
+            header,
+            row(2, period: "202401"),           // YYYYMM
+            row(3, period: "2024"),             // a year, not a month (as a serial: 1905-07)
+            row(4, period: "20240"),            // (as a serial: 1955-05)
+            row(5, period: "202413"),           // no month 13 (as a serial: 2454-03)
+            row(6, period: "45323", style: 1),  // 2024-02-01 in a date cell
+            row(7, period: "45352", style: 2),  // 2024-03-01 in a custom date format
+            row(8, period: "45292"),            // a serial's digits in a General cell: just a number
+            row(9, period: "45383", style: 3),  // a number format, not a date
+            row(10, period: "202405", style: 0),
+        ])
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        let def = F.definition(.chinaCustomsXLSX, options: ["date_columns": .list([F.scalar("数据年月")])])
+        let out = try F.read(XLSXTableReader { ChinaCustomsNormalizer() },
+                             RawFile(url: url, displayPath: "Raw/china-customs/exports-2024.xlsx"), def)
+        #expect(F.trades(out).map { "\($0.period) @\($0.rawLine)" } == ["2024-01 @2", "2024-02 @6", "2024-03 @7", "2024-05 @10"])
+        let rejected = F.rejected(out)
+        #expect(rejected.map(\.location.line) == [3, 4, 5, 8, 9])
+        #expect(rejected.map(\.reason) == ["2024", "20240", "202413", "45292", "45383"].map {
+            "impossible period \"\($0)\" in 数据年月 (expected YYYYMM)"
+        })
+    }
+
+    @Test(arguments: [("yyyy-mm-dd", true), ("m/d/yy", true), (#"[$-804]yyyy"年"m"月""#, true), ("[h]:mm", true),
+                      ("General", false), ("#,##0.00", false), ("0.00E+00", false), (#""days" 0"#, false),
+                      ("[Red]#,##0", false), ("#,##0_);(#,##0)", false), ("@", false)])
+    func dateFormatCodes(code: String, isDate: Bool) {
+        #expect(XLSXReader.isDateFormatCode(code) == isDate)
+    }
+
     // MARK: ZIP bombs (built at test time: a few MB of markup compressing to a few KB)
 
     /// A workbook whose sheet inflates to `sheetBytes`; `declaredSheetSize` patches the ZIP's size fields (a lie).
     func bomb(sheetBytes: Int, declaredSheetSize: UInt32? = nil) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("bomb-\(UUID().uuidString).xlsx")
         let archive = try Archive(url: url, accessMode: .create)
-        func add(_ path: String, _ text: String) throws {
-            let data = Data(text.utf8)
-            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count),
-                                 compressionMethod: .deflate) { pos, size in data.subdata(in: Int(pos)..<Int(pos) + size) }
-        }
+        func add(_ path: String, _ text: String) throws { try addText(text, as: path, to: archive) }
         try add("xl/workbook.xml", #"<workbook xmlns:r="r"><sheets><sheet name="S" r:id="rId1"/></sheets></workbook>"#)
         try add("xl/_rels/workbook.xml.rels", #"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#)
         var sheet = Data(#"<worksheet><sheetData><row r="1"><c t="inlineStr"><is><t>h</t></is></c></row>"#.utf8)
@@ -152,4 +216,11 @@ private struct EchoNormalizer: TableNormalizer {
         let ok = try F.read(reader, RawFile(url: url, displayPath: "liar.xlsx"), F.definition(.chinaCustomsXLSX))
         #expect(ok.isEmpty)
     }
+}
+
+/// Adds `text` to `archive` as a deflated entry.
+private func addText(_ text: String, as path: String, to archive: Archive) throws {
+    let data = Data(text.utf8)
+    try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count),
+                         compressionMethod: .deflate) { pos, size in data.subdata(in: Int(pos)..<Int(pos) + size) }
 }

@@ -14,6 +14,8 @@ import TradeCore
 /// - Hostile input: a record longer than `limits.maxRecordBytes` or wider than
 ///   `limits.maxColumns`, a NUL byte, or a quote left open at end of file ("truncated
 ///   mid-row") throws a located `Diagnostic`.
+/// - A last record with no line ending is returned like any other; `lastRecordUnterminated`
+///   and `lastFieldQuoted` tell callers it may be cut short (`CSVTableReader` decides).
 public final class CSVReader {
     public struct Limits: Sendable, Hashable {
         public var maxRecordBytes: Int
@@ -44,6 +46,10 @@ public final class CSVReader {
     private var recordLine = 1
     /// Records returned so far (blank ones included).
     public private(set) var recordCount = 0
+    /// The record last returned ended at end of file with no line ending: it may be cut short.
+    public private(set) var lastRecordUnterminated = false
+    /// The last field of the record last returned was quoted: its closing quote shows where it ends.
+    public private(set) var lastFieldQuoted = false
 
     /// Reads `url`, transcoding per `encoding` (`auto`, `utf-8`, `gb18030`, `gbk`, `utf-16`).
     public convenience init(url: URL, display: String, encoding: String = "auto", limits: Limits = Limits(),
@@ -142,6 +148,7 @@ public final class CSVReader {
                     }
                     try endField(&bounds, at: fieldBytes.count, startLine)
                     recordLine = startLine
+                    (lastRecordUnterminated, lastFieldQuoted) = (true, state == .quoteInQuoted)
                     return true
                 }
             }
@@ -224,6 +231,7 @@ public final class CSVReader {
                     afterCR = b == Self.cr
                     try endField(&bounds, at: fieldBytes.count, startLine)
                     recordLine = startLine
+                    (lastRecordUnterminated, lastFieldQuoted) = (false, false)
                     return true
                 }
             case .quoted:
@@ -252,6 +260,7 @@ public final class CSVReader {
                     afterCR = b == Self.cr
                     try endField(&bounds, at: fieldBytes.count, startLine)
                     recordLine = startLine
+                    (lastRecordUnterminated, lastFieldQuoted) = (false, true)
                     return true
                 } else {
                     // Text after a closing quote: keep it (lenient).

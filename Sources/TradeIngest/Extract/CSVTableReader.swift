@@ -27,6 +27,7 @@ public struct TableReadSummary: Sendable, Hashable {
 /// A `SourceReader` for CSV files: `CSVReader` finds the header and the records (skipping
 /// blank rows), a fresh `TableNormalizer` per file turns them into outcomes.
 /// Definition options `max_record_bytes` and `max_columns` override the reader's limits.
+/// A last record with no line ending is rejected when it may be cut short (`LastLineCheck`).
 public struct CSVTableReader<Normalizer: TableNormalizer>: SourceReader {
     let makeNormalizer: @Sendable () -> Normalizer
 
@@ -64,11 +65,54 @@ public struct CSVTableReader<Normalizer: TableNormalizer>: SourceReader {
         while try reader.nextRow({ row in
             if row.isBlank { summary.blankRows += 1; return }
             summary.records += 1
+            if reader.lastRecordUnterminated,
+               let cut = LastLineCheck.reject(row, header: header.fields, lastFieldQuoted: reader.lastFieldQuoted,
+                                              file: file.displayPath) {
+                try counting(.rejected(cut))
+                return
+            }
             try normalizer.normalize(row: row, emit: counting)
         }) != nil {}
         try normalizer.finish(emit: counting)
         if let accounting = normalizer as? RecordAccounting { summary.recordsMerged = accounting.recordsMerged }
         return summary
+    }
+}
+
+/// A file's last record with no line ending may be the front of a longer one (a download or copy
+/// cut short), and a cut number still parses (1618401 → 16184). Such a record stands only when it
+/// visibly ends: it has at least the header's fields and its last field is quoted (the closing quote
+/// ends it), empty, or not a number. Otherwise it is rejected, never loaded as a figure.
+enum LastLineCheck {
+    static func reject(_ row: TableRowView, header: [String], lastFieldQuoted: Bool, file: String) -> RejectedRow? {
+        let last = row.count - 1
+        let reason: String
+        if row.count < header.count {
+            reason = "last line has no line ending and is incomplete (file cut?): \(row.count) of the header's \(header.count) fields"
+        } else if !lastFieldQuoted, isNumber(row[last]) {
+            reason = "last line has no line ending and may be incomplete (file cut?): its last field \"\(row.string(last))\" "
+                + "is a number that may have lost digits; end the file with a line ending if it is whole"
+        } else {
+            return nil
+        }
+        let record = row.record
+        return RejectedRow(location: record.location(ofField: last, file: file),
+                           columnName: last < header.count ? header[last] : nil, reason: reason, rawText: record.rawText)
+    }
+
+    /// Digits with the signs, separators and exponent a number may carry, and at least one digit.
+    static func isNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var digits = false
+        for b in bytes {
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits = true
+            case UInt8(ascii: "."), UInt8(ascii: ","), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "e"),
+                 UInt8(ascii: "E"), UInt8(ascii: " "), UInt8(ascii: "\t"):
+                continue
+            default: return false
+            }
+        }
+        return digits
     }
 }
 

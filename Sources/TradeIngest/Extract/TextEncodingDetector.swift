@@ -17,6 +17,19 @@ public enum TextEncoding: String, Sendable, Hashable {
 public enum TextEncodingDetector {
     /// The encoding to use and how many BOM bytes to skip.
     public static func detect(url: URL, declared: String, display: String) throws -> (TextEncoding, bomLength: Int) {
+        let d = try detection(url: url, declared: declared, display: display)
+        return (d.encoding, d.bomLength)
+    }
+
+    /// What `detect` decided, and for a file `auto` took for GB18030 where its UTF-8 broke off.
+    struct Detection {
+        var encoding: TextEncoding
+        var bomLength: Int
+        /// Byte offset and 1-based line of the first byte that is not UTF-8.
+        var utf8Invalid: (offset: Int, line: Int)?
+    }
+
+    static func detection(url: URL, declared: String, display: String) throws -> Detection {
         let handle = try RawInput(url: url, display: display)
         defer { handle.close() }
         var head = [UInt8](repeating: 0, count: 4)
@@ -25,16 +38,19 @@ public enum TextEncodingDetector {
         let bom = bomEncoding(prefix)
         switch declared.lowercased() {
         case "utf-8", "utf8":
-            return (.utf8, bom?.0 == .utf8 ? 3 : 0)
+            return Detection(encoding: .utf8, bomLength: bom?.0 == .utf8 ? 3 : 0)
         case "gb18030", "gbk", "gb2312":
-            return (.gb18030, 0)
+            return Detection(encoding: .gb18030, bomLength: 0)
         case "utf-16", "utf16":
-            if let bom, bom.0 != .utf8 { return bom }
-            return (.utf16LE, 0)
+            if let bom, bom.0 != .utf8 { return Detection(encoding: bom.0, bomLength: bom.1) }
+            return Detection(encoding: .utf16LE, bomLength: 0)
         case "auto", "":
-            if let bom { return bom }
+            if let bom { return Detection(encoding: bom.0, bomLength: bom.1) }
             try handle.rewind()
-            return (try isValidUTF8(handle) ? .utf8 : .gb18030, 0)
+            guard let invalid = try firstInvalidUTF8(handle) else { return Detection(encoding: .utf8, bomLength: 0) }
+            try handle.rewind()
+            return Detection(encoding: .gb18030, bomLength: 0,
+                             utf8Invalid: (invalid, try newlines(handle, before: invalid) + 1))
         default:
             throw Diagnostic("unknown encoding \"\(declared)\" (expected auto, utf-8, gb18030, utf-16)",
                              at: SourceLocation(file: display, line: 1))
@@ -49,16 +65,30 @@ public enum TextEncodingDetector {
         return nil
     }
 
-    static func isValidUTF8(_ input: RawInput) throws -> Bool {
+    /// Offset of the first byte that is not UTF-8, nil when the whole input is.
+    static func firstInvalidUTF8(_ input: RawInput) throws -> Int? {
         var validator = UTF8Validator()
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = try input.read(into: &buffer, count: buffer.count)
-            if n == 0 { return validator.finish() == nil }
-            if buffer.withUnsafeBufferPointer({ validator.feed(UnsafeBufferPointer(rebasing: $0[0..<n])) }) != nil {
-                return false
+            if n == 0 { return validator.finish() }
+            if let bad = buffer.withUnsafeBufferPointer({ validator.feed(UnsafeBufferPointer(rebasing: $0[0..<n])) }) {
+                return bad
             }
         }
+    }
+
+    /// LF bytes in the input's first `end` bytes (an LF is never part of a UTF-8 or GB18030 character).
+    static func newlines(_ input: RawInput, before end: Int) throws -> Int {
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var count = 0, read = 0
+        while read < end {
+            let n = try input.read(into: &buffer, count: min(buffer.count, end - read))
+            if n == 0 { break }
+            count += buffer[0..<n].reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+            read += n
+        }
+        return count
     }
 }
 

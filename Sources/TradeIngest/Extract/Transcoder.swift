@@ -25,12 +25,15 @@ public final class Transcoder {
     /// Newlines emitted so far, to say on which line a decoding error happened.
     private var newlines = 0
     private let bomLength: Int
+    /// For a file `auto` read as GB18030: where its UTF-8 broke off (offset, line).
+    private var utf8Invalid: (offset: Int, line: Int)?
 
     /// Opens `url`; `declared` is the definition's `encoding` (`auto`, `utf-8`, `gb18030`, `gbk`, `utf-16`).
     public convenience init(url: URL, declared: String, display: String, chunkSize: Int = 1 << 16) throws {
-        let (encoding, bom) = try TextEncodingDetector.detect(url: url, declared: declared, display: display)
-        try self.init(url: url, encoding: encoding, bomLength: bom, validate: declared.lowercased() != "auto",
-                      display: display, chunkSize: chunkSize)
+        let detection = try TextEncodingDetector.detection(url: url, declared: declared, display: display)
+        try self.init(url: url, encoding: detection.encoding, bomLength: detection.bomLength,
+                      validate: declared.lowercased() != "auto", display: display, chunkSize: chunkSize)
+        utf8Invalid = detection.utf8Invalid
     }
 
     public init(url: URL, encoding: TextEncoding, bomLength: Int, validate: Bool, display: String,
@@ -149,6 +152,13 @@ public final class Transcoder {
 
     private func decodeError(at offset: Int, out: [UInt8], produced: Int, what: String = "invalid byte sequence") -> Diagnostic {
         countNewlines(out, produced)
+        // Read further as UTF-8 than as GB18030: a UTF-8 file with a line in another encoding, which is
+        // where the error is.
+        if let utf8Invalid, utf8Invalid.offset > offset {
+            return Diagnostic("cannot decode \(display) as UTF-8 at byte \(utf8Invalid.offset): invalid byte sequence "
+                              + "(the bytes before it are UTF-8: a line saved in another encoding, such as GB18030?)",
+                              at: SourceLocation(file: display, line: utf8Invalid.line))
+        }
         let name = encoding == .utf16LE || encoding == .utf16BE ? "UTF-16" : encoding.rawValue
         return Diagnostic("cannot decode \(display) as \(name) at byte \(offset): \(what)",
                           at: SourceLocation(file: display, line: newlines + 1))

@@ -51,6 +51,9 @@ public final class XLSXReader {
     private let archive: Archive
     private var streamedTotal: UInt64 = 0
     private var sharedStringsCache: [String]?
+    /// Path of the styles part (`xl/styles.xml`), nil when the workbook has none.
+    private var stylesPath: String?
+    private var dateStylesCache: [Bool]?
 
     public init(url: URL, displayPath: String, limits: Limits = Limits()) throws {
         self.displayPath = displayPath
@@ -122,16 +125,19 @@ public final class XLSXReader {
         try parse(entryAt: "xl/workbook.xml", handler: workbook)
         date1904 = workbook.date1904
         var targets: [String: String] = [:]
+        func partPath(_ target: String) -> String {
+            target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
+        }
         if archive["xl/_rels/workbook.xml.rels"] != nil {
             let rels = RelationshipsHandler()
             try parse(entryAt: "xl/_rels/workbook.xml.rels", handler: rels)
             targets = rels.targets
+            stylesPath = rels.stylesTarget.map(partPath)
         }
+        if stylesPath.map({ archive[$0] == nil }) ?? true, archive["xl/styles.xml"] != nil { stylesPath = "xl/styles.xml" }
         sheets = workbook.sheets.enumerated().map { i, s in
             var path = "xl/worksheets/sheet\(i + 1).xml"
-            if let rid = s.rid, let target = targets[rid] {
-                path = target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
-            }
+            if let rid = s.rid, let target = targets[rid] { path = partPath(target) }
             return XLSXSheet(name: s.name, index: i + 1, path: path)
         }
     }
@@ -149,11 +155,30 @@ public final class XLSXReader {
         return strings
     }
 
-    /// Calls `body` with each row of the sheet that has cells: its 1-based row number and
-    /// its cell texts by column position (A = 0), gaps filled with "".
-    /// Numbers stay as written (`143000`); booleans become `TRUE`/`FALSE`.
-    public func forEachRow(of sheet: XLSXSheet, _ body: @escaping (Int, [String]) throws -> Void) throws {
-        let handler = SheetHandler(strings: try sharedStrings(), partPath: "\(displayPath)!\(sheet.path)", body: body)
+    /// Whether a number format code shows a date or time (`yyyy-mm`, `[h]:mm`), not a plain number.
+    static func isDateFormatCode(_ code: String) -> Bool { StylesHandler.isDateCode(code) }
+
+    /// For each cell format (`cellXfs` index, a cell's `s`), whether it shows a date or time: only such a
+    /// cell's number is an Excel serial. Empty when the workbook has no styles part.
+    public func dateStyles() throws -> [Bool] {
+        if let dateStylesCache { return dateStylesCache }
+        var styles: [Bool] = []
+        if let stylesPath {
+            let handler = StylesHandler()
+            try parse(entryAt: stylesPath, handler: handler)
+            styles = handler.cellFormats.map { handler.isDate(numFmtId: $0) }
+        }
+        dateStylesCache = styles
+        return styles
+    }
+
+    /// Calls `body` with each row of the sheet that has cells: its 1-based row number, its cell
+    /// texts by column position (A = 0), gaps filled with "", and the columns whose cell is a
+    /// number styled as a date (an Excel serial). Numbers stay as written (`143000`); booleans
+    /// become `TRUE`/`FALSE`.
+    public func forEachRow(of sheet: XLSXSheet, _ body: @escaping (Int, [String], [Int]) throws -> Void) throws {
+        let handler = SheetHandler(strings: try sharedStrings(), dateStyles: try dateStyles(),
+                                   partPath: "\(displayPath)!\(sheet.path)", body: body)
         try parse(entryAt: sheet.path, handler: handler)
     }
 }
@@ -215,11 +240,14 @@ private final class WorkbookHandler: XMLStreamHandler {
 
 private final class RelationshipsHandler: XMLStreamHandler {
     var targets: [String: String] = [:]
+    /// The target of the relationship whose type is `…/styles`.
+    var stylesTarget: String?
 
     func startElement(_ element: XMLStartElement) throws {
         if element.localName == "Relationship", let id = element.attributes.value("Id"),
            let target = element.attributes.value("Target") {
             targets[id] = target
+            if element.attributes.value("Type")?.hasSuffix("/styles") == true { stylesTarget = target }
         }
     }
 
@@ -254,10 +282,64 @@ private final class SharedStringsHandler: XMLStreamHandler {
     }
 }
 
+/// `xl/styles.xml`: the number format of each cell format (`cellXfs`) and the workbook's own
+/// formats (`numFmts`), enough to tell which cell formats show dates.
+private final class StylesHandler: XMLStreamHandler {
+    /// `numFmtId` of each `cellXfs/xf`, in order (a cell's `s` indexes this list).
+    var cellFormats: [Int] = []
+    var formatCodes: [Int: String] = [:]
+    private var inCellXfs = false
+
+    /// Built-in formats that show dates or times (ECMA-376 §18.8.30; 27–36 and 50–58 are the
+    /// East Asian date formats, e.g. `yyyy"年"m"月"`).
+    private static let builtInDates: Set<Int> = Set(14...22).union(27...36).union(45...47).union(50...58)
+
+    func startElement(_ element: XMLStartElement) throws {
+        let name = element.localName
+        if name == "cellXfs" {
+            inCellXfs = true
+        } else if name == "xf" && inCellXfs {
+            cellFormats.append(element.attributes.value("numFmtId").flatMap { Int($0) } ?? 0)
+        } else if name == "numFmt", let id = element.attributes.value("numFmtId").flatMap({ Int($0) }),
+                  let code = element.attributes.value("formatCode") {
+            formatCodes[id] = code
+        }
+    }
+
+    func endElement(_ element: XMLEndElement) throws {
+        if element.localName == "cellXfs" { inCellXfs = false }
+    }
+
+    func isDate(numFmtId id: Int) -> Bool {
+        guard let code = formatCodes[id] else { return Self.builtInDates.contains(id) }
+        return Self.isDateCode(code)
+    }
+
+    /// A format code shows a date or time when, outside quoted text, escaped characters and
+    /// `[…]` sections (colours, locales, conditions), it has a y, m, d, h or s.
+    static func isDateCode(_ code: String) -> Bool {
+        var inQuotes = false, inBrackets = false, escaped = false
+        for ch in code {
+            if escaped { escaped = false; continue }
+            if inQuotes { if ch == "\"" { inQuotes = false }; continue }
+            if inBrackets { if ch == "]" { inBrackets = false }; continue }
+            switch ch {
+            case "\"": inQuotes = true
+            case "[": inBrackets = true
+            case "\\", "_", "*": escaped = true
+            case "y", "Y", "m", "M", "d", "D", "h", "H", "s", "S": return true
+            default: break
+            }
+        }
+        return false
+    }
+}
+
 private final class SheetHandler: XMLStreamHandler {
     let strings: [String]
+    let dateStyles: [Bool]
     let partPath: String
-    let body: (Int, [String]) throws -> Void
+    let body: (Int, [String], [Int]) throws -> Void
 
     // Touched on every cell by one parse, never re-entered: no run-time exclusivity checks.
     @exclusivity(unchecked) private var rowNumber = 0
@@ -269,10 +351,15 @@ private final class SheetHandler: XMLStreamHandler {
     @exclusivity(unchecked) private var capturing = false
     @exclusivity(unchecked) private var inInline = false
     @exclusivity(unchecked) private var phonetic = 0
+    /// The cell is a number (no `t`, or `t="n"`) with a date style: an Excel serial.
+    @exclusivity(unchecked) private var isDateSerial = false
+    /// Columns of this row's date serials.
+    @exclusivity(unchecked) private var dateCells: [Int] = []
     private let text = ByteField()
 
-    init(strings: [String], partPath: String, body: @escaping (Int, [String]) throws -> Void) {
+    init(strings: [String], dateStyles: [Bool], partPath: String, body: @escaping (Int, [String], [Int]) throws -> Void) {
         self.strings = strings
+        self.dateStyles = dateStyles
         self.partPath = partPath
         self.body = body
     }
@@ -310,13 +397,17 @@ private final class SheetHandler: XMLStreamHandler {
             var reference: Int?
             type = UInt8(ascii: "n")
             var typeLength = 1
+            var style = 0
             for a in element.attributes {
                 if a.localName == "r" { reference = Self.column(a.rawValue) }
                 else if a.localName == "t" {
                     typeLength = a.rawValue.count
                     type = a.rawValue.first ?? 0
+                } else if a.localName == "s" {
+                    style = Self.integer(a.rawValue) ?? 0
                 }
             }
+            isDateSerial = typeLength == 1 && type == UInt8(ascii: "n") && style < dateStyles.count && dateStyles[style]
             // Only the one-letter types `s` and `b` are decoded; `str`, `inlineStr`, `n`, `e` stay as written.
             if typeLength != 1 { type = UInt8(ascii: "n") }
             column = reference ?? column + 1
@@ -330,6 +421,7 @@ private final class SheetHandler: XMLStreamHandler {
             else if let r, let n = Int(r.value) { rowNumber = n }
             else { rowNumber += 1 }
             cells.removeAll(keepingCapacity: true)
+            dateCells.removeAll(keepingCapacity: true)
             column = -1
         } else if name == "is" {
             inInline = true
@@ -367,9 +459,10 @@ private final class SheetHandler: XMLStreamHandler {
             // Gaps (cells not written) become "".
             while cells.count < column { cells.append("") }
             if column == cells.count { cells.append(value) } else { cells[column] = value }
+            if isDateSerial && !bytes.isEmpty { dateCells.append(column) }
         } else if name == "row" {
             inRow = false
-            if !cells.isEmpty { try body(rowNumber, cells) }
+            if !cells.isEmpty { try body(rowNumber, cells, dateCells) }
         } else if name == "is" {
             inInline = false
         } else if name == "rPh" {

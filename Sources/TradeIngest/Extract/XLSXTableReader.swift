@@ -8,9 +8,10 @@ import TradeConfig
 /// Plug: `XLSXTableReader { ChinaCustomsNormalizer() }` for `china-customs-xlsx`.
 ///
 /// Options: `sheet` (name) or `sheet_index` (1-based; default the first sheet);
-/// `header_row` (1-based, default 1); `date_columns` (header names whose numeric cells are
-/// Excel date serials, rewritten as `YYYY-MM`, or `YYYY-MM-DD` with `date_format: date`;
-/// a six-digit `YYYYMM` such as China customs' 数据年月 `202401` is left as is);
+/// `header_row` (1-based, default 1); `date_columns` (header names whose numbers styled as a
+/// date are Excel date serials, rewritten as `YYYY-MM`, or `YYYY-MM-DD` with `date_format: date`;
+/// any other cell, such as China customs' 数据年月 `202401` or `2024`, is left as written for the
+/// normalizer to check);
 /// `max_entry_bytes` (default 512 MiB) and `max_total_bytes` (default 2 GiB) for the
 /// ZIP-bomb guard. Rows above the header and rows with no cells are not records; every
 /// other row is a `TableRecord` (line = sheet row number, rawText = cells joined by `,`, made only
@@ -47,7 +48,7 @@ public struct XLSXTableReader: SourceReader {
         var dateColumns: Set<Int> = []
         let date1904 = workbook.date1904
         try withoutActuallyEscaping(emit) { emit in
-            try workbook.forEachRow(of: sheet) { number, cells in
+            try workbook.forEachRow(of: sheet) { number, cells, dateCells in
                 if header == nil {
                     guard number >= options.headerRow else { return }
                     guard number == options.headerRow else {
@@ -67,7 +68,7 @@ public struct XLSXTableReader: SourceReader {
                 if let header, fields.count < header.count {
                     fields.append(contentsOf: repeatElement("", count: header.count - fields.count))
                 }
-                for i in dateColumns where i < fields.count {
+                for i in dateCells where dateColumns.contains(i) {
                     fields[i] = Self.dateText(fields[i], format: options.dateFormat, date1904: date1904)
                 }
                 try normalizer.normalize(TableRecord(line: number, fields: fields, rawCells: cells),
@@ -81,8 +82,8 @@ public struct XLSXTableReader: SourceReader {
         }
     }
 
-    /// A date column's cell: an Excel serial becomes `YYYY-MM` (or `YYYY-MM-DD`); a six-digit
-    /// `YYYYMM`, text, or an empty cell stays as written.
+    /// A date column's number styled as a date: the Excel serial becomes `YYYY-MM` (or `YYYY-MM-DD`);
+    /// a six-digit `YYYYMM` or a serial out of range stays as written.
     static func dateText(_ text: String, format: XLSXTableOptions.DateFormat, date1904: Bool) -> String {
         let t = text.trimmingCharacters(in: .whitespaces)
         if t.count == 6, Period(t) != nil { return t }

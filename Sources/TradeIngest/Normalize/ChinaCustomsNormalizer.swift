@@ -14,7 +14,8 @@ import TradeConfig
 ///   进口/import), else `constants.flow`.
 /// - `options.sum_over` (header names or `trade_mode`/`region`): records that differ only in
 ///   those columns are summed into one row (its line is the group's first line); the others
-///   are counted in `recordsMerged`, so records = rows + rejected + merged.
+///   are counted in `recordsMerged`, so records = rows + rejected + merged. A record that repeats
+///   another in those columns too (or a file without them) is a rejected "duplicate figure".
 /// - `definition.cumulative`: year-to-date figures are differenced per (code, partner) within
 ///   each year in month order; January stands as is; a fall is rejected ("revision?"), never clamped.
 public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
@@ -54,11 +55,18 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
     private var reporter = "CHN"
     private var flow = Flow.export
     private var merging = false
+    /// `options.sum_over` as written.
+    private var sumOver: [String] = []
     private var cumulative = false
     /// Breakdown columns not summed over: part of a merge group's identity.
     private var identityColumns: [Int] = []
+    /// Breakdown columns summed over (`sum_over` columns this file has).
+    private var summedColumns: [Int] = []
     /// Buffered rows (merging or cumulative), in first-seen order.
     private var groups: [GroupKey: Int] = [:]
+    /// Line of each figure buffered: its group and its values in `summedColumns`. A record repeating
+    /// one is a duplicate, never a part to add.
+    private var figures: [FigureKey: Int] = [:]
     private var buffer: [ParsedRow] = []
     /// `columns` of the fields read on every row (no String hashing per row).
     private var periodColumn: Int?, codeColumn: Int?, partnerColumn: Int?, partnerCodeColumn: Int?
@@ -81,6 +89,10 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
 
     struct GroupKey: Hashable {
         var period: Period, code: String, partner: String, weighed: Bool, extra: [String]
+    }
+
+    struct FigureKey: Hashable {
+        var group: Int, breakdown: [String]
     }
 
     struct ParsedRow {
@@ -182,6 +194,7 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
         identityColumns = breakdown
         if let list = try definition.listOption("sum_over") {
             merging = true
+            sumOver = list
             var summed = Set<Int>()
             for name in list {
                 if name == "trade_mode" || name == "region" {
@@ -198,6 +211,7 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
                 // A listed column the file does not have is fine: there is nothing to sum over.
             }
             identityColumns = breakdown.filter { !summed.contains($0) }
+            summedColumns = summed.sorted()
         }
         cumulative = definition.cumulative
         (periodColumn, codeColumn, partnerColumn, partnerCodeColumn) =
@@ -216,15 +230,33 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
             }
             let key = GroupKey(period: row.period, code: row.code, partner: row.partner, weighed: row.weighed,
                                extra: row.extra)
-            if merging, let i = groups[key] {
-                buffer[i].value += row.value
-                if let q = row.quantityKg { buffer[i].quantityKg = (buffer[i].quantityKg ?? 0) + q }
+            let group = groups[key] ?? buffer.count
+            let figure = FigureKey(group: group, breakdown: summedColumns.map { record.field($0).trimmingWhitespace })
+            if let first = figures[figure] {
+                try emit(.rejected(reject(record, "value", duplicateReason(firstLine: first))))
+                return
+            }
+            figures[figure] = row.line
+            if group < buffer.count {
+                buffer[group].value += row.value
+                if let q = row.quantityKg { buffer[group].quantityKg = (buffer[group].quantityKg ?? 0) + q }
                 recordsMerged += 1
             } else {
-                groups[key] = buffer.count
+                groups[key] = group
                 buffer.append(row)
             }
         }
+    }
+
+    /// Why a record repeating a buffered figure is refused: summing it would count the figure twice.
+    private func duplicateReason(firstLine: Int) -> String {
+        guard summedColumns.isEmpty else {
+            let breakdown = summedColumns.map { names[$0] }.joined(separator: ", ")
+            return "duplicate figure: same period, partner, hs_code and \(breakdown) as line \(firstLine) of this file"
+        }
+        let reason = "duplicate figure: same period, partner and hs_code as line \(firstLine) of this file"
+        return merging ? reason + " (sum_over adds only records that differ in \(sumOver.joined(separator: ", ")); this file has no such column)"
+                       : reason
     }
 
     public mutating func finish(emit: (RowOutcome) throws -> Void) throws {
