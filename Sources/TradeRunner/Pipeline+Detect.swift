@@ -20,8 +20,10 @@ extension Pipeline {
                                    countries: try warehouse.countries())
         let anomalies = try DetectorSuite.run(input, settings: settings).map { try citingFiles($0, warehouse) }
         let cases = CaseBuilder.cases(anomalies, input: input)
+        let unjudged = Unjudged.census(input, settings: settings)
+        if let sentence = Unjudged.sentence(unjudged) { logger.info("\(sentence)") }
         try warehouse.replaceAnomalies(runID: runID, detectorVersion: DetectorSuite.version,
-                                       thresholdsJSON: settings.fingerprintJSON, anomalies, cases: cases)
+                                       thresholdsJSON: settings.fingerprintJSON, anomalies, cases: cases, unjudged: unjudged)
         let high = anomalies.filter { $0.severity == .high }.count
         logger.info("detection finished", metadata: ["findings": "\(anomalies.count)", "high": "\(high)",
                                                      "cases": "\(cases.count)",

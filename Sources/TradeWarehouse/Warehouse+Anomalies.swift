@@ -11,9 +11,9 @@ extension Warehouse {
     /// are all kept, told apart by their order (summary, then score).
     ///
     /// `cases` group the findings (their `findings` index into `anomalies`); they replace the previous
-    /// cases, and each finding records its case.
+    /// cases, and each finding records its case. `unjudged` counts the series left without a verdict, by reason.
     public func replaceAnomalies(runID: Int64, detectorVersion: String, thresholdsJSON: String,
-                                 _ anomalies: [Anomaly], cases: [TradeCase] = []) throws {
+                                 _ anomalies: [Anomaly], cases: [TradeCase] = [], unjudged: [String: Int] = [:]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
@@ -38,9 +38,10 @@ extension Warehouse {
         keyed.sort { $0.fingerprint < $1.fingerprint }
 
         try write("cannot store anomalies") { db in
+            let unjudgedJSON = String(decoding: try encoder.encode(unjudged), as: UTF8.self)
             try db.execute(literal: """
-                INSERT INTO detection (run_id, detector_version, thresholds, anomaly_count)
-                VALUES (\(runID), \(detectorVersion), \(thresholdsJSON), \(keyed.count))
+                INSERT INTO detection (run_id, detector_version, thresholds, anomaly_count, unjudged)
+                VALUES (\(runID), \(detectorVersion), \(thresholdsJSON), \(keyed.count), \(unjudgedJSON))
                 """)
             let detectionID = db.lastInsertedRowID
             var ids = [Int64](repeating: 0, count: anomalies.count)

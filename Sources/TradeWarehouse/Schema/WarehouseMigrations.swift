@@ -17,14 +17,19 @@ enum WarehouseMigrations {
 
     // MARK: - v4-cases
 
-    /// Findings grouped into cases (one event each, ranked by what is at stake), and each finding's
-    /// category and declarer. Cases are rebuilt with every detection, like the findings.
+    /// Findings grouped into cases (one event each, ranked by what is at stake), each finding's
+    /// category and declarer, and each detection's count of series left unjudged for want of a
+    /// covered baseline. Cases are rebuilt with every detection, like the findings.
     private static func createCases(_ db: Database) throws {
         try db.execute(sql: """
             ALTER TABLE anomaly_finding ADD COLUMN category TEXT NOT NULL DEFAULT 'trade'
                 CHECK (category IN ('trade', 'data_quality'));
             ALTER TABLE anomaly_finding ADD COLUMN declared_by TEXT;
             ALTER TABLE anomaly_finding ADD COLUMN case_id INTEGER;
+            ALTER TABLE detection ADD COLUMN unjudged TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(unjudged));
+            DROP VIEW detections;
+            CREATE VIEW detections AS
+            SELECT id, run_id, detector_version, thresholds, anomaly_count, created_at, unjudged FROM detection;
 
             CREATE TABLE finding_case (
                 id              INTEGER PRIMARY KEY,
