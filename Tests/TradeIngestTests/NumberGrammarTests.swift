@@ -6,7 +6,7 @@ import TradeTestSupport
 @testable import TradeIngest
 
 @Suite struct NumberGrammarTests {
-    private typealias Figure = NumberParsing.Figure
+    typealias Figure = NumberParsing.Figure
 
     @Test(arguments: [
         ("12.5", true, .value(12.5)), ("007", false, .value(7)), (".5", false, .value(0.5)), ("12.", false, .value(12)),

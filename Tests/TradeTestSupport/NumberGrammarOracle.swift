@@ -39,20 +39,20 @@ public enum NumberGrammarOracle {
                     "1,234,", "1,,234", "5,000", "1,234", "-1", "-0", "1e309", "-1e309", "1e-400", "abc"]
                 .randomElement(using: &rng)!
         }
-        var text = ["", "", "", "-", "+"].randomElement(using: &rng)!
-        switch Int.random(in: 0..<6, using: &rng) {
-        case 0: text += digits(1...3) + String(repeating: "," + digits(3...3), count: Int.random(in: 1...4, using: &rng))
-        case 1: text += digits(1...4) + "," + digits(1...4)                  // grouped or a decimal comma
-        case 2: text += digits(300...420)                                     // around the Double range
-        case 3: text += ""                                                    // fraction only
+        var text = ["", "", "", "", "", "", "-", "+"].randomElement(using: &rng)!
+        switch Int.random(in: 0..<10, using: &rng) {
+        case 0, 1: text += digits(1...3) + String(repeating: "," + digits(3...3), count: Int.random(in: 1...4, using: &rng))
+        case 2: text += digits(1...4) + "," + digits(1...4)                  // grouped or a decimal comma
+        case 3: text += digits(300...420)                                     // around the Double range
+        case 4: text += ""                                                    // fraction only
         default: text += digits(1...20)
         }
         if Bool.random(using: &rng) { text += "." + digits(0...25) }
-        if Int.random(in: 0..<3, using: &rng) == 0 {
+        if Int.random(in: 0..<4, using: &rng) == 0 {
             text += ["e", "E"].randomElement(using: &rng)! + ["", "+", "-"].randomElement(using: &rng)!
                 + (Int.random(in: 0..<4, using: &rng) == 0 ? String(Int.random(in: 290...420, using: &rng)) : digits(0...3))
         }
-        if Int.random(in: 0..<12, using: &rng) == 0 {                        // one stray character
+        if Int.random(in: 0..<16, using: &rng) == 0 {                        // one stray character
             let stray = ["x", " ", "e", ".", ",", "+", "-", "\u{00A0}", "é"].randomElement(using: &rng)!
             let at = text.index(text.startIndex, offsetBy: Int.random(in: 0...text.count, using: &rng))
             text.insert(contentsOf: stray, at: at)

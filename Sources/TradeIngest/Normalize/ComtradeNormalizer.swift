@@ -275,7 +275,7 @@ public struct ComtradeNormalizer: TableNormalizer {
 
     /// A weight field: empty or `-1` → missing; `0` flagged estimated → missing ("not reported");
     /// otherwise a figure, or `.invalid` with the reason.
-    fileprivate static func kilograms(_ text: Bytes, _ column: Column, estimated flag: Bytes) -> Kilograms {
+    private static func kilograms(_ text: Bytes, _ column: Column, estimated flag: Bytes) -> Kilograms {
         guard !text.isEmpty else { return .missing }
         let estimated = isTrue(flag)
         switch text.figure {
