@@ -270,6 +270,7 @@ public struct ComtradeNormalizer: TableNormalizer {
     enum Kilograms: Equatable {
         case missing
         case value(Double, estimated: Bool)
+        /// The rejection reason.
         case invalid(String)
     }
 
