@@ -47,6 +47,6 @@ bench: deps
 report-png:
 	bash tools/render-report.sh Warehouse/reports/latest.html Warehouse/reports/latest.png
 
-## Fuzz the CSV reader, the China customs normalizer and the XML scanner (against libxml2) for FUZZ_SECONDS (default 300); see tools/fuzz/run.sh.
+## Fuzz the CSV reader, the China customs normalizer, the number grammar (Comtrade and China customs) and the XML scanner (against libxml2) for FUZZ_SECONDS (default 300); see tools/fuzz/run.sh.
 fuzz: deps
 	bash tools/fuzz/run.sh

@@ -32,7 +32,7 @@ func monthlyExportInBothEncodings(file: String) throws {
         (6, 1, "数据年月", "impossible period \"202313\" in 数据年月 (expected YYYYMM)"),
         (7, 8, "商品编码", "commodity code \"2846901\" is not 8 digits (or a 10-digit national line)"),
         (8, 22, "贸易伙伴名称", "unknown partner \"火星\" (add it to reference/countries.csv aliases)"),
-        (9, 26, "第一数量", "negative quantity -5"),
+        (9, 26, "第一数量", "quantity \"-5\" is negative"),
         (10, 26, "第一数量", "quantity \"abc\" is not a number"),
         (11, 34, "美元", "empty value"),
     ]

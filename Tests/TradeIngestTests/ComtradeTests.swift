@@ -174,4 +174,89 @@ private typealias F = FormatsFixtures
         }
         #expect(error?.location?.line == 3)
     }
+
+    // MARK: - Numbers and periods outside the grammar
+
+    /// One import row per case through the real CSV reader: `netWgt`, `cifvalue`, `primaryValue`.
+    private func readImports(_ cases: [(String, String, String)], period: String = "2023", freq: String = "A") throws -> TestSupport.Read {
+        let header = "freqCode,period,reporterCode,flowCode,partnerCode,cmdCode,netWgt,cifvalue,primaryValue\n"
+        let body = cases.map { "\(freq),\(period),842,M,156,2846,\($0.0),\($0.1),\($0.2)\n" }.joined()
+        let url = try TestSupport.temporaryFile(header + body, name: "imports.csv")
+        return try TestSupport.read(CSVTableReader { ComtradeNormalizer() }, url: url, display: "Raw/comtrade/imports.csv",
+                                    definition: csvDefinition)
+    }
+
+    @Test func figuresAreFiniteNonNegativeDecimals() throws {
+        let r = try readImports([
+            ("1e3", "", "10"), ("0.125", "2.5e1", ""), (".5", "", "007"), ("12.", "1E+2", ""), ("-1", "3", ""),
+            ("4322339.354", "45649703.0", ""),
+        ])
+        #expect(r.rejected.isEmpty)
+        #expect(r.trades.map(\.quantityKg) == [1000, 0.125, 0.5, 12, nil, 4322339.354])
+        #expect(r.trades.map(\.valueUSD) == [10, 25, 7, 100, 3, 45649703])
+        #expect(r.trades.map(\.valuation) == [.unknown, .cif, .unknown, .cif, .cif, .cif])
+    }
+
+    /// Infinity, NaN, hex, grouping, `+` and negative figures: each a rejected row naming its column.
+    @Test func numbersOutsideTheGrammarAreRejectedNamingTheColumn() throws {
+        let fourHundredDigits = String(repeating: "9", count: 400)
+        let cases: [(String, String, String, String, String)] = [   // netWgt, cifvalue, primaryValue → column, reason
+            ("1e309", "", "1", "netWgt", "netWgt \"1e309\" is not a finite number"),
+            ("inf", "", "1", "netWgt", "netWgt \"inf\" is not a finite number"),
+            ("Infinity", "", "1", "netWgt", "netWgt \"Infinity\" is not a finite number"),
+            ("nan", "", "1", "netWgt", "netWgt \"nan\" is not a finite number"),
+            ("-inf", "", "1", "netWgt", "netWgt \"-inf\" is not a finite number"),
+            (fourHundredDigits, "", "1", "netWgt", "netWgt \"\(fourHundredDigits)\" is not a finite number"),
+            ("0x10", "", "1", "netWgt", "netWgt \"0x10\" is not a number"),
+            ("0x1p-3", "", "1", "netWgt", "netWgt \"0x1p-3\" is not a number"),
+            ("\"1,234\"", "", "1", "netWgt", "netWgt \"1,234\" is not a number"),
+            ("+5", "", "1", "netWgt", "netWgt \"+5\" is not a number"),
+            ("5e", "", "1", "netWgt", "netWgt \"5e\" is not a number"),
+            ("-5", "", "1", "netWgt", "netWgt \"-5\" is negative"),
+            ("1", "-5", "1", "cifvalue", "cifvalue \"-5\" is negative"),
+            ("1", "1e309", "1", "cifvalue", "cifvalue \"1e309\" is not a finite number"),
+            ("1", "nan", "1", "cifvalue", "cifvalue \"nan\" is not a finite number"),
+            ("1", "", "inf", "primaryValue", "primaryValue \"inf\" is not a finite number"),
+            ("1", "0", "0x10", "primaryValue", "primaryValue \"0x10\" is not a number"),
+            ("1", "", "-0.5", "primaryValue", "primaryValue \"-0.5\" is negative"),
+        ]
+        let r = try readImports(cases.map { ($0.0, $0.1, $0.2) })
+        #expect(r.trades.isEmpty)
+        #expect(r.summary.records == cases.count && r.summary.isBalanced)
+        for (i, c) in cases.enumerated() {
+            let row = try #require(r.rejectedAt(line: i + 2), "\(c)")
+            #expect(row.columnName == c.3)
+            #expect(row.reason == c.4)
+        }
+    }
+
+    /// An annual row's period is the whole field: `2024-13` or `202401` is no year.
+    @Test(arguments: ["2024-13", "202401", "2024-01", "20241"])
+    func annualPeriodMustBeAYear(_ text: String) throws {
+        let r = try readImports([("1", "2", "")], period: text)
+        #expect(r.trades.isEmpty)
+        let row = try #require(r.rejected.first)
+        #expect(row.columnName == "period" && row.reason == "annual period \"\(text)\" is not a year")
+        #expect(try readImports([("1", "2", "")], period: "2024").trades.first?.period == Period(year: 2024))
+    }
+
+    /// JSON numbers (as written, even beyond the Double range) and strings meet the same grammar as CSV fields.
+    @Test func jsonFiguresMeetTheSameGrammar() throws {
+        let records = [
+            #""netWgt":1e309,"primaryValue":1"#, #""netWgt":"inf","primaryValue":1"#, #""netWgt":"0x10","primaryValue":1"#,
+            #""netWgt":1,"cifvalue":-5,"primaryValue":1"#, #""netWgt":1,"primaryValue":"NaN""#,
+            #""netWgt":2.5e2,"cifvalue":"1e1","primaryValue":1"#,
+        ].map { #"{"typeCode":"C","freqCode":"A","period":2021,"reporterCode":842,"flowCode":"M","partnerCode":0,"cmdCode":"2846","# + $0 + "}" }
+        let url = try TestSupport.temporaryFile("{\"data\":[\n" + records.joined(separator: ",\n") + "\n]}", name: "n.json")
+        let out = try F.read(ComtradeJSONReader(), RawFile(url: url, displayPath: "n.json"), F.definition(.comtradeJSON))
+        let rejected = F.rejected(out)
+        #expect(rejected.map(\.location.line) == [2, 3, 4, 5, 6])
+        #expect(rejected.map(\.columnName) == ["netWgt", "netWgt", "netWgt", "cifvalue", "primaryValue"])
+        #expect(rejected.map(\.reason) == [
+            "netWgt \"1e309\" is not a finite number", "netWgt \"inf\" is not a finite number", "netWgt \"0x10\" is not a number",
+            "cifvalue \"-5\" is negative", "primaryValue \"NaN\" is not a finite number",
+        ])
+        let row = try #require(F.trades(out).first)
+        #expect(row.quantityKg == 250 && row.valueUSD == 10 && row.rawLine == 7)
+    }
 }

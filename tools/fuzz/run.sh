@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Long fuzzing run of the CSV reader + China customs normalizer property test
-# (Tests/TradeRunnerTests/Faults/FaultsFuzzTests.swift) and of the XML scanner's differential test
+# (Tests/TradeRunnerTests/Faults/FaultsFuzzTests.swift), of the number grammar on the Comtrade and
+# China customs paths (finite, non-negative, thousands groups; FaultsNumberFuzzTests.swift, checked
+# against Tests/TradeTestSupport/NumberGrammarOracle.swift) and of the XML scanner's differential test
 # against libxml2 (Tests/TradeIngestTests/XMLScannerTests.swift, mutatedSheetsMatchLibxml2),
 # bounded in time.
 #

@@ -7,7 +7,9 @@ import TradeConfig
 ///
 /// The file is memory-mapped and scanned byte by byte; each record object is decoded on
 /// its own, so only one record is materialized at a time, and a record's line is the
-/// line where its `{` stands.
+/// line where its `{` stands. A number reaches the normalizer as its literal (`1e309`, `0.10`),
+/// judged by the same grammar as a CSV field: JSONDecoder reads numbers only as far as Double
+/// goes and would render them again.
 public struct ComtradeJSONReader: SourceReader {
     public init() {}
 
@@ -23,13 +25,14 @@ public struct ComtradeJSONReader: SourceReader {
                              reference: reference)
         let decoder = JSONDecoder()
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            var scanner = ComtradeJSONScanner(bytes: raw.bindMemory(to: UInt8.self), file: file.displayPath, source: definition.name)
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var scanner = ComtradeJSONScanner(bytes: bytes, file: file.displayPath, source: definition.name)
             try scanner.forEachRecord { range, line in
                 let slice = UnsafeRawBufferPointer(rebasing: raw[range])
                 let text = String(decoding: slice, as: UTF8.self)
-                let object: [String: JSONValue]
+                let object: [String: Field]
                 do {
-                    object = try decoder.decode([String: JSONValue].self, from: Data(slice))
+                    object = try decoder.decode([String: Field].self, from: Data(slice))
                 } catch {
                     throw Diagnostic("record is not a JSON object: \(error)",
                                      at: SourceLocation(file: file.displayPath, line: line), source: definition.name)
@@ -40,23 +43,44 @@ public struct ComtradeJSONReader: SourceReader {
                                                    rawText: text)))
                     return
                 }
-                let fields = ComtradeNormalizer.columns.map { Self.text(object[$0]) }
+                let literals = try ComtradeJSONScanner(bytes: bytes, file: file.displayPath, source: definition.name)
+                    .numberLiterals(in: range, line: line)
+                let fields = ComtradeNormalizer.columns.map { Self.text(object[$0], literal: literals[$0]) }
                 try normalizer.normalize(TableRecord(line: line, fields: fields, rawText: text), emit: emit)
             }
         }
         try normalizer.finish(emit: emit)
     }
 
-    /// A JSON scalar as the CSV would have written it (`842`, `4322339.354`, `True`).
-    static func text(_ value: JSONValue?) -> String {
+    /// A record's value as JSONDecoder reads it; a number beyond the Double range is still a number.
+    enum Field: Decodable {
+        case null, bool(Bool), string(String), nested
+        /// nil: beyond the Double range.
+        case number(Double?)
+
+        init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if c.decodeNil() { self = .null }
+            else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+            else if let d = try? c.decode(Double.self) { self = .number(d) }
+            else if let s = try? c.decode(String.self) { self = .string(s) }
+            else if (try? c.decode([Field].self)) != nil || (try? c.decode([String: Field].self)) != nil { self = .nested }
+            else { self = .number(nil) }  // the document parsed, so what is left is a number
+        }
+    }
+
+    /// A JSON value as the CSV would have written it (`842`, `4322339.354`, `True`); a number as
+    /// its `literal` when the scanner found it.
+    static func text(_ value: Field?, literal: String?) -> String {
         switch value {
-        case .none, .null?: return ""
+        case .none, .null?, .nested?: return ""
         case .string(let s)?: return s
         case .bool(let b)?: return b ? "True" : "False"
         case .number(let d)?:
+            if let literal { return literal }
+            guard let d else { return "" }
             if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
             return String(d)
-        case .array?, .object?: return ""
         }
     }
 }
@@ -139,6 +163,33 @@ struct ComtradeJSONScanner {
         default:
             while pos < bytes.count, ![0x2C, 0x7D, 0x5D, 0x20, 0x0A, 0x0D, 0x09].contains(bytes[pos]) { pos += 1 }
         }
+    }
+
+    /// The number-valued members of the record object at `range` (already decoded, so well formed),
+    /// by key, each as its literal text. Keys written with escapes are left out.
+    func numberLiterals(in range: Range<Int>, line: Int) throws -> [String: String] {
+        var member = self
+        member.pos = range.lowerBound
+        member.line = line
+        var literals: [String: String] = [:]
+        try member.expect(0x7B)
+        member.skipWhitespace()
+        if member.pos < range.upperBound, bytes[member.pos] == 0x7D { return literals }
+        while member.pos < range.upperBound {
+            let key = try member.string()
+            try member.expect(0x3A)
+            member.skipWhitespace()
+            let start = member.pos
+            try member.skipValue()
+            if start < member.pos, bytes[start] == UInt8(ascii: "-") || bytes[start] &- 48 < 10, !key.contains(0x5C) {
+                literals[String(decoding: key, as: UTF8.self)] =
+                    String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<member.pos]), as: UTF8.self)
+            }
+            member.skipWhitespace()
+            guard member.pos < range.upperBound, bytes[member.pos] == 0x2C else { break }
+            member.pos += 1
+        }
+        return literals
     }
 
     /// Calls `body` with the byte range and starting line of every object in the records array.

@@ -36,6 +36,13 @@ public enum DecimalText {
     /// correctly, so the result is the same Double `strtod` gives. Anything else (exponents,
     /// long mantissas, `nan`, `inf`, hex, garbage) goes through `Double(String)`.
     public static func double(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        plain(bytes) ?? Double(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// The fast path of `double` alone: the value of a plain decimal (`[+-]digits[.digits]`, at least
+    /// one digit, within the exact range above); nil for anything else, which the caller judges.
+    @inline(__always)
+    public static func plain(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
         var i = 0
         let n = bytes.count
         var negative = false
@@ -68,6 +75,6 @@ public enum DecimalText {
             let value = Double(mantissa) / powerOfTen(fractionDigits)
             return negative ? -value : value
         }
-        return Double(String(decoding: bytes, as: UTF8.self))
+        return nil
     }
 }

@@ -365,25 +365,35 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
         var quantityKg: Double?
         var weighed = true
         if !quantityText.isEmpty {
-            guard let q = NumberParsing.decimal(quantityText) else {
-                return .failure(reject(record, "quantity", "quantity \"\(quantityText)\" is not a number"))
+            let q: Double
+            switch NumberParsing.figure(quantityText, grouping: true) {
+            case .value(let v): q = v
+            case .flawed(let flaw): return .failure(reject(record, "quantity", flaw.reason("quantity", quantityText)))
             }
-            guard q >= 0 else { return .failure(reject(record, "quantity", "negative quantity \(quantityText)")) }
             guard let factor = unitFactor(unitText) else {
                 return .failure(reject(record, "unit", unitText.isEmpty ? "quantity \(quantityText) has no unit"
                                                                            : "unknown unit \"\(unitText)\""))
             }
-            if let factor { quantityKg = q * factor } else { weighed = false }
+            if let factor {
+                // 1e306 吨 is a finite quantity but not a finite number of kg.
+                guard (q * factor).isFinite else {
+                    return .failure(reject(record, "quantity", "quantity \"\(quantityText)\" \(unitText) is not a finite number of kg"))
+                }
+                quantityKg = q * factor
+            } else {
+                weighed = false
+            }
         } else if let factor = unitFactor(unitText), factor == nil {
             weighed = false
         }
         // Value
         let valueText = record.field(valueColumn).trimmingWhitespace
         guard !valueText.isEmpty else { return .failure(reject(record, "value", "empty value")) }
-        guard let value = NumberParsing.decimal(valueText) else {
-            return .failure(reject(record, "value", "value \"\(valueText)\" is not a number"))
+        let value: Double
+        switch NumberParsing.figure(valueText, grouping: true) {
+        case .value(let v): value = v
+        case .flawed(let flaw): return .failure(reject(record, "value", flaw.reason("value", valueText)))
         }
-        guard value >= 0 else { return .failure(reject(record, "value", "negative value \(valueText)")) }
         return .success(ParsedRow(period: period, code: codeText, partner: partner, quantityKg: quantityKg,
                                   weighed: weighed, extra: identityColumns.map { record.field($0) }, value: value, line: record.line, record: record))
     }
@@ -393,6 +403,13 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
         guard let rate = reference.unitsPerUSD(currency: currency, period: row.period) else {
             return .rejected(reject(row.record, "value",
                                     "no \(currency) per USD rate for \(row.period) (add it to reference/fx_rates.csv)"))
+        }
+        // Summed or converted figures can leave the Double range that each figure kept.
+        guard (row.value / rate).isFinite else {
+            return .rejected(reject(row.record, "value", "value in USD is not a finite number (summed or converted beyond the Double range)"))
+        }
+        guard row.quantityKg?.isFinite ?? true else {
+            return .rejected(reject(row.record, "quantity", "quantity in kg is not a finite number (summed beyond the Double range)"))
         }
         return .trade(TradeRow(period: row.period, reporter: reporter, partner: row.partner, flow: flow, hsCode: row.code,
                                quantityKg: row.quantityKg, valueUSD: row.value / rate,

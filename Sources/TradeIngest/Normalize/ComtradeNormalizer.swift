@@ -105,8 +105,8 @@ public struct ComtradeNormalizer: TableNormalizer {
 
         // Totals only.
         let partner2 = field(.partner2Code, r), customs = field(.customsCode, r), mot = field(.motCode, r)
-        let isTotal = (partner2.isEmpty || partner2.double == 0) && (customs.isEmpty || customs.equalsUppercased("C00"))
-            && (mot.isEmpty || mot.double == 0)
+        let isTotal = (partner2.isEmpty || partner2.figure == .value(0)) && (customs.isEmpty || customs.equalsUppercased("C00"))
+            && (mot.isEmpty || mot.figure == .value(0))
         if !isTotal {
             let (customs, mot, partner2) = (customs.string, mot.string, partner2.string)
             return reject(r, "breakdown row (customsCode \(customs.isEmpty ? "-" : customs), motCode \(mot.isEmpty ? "-" : mot), "
@@ -118,9 +118,10 @@ public struct ComtradeNormalizer: TableNormalizer {
         let periodField = field(.period, r)
         let period: Period
         if freq.equalsUppercased("A") {
-            let yearText = periodField.isEmpty ? text(.refYear, r) : String(periodField.string.prefix(4))
-            guard yearText.count == 4, let p = Period(yearText) else {
-                return reject(r, "annual period \"\(periodField.string)\" is not a year", column: .period)
+            // The whole field is the year: `2024-13` or `202401` on an annual row is no year.
+            let yearText = periodField.isEmpty ? text(.refYear, r) : periodField.string
+            guard yearText.utf8.count == 4, yearText.utf8.allSatisfy({ $0 &- 48 < 10 }), let p = Period(yearText) else {
+                return reject(r, "annual period \"\(yearText)\" is not a year", column: periodField.isEmpty ? .refYear : .period)
             }
             period = p
         } else if freq.equalsUppercased("M") {
@@ -166,15 +167,15 @@ public struct ComtradeNormalizer: TableNormalizer {
         // Quantity.
         var quantity: Double?
         var estimated = false
-        switch Self.kilograms(field(.netWgt, r), estimated: field(.isNetWgtEstimated, r)) {
-        case .invalid(let text):
-            return reject(r, "netWgt \"\(text)\" is not a weight", column: .netWgt)
+        switch Self.kilograms(field(.netWgt, r), .netWgt, estimated: field(.isNetWgtEstimated, r)) {
+        case .invalid(let reason):
+            return reject(r, reason, column: .netWgt)
         case .value(let kg, let est):
             (quantity, estimated) = (kg, est)
         case .missing:
-            if field(.qtyUnitCode, r).double == 8 {
-                switch Self.kilograms(field(.qty, r), estimated: field(.isQtyEstimated, r)) {
-                case .invalid(let text): return reject(r, "qty \"\(text)\" is not a weight", column: .qty)
+            if field(.qtyUnitCode, r).figure == .value(8) {
+                switch Self.kilograms(field(.qty, r), .qty, estimated: field(.isQtyEstimated, r)) {
+                case .invalid(let reason): return reject(r, reason, column: .qty)
                 case .value(let kg, let est): (quantity, estimated) = (kg, est)
                 case .missing: break
                 }
@@ -187,18 +188,18 @@ public struct ComtradeNormalizer: TableNormalizer {
         var valuation = Valuation.unknown
         let specificText = field(specific, r)
         if !specificText.isEmpty {
-            guard let v = specificText.double else {
-                return reject(r, "\(specific.name) \"\(specificText.string)\" is not a number", column: specific)
+            switch specificText.figure {
+            case .value(let v): if v != 0 { (value, valuation) = (v, specific == .cifvalue ? .cif : .fob) }
+            case .flawed(let flaw): return reject(r, flaw.reason(specific.name, specificText.string), column: specific)
             }
-            if v != 0 { (value, valuation) = (v, specific == .cifvalue ? .cif : .fob) }
         }
         if value == nil {
             let primaryText = field(.primaryValue, r)
             if !primaryText.isEmpty {
-                guard let v = primaryText.double else {
-                    return reject(r, "primaryValue \"\(primaryText.string)\" is not a number", column: .primaryValue)
+                switch primaryText.figure {
+                case .value(let v): value = v
+                case .flawed(let flaw): return reject(r, flaw.reason("primaryValue", primaryText.string), column: .primaryValue)
                 }
-                value = v
             }
         }
 
@@ -269,18 +270,21 @@ public struct ComtradeNormalizer: TableNormalizer {
     enum Kilograms: Equatable {
         case missing
         case value(Double, estimated: Bool)
+        /// The rejection reason.
         case invalid(String)
     }
 
-    /// A weight field: empty or `-1` → missing; `0` flagged estimated → missing ("not reported").
-    fileprivate static func kilograms(_ text: Bytes, estimated flag: Bytes) -> Kilograms {
+    /// A weight field: empty or `-1` → missing; `0` flagged estimated → missing ("not reported");
+    /// otherwise a figure, or `.invalid` with the reason.
+    private static func kilograms(_ text: Bytes, _ column: Column, estimated flag: Bytes) -> Kilograms {
         guard !text.isEmpty else { return .missing }
-        guard let v = text.double else { return .invalid(text.string) }
         let estimated = isTrue(flag)
-        if v == -1 { return .missing }
-        if v < 0 { return .invalid(text.string) }
-        if v == 0 && estimated { return .missing }
-        return .value(v, estimated: estimated)
+        switch text.figure {
+        case .flawed(.negative(-1)): return .missing
+        case .value(0) where estimated: return .missing
+        case .value(let v): return .value(v, estimated: estimated)
+        case .flawed(let flaw): return .invalid(flaw.reason(column.name, text.string))
+        }
     }
 
     fileprivate static func isTrue(_ flag: Bytes) -> Bool {
@@ -354,37 +358,6 @@ private struct Bytes {
         return key << 8 | UInt64(count)
     }
 
-    /// As `Double(string)`. Plain decimals (`-12`, `345.25`) are parsed here, exactly: a mantissa below
-    /// 2^53 divided by a power of ten up to 10^22 is one correctly rounded operation. Anything else
-    /// (exponents, long mantissas, `nan`) goes to `Double(String)`.
-    var double: Double? {
-        var i = 0
-        var negative = false
-        if i < count, buffer[i] == UInt8(ascii: "-") || buffer[i] == UInt8(ascii: "+") {
-            negative = buffer[i] == UInt8(ascii: "-")
-            i += 1
-        }
-        var mantissa: UInt64 = 0, digits = 0, fractionDigits = 0, sawDot = false
-        while i < count {
-            let b = buffer[i]
-            if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") {
-                guard digits < 16 else { return Double(string) }
-                mantissa = mantissa * 10 + UInt64(b - UInt8(ascii: "0"))
-                digits += 1
-                if sawDot { fractionDigits += 1 }
-            } else if b == UInt8(ascii: "."), !sawDot {
-                sawDot = true
-            } else {
-                return Double(string)
-            }
-            i += 1
-        }
-        guard digits > 0, mantissa < 1 << 53 else { return Double(string) }
-        let value = Double(mantissa) / Self.powersOfTen[fractionDigits]
-        return negative ? -value : value
-    }
-
-    private static let powersOfTen: [Double] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    ]
+    /// The field under the number grammar, without thousands groups (Comtrade writes none).
+    var figure: NumberParsing.Figure { NumberParsing.figure(buffer, grouping: false) }
 }
