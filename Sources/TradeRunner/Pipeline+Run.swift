@@ -67,16 +67,28 @@ extension Pipeline {
             throw error
         }
 
-        var findings: [Anomaly] = []
-        if detect {
-            findings = try detectStage(warehouse: warehouse, runID: runID, settings: settings)
-        }
+        // The ledger says how the run ended only once its reports are written: a run killed while
+        // writing them stays `running` (the next run marks it failed), one that cannot write them fails.
         let status: RunStatus = load.filesFailed > 0 ? .partial : .succeeded
-        try warehouse.finishRun(runID, status: status, counts: counts(load))
+        var findings: [Anomaly] = []
         var reportPath: String?
-        if report {
-            reportPath = try reportStage(warehouse: warehouse, runID: runID, filter: ReportFilter())
+        do {
+            if detect {
+                findings = try detectStage(warehouse: warehouse, runID: runID, settings: settings)
+            }
+            if report {
+                reportPath = try reportStage(warehouse: warehouse, runID: runID, filter: ReportFilter(),
+                                             ending: RunEnding(status: status, counts: counts(load)))
+            }
+        } catch {
+            do {
+                try warehouse.finishRun(runID, status: .failed, counts: counts(load))
+            } catch let ledger {
+                logger.error("could not record the failed run in the ledger: \(ledger)")
+            }
+            throw error
         }
+        try warehouse.finishRun(runID, status: status, counts: counts(load))
 
         var exit: ExitStatus = load.filesFailed > 0 ? .failure : .success
         if exit == .success, let failOn = options.failOn, findings.contains(where: { $0.severity >= failOn }) {
