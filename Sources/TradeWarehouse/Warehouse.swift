@@ -115,8 +115,8 @@ public final class Warehouse: Sendable {
             hardenConnection(db)
             try db.execute(sql: "PRAGMA query_only = 1")
         }
-        func open() throws -> (DatabaseQueue, Bool) {
-            let queue = try DatabaseQueue(path: path, configuration: config)
+        func open(_ location: String = path) throws -> (DatabaseQueue, Bool) {
+            let queue = try DatabaseQueue(path: location, configuration: config)
             return (queue, try queue.read { db in
                 try checkIdentity(db, what)
                 return try WarehouseMigrations.migrator.hasCompletedMigrations(db)
@@ -126,13 +126,20 @@ public final class Warehouse: Sendable {
         do {
             do {
                 (queue, migrated) = try open()
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY && access(path, W_OK) == 0 {
-                // A writer killed mid-transaction can leave a hot journal that must be rolled back
-                // before anyone reads, and a read-only connection may not do that. Let a read-write
-                // connection recover it — committed content only, exactly what the next run would do —
-                // then read.
-                try recoverAfterCrash(path: path)
-                (queue, migrated) = try open()
+            } catch let error as DatabaseError
+                        where error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_CANTOPEN {
+                if let immutable = try immutableLocation(path, what) {
+                    (queue, migrated) = try open(immutable)
+                } else if error.resultCode == .SQLITE_READONLY && access(path, W_OK) == 0 {
+                    // A writer killed mid-transaction can leave a hot journal that must be rolled back
+                    // before anyone reads, and a read-only connection may not do that. Let a read-write
+                    // connection recover it — committed content only, exactly what the next run would do —
+                    // then read.
+                    try recoverAfterCrash(path: path)
+                    (queue, migrated) = try open()
+                } else {
+                    throw error
+                }
             }
         } catch {
             throw diagnostic(what, error)
@@ -142,6 +149,25 @@ public final class Warehouse: Sendable {
             throw Diagnostic("\(what): the schema is missing or older than this tradewatch (run `tradewatch init`)")
         }
         return warehouse
+    }
+
+    /// The `immutable=1` URI of a warehouse in a folder this process cannot write, nil when the
+    /// folder is writable. A WAL reader must create the `-shm` index beside the database unless it
+    /// exists; in a read-only folder with no writer (none has the `-wal` open, so it is absent)
+    /// the file is read as immutable instead. A writer that could still start there runs as
+    /// another user; a query overlapping its first write may then fail, never the warehouse.
+    /// Throws when a `-wal` holds commits that only a writer can fold back in.
+    private static func immutableLocation(_ path: String, _ what: String) throws -> String? {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard access((absolute as NSString).deletingLastPathComponent, W_OK) != 0 else { return nil }
+        let wal = (try? FileManager.default.attributesOfItem(atPath: absolute + "-wal"))?[.size] as? NSNumber
+        if let wal, wal.int64Value > 0 {
+            throw Diagnostic("\(what): its folder is read-only and its write-ahead log \(path)-wal holds changes "
+                             + "that only a writer can fold in (run `tradewatch init` where the folder is writable)")
+        }
+        // SQLite reads `file:` names as URIs: `%`, `?` and `#` in the path must be escaped.
+        guard let escaped = absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) else { return nil }
+        return "file:\(escaped)?immutable=1"
     }
 
     /// Opens `path` read-write just long enough for SQLite to recover what a killed writer left (a

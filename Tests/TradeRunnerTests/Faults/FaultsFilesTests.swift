@@ -162,29 +162,31 @@ extension Faults {
             #expect(try ws.lastRunStatus() == "failed")
         }
 
-        /// A run killed while it writes its reports (here by the file-size limit, SIGXFSZ) stays
-        /// `running` until the next run marks it failed; that run's reports replace the partial
-        /// ones and no temporary file is left behind.
-        @Test func runKilledWhileWritingReportsIsNeverSucceeded() throws {
+        /// A run whose reports fail half-way (`latest.md` cannot be replaced: a folder holds its
+        /// name) is recorded `failed`, not `succeeded`, and leaves no temporary file; a killed run's
+        /// temporary file (its pid gone) is removed by the next run, which succeeds once the
+        /// reports can be written.
+        @Test func runWhoseReportsFailHalfWayIsNotSucceededAndLeavesNoTemporaries() throws {
             try FaultsKit.requireBinary()
-            let ws = try FaultsWorkspace("report-killed", rawFolders: [], files: ["china-customs/exports-2024.csv"])
-            #expect(try ws.run("load").status == 0)
-            // The reports are the run's largest files: a limit above the warehouse's writes and
-            // below the HTML report's size kills the run inside the report stage.
-            let limitKB = 64
-            let shell = URL(fileURLWithPath: "/bin/sh")
-            let command = "ulimit -f \(limitKB * 2) && exec \"$0\" \"$@\""  // ulimit -f counts 512-byte blocks
-            let killed = try FaultsKit.run(shell, ["-c", command, FaultsKit.binary.path] + ws.arguments("run"), cwd: ws.root)
-            #expect(killed.signaled || killed.status != 0, "\(killed)")
-            #expect(try ws.lastRunStatus() == "running", "the killed run must not be recorded as succeeded")
+            let ws = try FaultsWorkspace("report-half", rawFolders: [], files: ["china-customs/exports-2024.csv"])
             let reports = ws.root.appendingPathComponent("R")
-            let leftovers = try FileManager.default.contentsOfDirectory(atPath: reports.path).filter { $0.hasSuffix(".tmp") }
-            try #require(!leftovers.isEmpty, "the run was not killed while writing a report: adjust limitKB")
+            let blocker = reports.appendingPathComponent("latest.md/keep")
+            try FileManager.default.createDirectory(at: blocker, withIntermediateDirectories: true)
+            let orphan = ".latest.html.9999999.\(UUID().uuidString).tmp"  // past pid_max: no such process
+            try Data("partial".utf8).write(to: reports.appendingPathComponent(orphan))
+            let outcome = try ws.run("run")
+            #expect(outcome.status == 1, "\(outcome)")
+            #expect(outcome.stderr.contains("R/latest.md: error: cannot rename into place"), "\(outcome.stderr)")
+            #expect(try ws.lastRunStatus() == "failed")
+            func temporaries() throws -> [String] {
+                try FileManager.default.contentsOfDirectory(atPath: reports.path).filter { $0.hasSuffix(".tmp") }
+            }
+            #expect(try temporaries() == [])
+            try FileManager.default.removeItem(at: reports.appendingPathComponent("latest.md"))
             let next = try ws.run("run")
             #expect(next.status == 0, "\(next)")
-            #expect(try ws.scalar("select group_concat(status, ',') from (select status from runs order by id)")
-                    == "succeeded,failed,succeeded")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: reports.path).filter { $0.hasSuffix(".tmp") } == [])
+            #expect(try ws.lastRunStatus() == "succeeded")
+            #expect(FileManager.default.fileExists(atPath: reports.appendingPathComponent("latest.md").path))
         }
 
         /// A warehouse in a folder the reader may not write (no `-shm` can be made there) can still be queried.
