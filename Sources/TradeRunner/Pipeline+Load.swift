@@ -119,6 +119,7 @@ extension Pipeline {
         plan.orphans = unclaimedEntries(under: rawRoot, excluding: claimed)
         return plan
     }
+
     /// Keys the manifest entries loaded before files were keyed by their path relative to the raw
     /// directory: a stored path, resolved from the working directory, that lies inside this raw
     /// directory gets that relative path, whichever spelling of `--raw` stored it. Entries elsewhere

@@ -59,11 +59,7 @@ extension Pipeline {
                                            concordance: reference.concordance)
             load = try loadStage(warehouse: warehouse, runID: runID, sources: sources, reference: reference)
         } catch {
-            do {
-                try warehouse.finishRun(runID, status: .failed, counts: counts(load))
-            } catch let ledger {
-                logger.error("could not record the failed run in the ledger: \(ledger)")
-            }
+            recordFailedRun(runID, warehouse: warehouse, load: load)
             throw error
         }
 
@@ -81,11 +77,7 @@ extension Pipeline {
                                              ending: RunEnding(status: status, counts: counts(load)))
             }
         } catch {
-            do {
-                try warehouse.finishRun(runID, status: .failed, counts: counts(load))
-            } catch let ledger {
-                logger.error("could not record the failed run in the ledger: \(ledger)")
-            }
+            recordFailedRun(runID, warehouse: warehouse, load: load)
             throw error
         }
         try warehouse.finishRun(runID, status: status, counts: counts(load))
@@ -104,6 +96,16 @@ extension Pipeline {
         if let reportPath { line += " → \(reportPath)" }
         return CommandResult(status: exit, summary: line,
                              details: detect ? topFindings(findings, failures: load.failures) : nil)
+    }
+
+    /// Marks a run that stopped on an error `failed` in the ledger (a ledger error is only logged:
+    /// the run's own error is the one to report).
+    func recordFailedRun(_ runID: Int64, warehouse: Warehouse, load: LoadReport) {
+        do {
+            try warehouse.finishRun(runID, status: .failed, counts: counts(load))
+        } catch {
+            logger.error("could not record the failed run in the ledger: \(error)")
+        }
     }
 
     func counts(_ load: LoadReport) -> RunCounts {
