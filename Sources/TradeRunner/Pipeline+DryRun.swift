@@ -90,7 +90,8 @@ extension Pipeline {
                 case .sameStamp, .sameContent:
                     file.state = .unchanged
                 case .changed:
-                    file.state = try warehouse?.manifestEntry(path: file.path) == nil ? .new : .changed
+                    file.state = try warehouse?.manifestEntry(key: scanned.relativePath, path: file.path) == nil
+                        ? .new : .changed
                     progress.startFile(file.path, size: scanned.size)
                     try readFile(scanned, definition: definition, reference: reference, pipelined: false) { outcome in
                         switch outcome {

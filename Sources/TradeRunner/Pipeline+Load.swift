@@ -21,6 +21,7 @@ extension Pipeline {
     func loadStage(warehouse: Warehouse, runID: Int64, sources: [SourceDefinition],
                    reference: ReferenceData) throws -> LoadReport {
         var report = LoadReport()
+        try keyLegacyManifestEntries(warehouse)
         let plan = try planFiles(sources)
         for failure in plan.failures {
             if failure.countsAsFile { report.filesSeen += 1 }
@@ -83,6 +84,11 @@ extension Pipeline {
     func planFiles(_ sources: [SourceDefinition]) throws -> FilePlan {
         var plan = FilePlan()
         let rawRoot = URL(fileURLWithPath: options.rawDirectory, isDirectory: true)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: rawRoot.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw Diagnostic("the raw directory \(options.rawDirectory) does not exist or is not a folder (see --raw)")
+        }
+        // Display paths already planned: a file two definitions claim, or an entry refused by two scans, once.
         var claimed = Set<String>()
         // Scan every definition first, so progress knows the total and a bad pattern fails early.
         for definition in sources {
@@ -98,32 +104,47 @@ extension Pipeline {
                 continue
             }
             for skipped in scan.skipped {
-                // Symlinks out of the raw directory and unreadable entries are refused, located.
-                plan.failures.append(PlannedFailure(message: skipped.description,
-                                                    path: skipped.location?.file ?? definition.definitionFile,
+                // Symlinks out of the raw directory, entries that are no regular file, names that are
+                // not UTF-8 and unreadable folders are refused, located.
+                let path = skipped.location?.file ?? definition.definitionFile
+                guard claimed.insert(path).inserted else { continue }
+                plan.failures.append(PlannedFailure(message: skipped.description, path: path,
                                                     source: definition.name, countsAsFile: true))
-                if let file = skipped.location?.file { claimed.insert(file) }
             }
             for file in scan.files {
                 claimed.insert(file.file.displayPath)
                 plan.work.append((definition, file))
             }
         }
-        // A file dropped into a source folder that no definition reads is an error, not silence.
-        for orphan in try unclaimedFiles(under: rawRoot, excluding: claimed) {
-            let message = Diagnostic("matches no source definition in \(options.pipelinesDirectory)/ (add a pattern to a definition's `files`)",
-                                     at: SourceLocation(file: orphan, line: 1)).description
-            plan.orphans.append(PlannedFailure(message: message, path: orphan, source: nil, countsAsFile: true))
-        }
+        plan.orphans = unclaimedEntries(under: rawRoot, excluding: claimed)
         return plan
+    }
+
+    /// Keys the manifest entries loaded before files were keyed by their path relative to the raw
+    /// directory: a stored path, resolved from the working directory, that lies inside this raw
+    /// directory gets that relative path, whichever spelling of `--raw` stored it. Entries elsewhere
+    /// stay unkeyed (a later load from their raw directory keys them).
+    func keyLegacyManifestEntries(_ warehouse: Warehouse) throws {
+        let unkeyed = try warehouse.unkeyedManifestEntries()
+        guard !unkeyed.isEmpty else { return }
+        let root = RawFileScanner.canonicalRoot(URL(fileURLWithPath: options.rawDirectory, isDirectory: true)).path + "/"
+        let keys = unkeyed.compactMap { entry -> (fileID: Int64, key: String)? in
+            let resolved = URL(fileURLWithPath: entry.path).standardizedFileURL.resolvingSymlinksInPath().path
+            guard resolved.hasPrefix(root), resolved.count > root.count else { return nil }
+            return (entry.fileID, String(resolved.dropFirst(root.count)))
+        }
+        let superseded = try warehouse.keyManifestEntries(keys)
+        if superseded > 0 {
+            logger.warning("\(superseded) files were loaded twice under different spellings of the raw directory; the older copies are now superseded")
+        }
     }
 
     /// What the manifest says about a scanned file.
     enum ManifestVerdict {
         /// Same size and mtime as the loaded version: not re-read.
         case sameStamp
-        /// Same content as the loaded version (hashed), with a new size or mtime.
-        case sameContent
+        /// Same content as the loaded version `fileID` (hashed), with a new size or mtime.
+        case sameContent(fileID: Int64)
         /// New or changed content, with its SHA-256 (nil when there is no warehouse to compare with).
         case changed(sha256: String?)
     }
@@ -132,12 +153,12 @@ extension Pipeline {
     func manifestVerdict(_ scanned: ScannedFile, warehouse: Warehouse?) throws -> ManifestVerdict {
         guard let warehouse else { return .changed(sha256: nil) }
         let path = scanned.file.displayPath
-        let previous = try warehouse.manifestEntry(path: path)
+        let previous = try warehouse.manifestEntry(key: scanned.relativePath, path: path)
         if let previous, previous.size == scanned.size, previous.mtime == scanned.modified.timeIntervalSince1970 {
             return .sameStamp
         }
         let sha = try RawFileScanner.sha256(of: scanned.file.url, display: path)
-        if let previous, previous.sha256 == sha { return .sameContent }
+        if let previous, previous.sha256 == sha { return .sameContent(fileID: previous.fileID) }
         return .changed(sha256: sha)
     }
 
@@ -189,25 +210,28 @@ extension Pipeline {
         try warehouse.recordFileFailure(runID: runID, path: path, source: source, message: message)
     }
 
-    /// Files in the raw directory's source folders (not its top level, not hidden) that no definition claimed.
-    func unclaimedFiles(under root: URL, excluding claimed: Set<String>) throws -> [String] {
-        let fm = FileManager.default
-        var orphans: [String] = []
-        let top = try fm.contentsOfDirectory(atPath: root.path).sorted()
-        for folder in top where !folder.hasPrefix(".") {
-            var isDirectory: ObjCBool = false
-            let folderURL = root.appendingPathComponent(folder)
-            guard fm.fileExists(atPath: folderURL.path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
-            guard let walker = fm.enumerator(atPath: folderURL.path) else { continue }
-            while let relative = walker.nextObject() as? String {
-                if relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
-                let full = folderURL.appendingPathComponent(relative)
-                guard fm.fileExists(atPath: full.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-                let display = options.rawDirectory + "/" + folder + "/" + relative
-                if !claimed.contains(display) { orphans.append(display) }
-            }
+    /// Entries of the raw directory's source folders (not its top level, not hidden) that no scan
+    /// planned: a file dropped into a source folder that no definition reads is an error, not
+    /// silence, and so is an entry no scan reached that cannot be read as a file (a FIFO, a name
+    /// that is not UTF-8, an unreadable folder).
+    func unclaimedEntries(under rawRoot: URL, excluding claimed: Set<String>) -> [PlannedFailure] {
+        let root = RawFileScanner.canonicalRoot(rawRoot)
+        let listing = RawDirectoryWalker.walk(root: root.path, under: "")
+        var orphans: [PlannedFailure] = []
+        for relative in listing.files where relative.contains("/") {
+            let display = RawFileScanner.displayPath(options.rawDirectory, relative)
+            guard !claimed.contains(display) else { continue }
+            let message = Diagnostic("matches no source definition in \(options.pipelinesDirectory)/ (add a pattern to a definition's `files`)",
+                                     at: SourceLocation(file: display, line: 1)).description
+            orphans.append(PlannedFailure(message: message, path: display, source: nil, countsAsFile: true))
         }
-        return orphans.sorted()
+        for problem in listing.problems where problem.relativePath.isEmpty || problem.relativePath.contains("/") {
+            let display = RawFileScanner.displayPath(options.rawDirectory, problem.relativePath)
+            guard !claimed.contains(display) else { continue }
+            let message = Diagnostic(problem.message, at: SourceLocation(file: display, line: 1)).description
+            orphans.append(PlannedFailure(message: message, path: display, source: nil, countsAsFile: true))
+        }
+        return orphans.sorted { $0.path < $1.path }
     }
 
     /// Loads one file unless the manifest already holds this exact content.
@@ -219,8 +243,8 @@ extension Pipeline {
         switch try manifestVerdict(scanned, warehouse: warehouse) {
         case .sameStamp:
             return .skipped  // fast path: same size and mtime, not re-read
-        case .sameContent:
-            try warehouse.touchManifest(path: path, size: scanned.size, mtime: mtime)
+        case .sameContent(let fileID):
+            try warehouse.touchManifest(fileID: fileID, key: scanned.relativePath, size: scanned.size, mtime: mtime)
             return .skipped
         case .changed(let hash):
             sha = try hash ?? RawFileScanner.sha256(of: scanned.file.url, display: path)
@@ -229,7 +253,7 @@ extension Pipeline {
             throw Diagnostic("no reader for format \(definition.format.rawValue)",
                              at: definition.location(of: "format"), source: definition.name)
         }
-        let identity = FileIdentity(path: path, sha256: sha, size: scanned.size, mtime: mtime)
+        let identity = FileIdentity(path: path, key: scanned.relativePath, sha256: sha, size: scanned.size, mtime: mtime)
         progress.startFile(path, size: scanned.size)
         let summary = try warehouse.loadFile(identity, source: definition.name, runID: runID) { sink in
             try readFile(scanned, definition: definition, reference: reference) { outcome in

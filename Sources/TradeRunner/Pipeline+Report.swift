@@ -5,11 +5,12 @@ import TradeAnalysis
 
 extension Pipeline {
     /// Writes the HTML, Markdown and JSON reports for a run; returns the path of `latest.html`.
-    func reportStage(warehouse: Warehouse, runID: Int64, filter: ReportFilter) throws -> String {
+    /// `ending` is how a run still open in the ledger is about to end (it is recorded after its reports).
+    func reportStage(warehouse: Warehouse, runID: Int64, filter: ReportFilter, ending: RunEnding? = nil) throws -> String {
         let thresholds = Inspector(warehousePath: options.warehousePath,
                                    pipelinesDirectory: options.pipelinesDirectory).staleThresholds().thresholds
         let assembler = ReportAssembler(warehouse: warehouse, staleAfterDays: thresholds)
-        let input = try assembler.input(runID: runID, filter: filter)
+        let input = try assembler.input(runID: runID, filter: filter, ending: ending)
         let directory = URL(fileURLWithPath: options.reportsDirectory, isDirectory: true)
         _ = try ReportWriter(filter: filter).write(input, to: directory, runID: runID)
         return options.reportsDirectory + "/latest.html"

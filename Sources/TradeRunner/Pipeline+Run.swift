@@ -59,24 +59,28 @@ extension Pipeline {
                                            concordance: reference.concordance)
             load = try loadStage(warehouse: warehouse, runID: runID, sources: sources, reference: reference)
         } catch {
-            do {
-                try warehouse.finishRun(runID, status: .failed, counts: counts(load))
-            } catch let ledger {
-                logger.error("could not record the failed run in the ledger: \(ledger)")
-            }
+            recordFailedRun(runID, warehouse: warehouse, load: load)
             throw error
         }
 
-        var findings: [Anomaly] = [], cases: [TradeCase] = []
-        if detect {
-            (findings, cases) = try detectStage(warehouse: warehouse, runID: runID, settings: settings)
-        }
+        // The ledger says how the run ended only once its reports are written: a run killed while
+        // writing them stays `running` (the next run marks it failed), one that cannot write them fails.
         let status: RunStatus = load.filesFailed > 0 ? .partial : .succeeded
-        try warehouse.finishRun(runID, status: status, counts: counts(load))
+        var findings: [Anomaly] = [], cases: [TradeCase] = []
         var reportPath: String?
-        if report {
-            reportPath = try reportStage(warehouse: warehouse, runID: runID, filter: ReportFilter())
+        do {
+            if detect {
+                (findings, cases) = try detectStage(warehouse: warehouse, runID: runID, settings: settings)
+            }
+            if report {
+                reportPath = try reportStage(warehouse: warehouse, runID: runID, filter: ReportFilter(),
+                                             ending: RunEnding(status: status, counts: counts(load)))
+            }
+        } catch {
+            recordFailedRun(runID, warehouse: warehouse, load: load)
+            throw error
         }
+        try warehouse.finishRun(runID, status: status, counts: counts(load))
 
         var exit: ExitStatus = load.filesFailed > 0 ? .failure : .success
         if exit == .success, let failOn = options.failOn, findings.contains(where: { $0.severity >= failOn }) {
@@ -92,6 +96,16 @@ extension Pipeline {
         if let reportPath { line += " → \(reportPath)" }
         return CommandResult(status: exit, summary: line,
                              details: detect ? topCases(cases, findings: findings, failures: load.failures) : nil)
+    }
+
+    /// Marks a run that stopped on an error `failed` in the ledger (a ledger error is only logged:
+    /// the run's own error is the one to report).
+    func recordFailedRun(_ runID: Int64, warehouse: Warehouse, load: LoadReport) {
+        do {
+            try warehouse.finishRun(runID, status: .failed, counts: counts(load))
+        } catch {
+            logger.error("could not record the failed run in the ledger: \(error)")
+        }
     }
 
     func counts(_ load: LoadReport) -> RunCounts {

@@ -3,6 +3,13 @@ import TradeCore
 import TradeWarehouse
 import TradeAnalysis
 
+/// How a run that is still open in the ledger ends: its report shows this, and the ledger
+/// records it once the report is written.
+struct RunEnding {
+    var status: RunStatus
+    var counts: RunCounts
+}
+
 /// Gathers what a report shows from the warehouse: the run, per-source health and
 /// every finding with the trade series that explain it.
 struct ReportAssembler {
@@ -11,17 +18,18 @@ struct ReportAssembler {
     var staleAfterDays: [String: Int] = [:]
     var defaultStaleAfterDays = SourceHealth.defaultStaleAfterDays
 
-    func input(runID: Int64, filter: ReportFilter) throws -> ReportInput {
+    func input(runID: Int64, filter: ReportFilter, ending: RunEnding? = nil) throws -> ReportInput {
         let status = try warehouse.status()
         let run = status.runs.first { $0.id == runID } ?? status.runs.first
+        let counts = ending?.counts ?? run?.counts ?? RunCounts()
         let summary = RunSummary(
             runID: runID,
             startedAt: run.flatMap { SourceHealth.date($0.startedAt) } ?? Date(),
-            finishedAt: run?.finishedAt.flatMap { SourceHealth.date($0) },
-            status: run?.status ?? "unknown",
-            filesLoaded: run?.counts.filesLoaded ?? 0, filesSkipped: run?.counts.filesSkipped ?? 0,
-            filesFailed: run?.counts.filesFailed ?? 0, rowsLoaded: run?.counts.rowsLoaded ?? 0,
-            rowsRejected: run?.counts.rowsRejected ?? 0, detectorVersion: DetectorSuite.version)
+            finishedAt: ending == nil ? run?.finishedAt.flatMap { SourceHealth.date($0) } : Date(),
+            status: ending?.status.rawValue ?? run?.status ?? "unknown",
+            filesLoaded: counts.filesLoaded, filesSkipped: counts.filesSkipped,
+            filesFailed: counts.filesFailed, rowsLoaded: counts.rowsLoaded,
+            rowsRejected: counts.rowsRejected, detectorVersion: DetectorSuite.version)
         let now = Date()
         let sources = status.sources.map { source in
             let health = SourceHealth(newestPeriod: source.newestPeriod,

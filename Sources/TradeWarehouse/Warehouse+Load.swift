@@ -2,8 +2,9 @@ import GRDB
 import TradeCore
 
 extension Warehouse {
-    /// Loads one raw file in one transaction: `body` adds its rows to the sink; on success the path's
-    /// previous version and every older row with the same natural key are superseded.
+    /// Loads one raw file in one transaction: `body` adds its rows to the sink; on success the file's
+    /// previous version (same `key`, or an unkeyed one stored under the same `path`) and every older
+    /// row with the same natural key are superseded.
     ///
     /// If `body` throws, nothing of the file is stored and the error is rethrown unchanged.
     /// Natural keys: trade (source, period, reporter, partner, flow, hs_code); mineral stats
@@ -15,12 +16,10 @@ extension Warehouse {
             // 8 MiB of page cache (SQLite's default is 2 MiB); it also sizes the sorter that builds
             // a bulk load's indexes. Temporary files stay on disk so memory stays flat at any file size.
             try db.execute(sql: "PRAGMA cache_size = -8192")
-            let previous = try Int64.fetchOne(db, SQLRequest(literal: """
-                SELECT id FROM raw_file WHERE path = \(file.path) AND state = 'current'
-                """))
+            let previous = try Self.currentVersionID(db, key: file.key, path: file.path)
             try db.execute(literal: """
-                INSERT INTO raw_file (path, source, sha256, size, mtime, run_id)
-                VALUES (\(file.path), \(source), \(file.sha256.lowercased()), \(file.size), \(file.mtime), \(runID))
+                INSERT INTO raw_file (path, raw_key, source, sha256, size, mtime, run_id)
+                VALUES (\(file.path), \(file.key), \(source), \(file.sha256.lowercased()), \(file.size), \(file.mtime), \(runID))
                 """)
             let fileID = db.lastInsertedRowID
 

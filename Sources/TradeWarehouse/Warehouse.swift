@@ -36,6 +36,14 @@ public final class Warehouse: Sendable {
         if !FileManager.default.fileExists(atPath: path) {
             try Self.create(at: path)
         }
+        // Checked on a plain connection first: opening the pool would turn any database to WAL.
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: Self.writerConfiguration())
+            try queue.read { db in try Self.checkIdentity(db, what) }
+            try queue.close()
+        } catch {
+            throw Self.diagnostic(what, error)
+        }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: Self.writerConfiguration())
@@ -63,6 +71,7 @@ public final class Warehouse: Sendable {
         do {
             let queue = try DatabaseQueue(path: staging, configuration: writerConfiguration())
             try WarehouseMigrations.migrator.migrate(queue)
+            try queue.writeWithoutTransaction { db in try mark(db) }
             // Switch to WAL here, not after the rename: the switch is a rollback-journal write, and
             // a run killed inside it would leave the warehouse with a hot journal.
             try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
@@ -106,21 +115,31 @@ public final class Warehouse: Sendable {
             hardenConnection(db)
             try db.execute(sql: "PRAGMA query_only = 1")
         }
-        func open() throws -> (DatabaseQueue, Bool) {
-            let queue = try DatabaseQueue(path: path, configuration: config)
-            return (queue, try queue.read { db in try WarehouseMigrations.migrator.hasCompletedMigrations(db) })
+        func open(_ location: String = path) throws -> (DatabaseQueue, Bool) {
+            let queue = try DatabaseQueue(path: location, configuration: config)
+            return (queue, try queue.read { db in
+                try checkIdentity(db, what)
+                return try WarehouseMigrations.migrator.hasCompletedMigrations(db)
+            })
         }
         let queue: DatabaseQueue, migrated: Bool
         do {
             do {
                 (queue, migrated) = try open()
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY && access(path, W_OK) == 0 {
-                // A writer killed mid-transaction can leave a hot journal that must be rolled back
-                // before anyone reads, and a read-only connection may not do that. Let a read-write
-                // connection recover it — committed content only, exactly what the next run would do —
-                // then read.
-                try recoverAfterCrash(path: path)
-                (queue, migrated) = try open()
+            } catch let error as DatabaseError
+                        where error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_CANTOPEN {
+                if let immutable = try immutableLocation(path, what) {
+                    (queue, migrated) = try open(immutable)
+                } else if error.resultCode == .SQLITE_READONLY && access(path, W_OK) == 0 {
+                    // A writer killed mid-transaction can leave a hot journal that must be rolled back
+                    // before anyone reads, and a read-only connection may not do that. Let a read-write
+                    // connection recover it — committed content only, exactly what the next run would do —
+                    // then read.
+                    try recoverAfterCrash(path: path)
+                    (queue, migrated) = try open()
+                } else {
+                    throw error
+                }
             }
         } catch {
             throw diagnostic(what, error)
@@ -130,6 +149,25 @@ public final class Warehouse: Sendable {
             throw Diagnostic("\(what): the schema is missing or older than this tradewatch (run `tradewatch init`)")
         }
         return warehouse
+    }
+
+    /// The `immutable=1` URI of a warehouse in a folder this process cannot write, nil when the
+    /// folder is writable. A WAL reader must create the `-shm` index beside the database unless it
+    /// exists; in a read-only folder with no writer (none has the `-wal` open, so it is absent)
+    /// the file is read as immutable instead. A writer that could still start there runs as
+    /// another user; a query overlapping its first write may then fail, never the warehouse.
+    /// Throws when a `-wal` holds commits that only a writer can fold back in.
+    private static func immutableLocation(_ path: String, _ what: String) throws -> String? {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard access((absolute as NSString).deletingLastPathComponent, W_OK) != 0 else { return nil }
+        let wal = (try? FileManager.default.attributesOfItem(atPath: absolute + "-wal"))?[.size] as? NSNumber
+        if let wal, wal.int64Value > 0 {
+            throw Diagnostic("\(what): its folder is read-only and its write-ahead log \(path)-wal holds changes "
+                             + "that only a writer can fold in (run `tradewatch init` where the folder is writable)")
+        }
+        // SQLite reads `file:` names as URIs: `%`, `?` and `#` in the path must be escaped.
+        guard let escaped = absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) else { return nil }
+        return "file:\(escaped)?immutable=1"
     }
 
     /// Opens `path` read-write just long enough for SQLite to recover what a killed writer left (a
@@ -172,11 +210,45 @@ public final class Warehouse: Sendable {
         sqlite3_enable_load_extension(db.sqliteConnection, 0)
     }
 
+    /// Applies the migrations this warehouse lacks and marks it as TradeWatch's (`application_id`);
+    /// call `checkIdentity` first for a database that already existed.
     private func migrate() throws {
         do {
             try WarehouseMigrations.migrator.migrate(dbWriter)
+            try dbWriter.writeWithoutTransaction { db in try Self.mark(db) }
         } catch {
             throw Self.diagnostic("cannot migrate warehouse \(path ?? ":memory:")", error)
+        }
+    }
+
+    /// Sets TradeWatch's `application_id` unless it is set (a warehouse made before the mark existed gets it).
+    private static func mark(_ db: Database) throws {
+        let id = WarehouseMigrations.applicationID
+        if try Int32.fetchOne(db, sql: "PRAGMA application_id") != id {
+            try db.execute(sql: "PRAGMA application_id = \(id)")
+        }
+    }
+
+    /// Refuses a database TradeWatch did not make, and one a newer TradeWatch migrated, before
+    /// anything changes it: another `application_id`; no mark, tables, and none of TradeWatch's
+    /// migrations; or an applied migration this binary does not know. An empty database is new.
+    static func checkIdentity(_ db: Database, _ what: String) throws {
+        let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+        let migrator = WarehouseMigrations.migrator
+        if id != 0 && id != WarehouseMigrations.applicationID {
+            throw Diagnostic("\(what): not a TradeWatch warehouse (its application_id is 0x\(String(UInt32(bitPattern: id), radix: 16)), "
+                             + "TradeWatch's is 0x\(String(UInt32(bitPattern: WarehouseMigrations.applicationID), radix: 16))); "
+                             + "refusing to change it: give --warehouse a new path or a TradeWatch warehouse")
+        }
+        let applied = try migrator.appliedIdentifiers(db)
+        if id == 0, applied.isDisjoint(with: migrator.migrations),
+           try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master)") == true {
+            throw Diagnostic("\(what): not a TradeWatch warehouse: the database has tables but none of TradeWatch's migrations; "
+                             + "refusing to change it: give --warehouse a new path or a TradeWatch warehouse")
+        }
+        if let unknown = applied.subtracting(migrator.migrations).sorted().first {
+            throw Diagnostic("\(what): it was migrated by a newer TradeWatch (unknown migration \"\(unknown)\"); "
+                             + "use that version or a later one")
         }
     }
 

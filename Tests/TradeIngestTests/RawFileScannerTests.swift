@@ -63,3 +63,33 @@ func globMatching(pattern: String, path: String, matches: Bool) {
     let url = try TestSupport.temporaryFile([UInt8]())
     #expect(try RawFileScanner.sha256(of: url, display: "e") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
 }
+
+/// A name that is not UTF-8 and a FIFO are each one located skip; the files beside them are found,
+/// the FIFO is never opened (the scan would block), and every spelling of the raw directory gives
+/// the same relative paths.
+@Test func scannerSkipsOddEntriesLocatedAndFindsTheRest() throws {
+    let fm = FileManager.default
+    let raw = fm.temporaryDirectory.appendingPathComponent("tw-scan-\(UUID().uuidString)/Raw")
+    defer { try? fm.removeItem(at: raw.deletingLastPathComponent()) }
+    try fm.createDirectory(at: raw.appendingPathComponent("cc"), withIntermediateDirectories: true)
+    try Data("abc".utf8).write(to: raw.appendingPathComponent("cc/a.csv"))
+    #expect(mkfifo(raw.appendingPathComponent("cc/pipe.csv").path, 0o644) == 0)
+    // 日本.csv in GBK: C8 D5 B1 BE.
+    let gbk = Array(raw.appendingPathComponent("cc").path.utf8) + Array("/".utf8) + [0xC8, 0xD5, 0xB1, 0xBE] + Array(".csv".utf8) + [0]
+    let fd = gbk.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT, 0o644) } }
+    #expect(fd >= 0)
+    close(fd)
+
+    let def = SourceDefinition(name: "cc", definitionFile: "Pipelines/cc.yaml", format: .chinaCustomsCSV,
+                               patterns: ["cc/*.csv"],
+                               keyLocations: ["files": SourceLocation(file: "Pipelines/cc.yaml", line: 3, column: 1)])
+    let scan = try RawFileScanner.scan(def, rawDirectory: raw, rawDisplay: "Raw/")
+    #expect(scan.files.map(\.relativePath) == ["cc/a.csv"])
+    #expect(scan.files.map(\.file.displayPath) == ["Raw/cc/a.csv"])
+    #expect(scan.skipped.map(\.description) == [
+        #"Raw/cc/\xC8\xD5\xB1\xBE.csv:1: error: file name is not valid UTF-8 (as GB18030 it reads "日本.csv"); not read: rename it to UTF-8 (e.g. `convmv -f gbk -t utf-8`, or `unzip -O gbk`) [source=cc]"#,
+        "Raw/cc/pipe.csv:1: error: not a regular file (a FIFO); not read [source=cc]",
+    ])
+    let dotted = raw.deletingLastPathComponent().appendingPathComponent("./Raw/../Raw")
+    #expect(try RawFileScanner.scan(def, rawDirectory: dotted, rawDisplay: "x").files.map(\.relativePath) == ["cc/a.csv"])
+}

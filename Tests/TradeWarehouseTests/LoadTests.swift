@@ -41,7 +41,7 @@ import TradeCore
                                .text("china-customs")])
         #expect(rejects[1][5].text == "duplicate figure: same period, reporter, partner, flow and hs_code as line 2 of this file")
 
-        let manifest = try #require(try warehouse.manifestEntry(path: "Raw/cc/2024-01.csv"))
+        let manifest = try #require(try warehouse.manifestEntry(key: "Raw/cc/2024-01.csv"))
         #expect(manifest.sha256 == sha(1))
         #expect(manifest.source == "china-customs")
         #expect(manifest.rowsLoaded == 2)
@@ -50,7 +50,7 @@ import TradeCore
         #expect(manifest.fileID == summary.fileID)
         #expect(try warehouse.isLoaded(sha256: sha(1), source: "china-customs"))
         #expect(try !warehouse.isLoaded(sha256: sha(1), source: "comtrade"))
-        #expect(try warehouse.manifestEntry(path: "Raw/cc/other.csv") == nil)
+        #expect(try warehouse.manifestEntry(key: "Raw/cc/other.csv") == nil)
     }
 
     @Test func reloadingAChangedFileSupersedesItsPreviousVersion() throws {
@@ -88,7 +88,7 @@ import TradeCore
 
         #expect(try column(warehouse, "SELECT sha256 || ':' || superseded FROM files ORDER BY id")
                 == ["\(sha(1)):1", "\(sha(2)):0"])
-        #expect(try warehouse.manifestEntry(path: path)?.sha256 == sha(2))
+        #expect(try warehouse.manifestEntry(key: path)?.sha256 == sha(2))
         #expect(try !warehouse.isLoaded(sha256: sha(1), source: "china-customs"))
         #expect(try warehouse.isLoaded(sha256: sha(2), source: "china-customs"))
     }
@@ -155,8 +155,8 @@ import TradeCore
             """).rows
         #expect(after == before)
         #expect(try warehouse.currentTrade().map(\.quantityKg) == [1])
-        #expect(try warehouse.manifestEntry(path: "Raw/cc/a.csv")?.sha256 == sha(1))
-        #expect(try warehouse.manifestEntry(path: "Raw/cc/b.csv") == nil)
+        #expect(try warehouse.manifestEntry(key: "Raw/cc/a.csv")?.sha256 == sha(1))
+        #expect(try warehouse.manifestEntry(key: "Raw/cc/b.csv") == nil)
     }
 
     @Test func aSinkUsedAfterItsLoadThrows() throws {
@@ -217,9 +217,12 @@ import TradeCore
     @Test func touchManifestUpdatesTheCurrentVersionOnly() throws {
         let warehouse = try Warehouse.inMemory()
         let run = try warehouse.beginRun(command: "load")
-        _ = try warehouse.loadFile(file("Raw/cc/a.csv", 1, mtime: 10), source: "china-customs", runID: run) { _ in }
-        try warehouse.touchManifest(path: "Raw/cc/a.csv", size: 101, mtime: 20.5)
-        #expect(try warehouse.manifestEntry(path: "Raw/cc/a.csv")?.mtime == 20.5)
-        #expect(throws: Diagnostic.self) { try warehouse.touchManifest(path: "Raw/cc/none.csv", size: 1, mtime: 1) }
+        let first = try warehouse.loadFile(file("Raw/cc/a.csv", 1, mtime: 10), source: "china-customs", runID: run) { _ in }
+        let second = try warehouse.loadFile(file("Raw/cc/a.csv", 2, mtime: 11), source: "china-customs", runID: run) { _ in }
+        try warehouse.touchManifest(fileID: second.fileID, key: "Raw/cc/a.csv", size: 101, mtime: 20.5)
+        #expect(try warehouse.manifestEntry(key: "Raw/cc/a.csv")?.mtime == 20.5)
+        #expect(throws: Diagnostic.self) {
+            try warehouse.touchManifest(fileID: first.fileID, key: "Raw/cc/a.csv", size: 1, mtime: 1)
+        }
     }
 }

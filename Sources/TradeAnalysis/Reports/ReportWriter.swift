@@ -36,6 +36,7 @@ public struct ReportWriter: Sendable {
         } catch {
             throw ReportWriteError(path: directory.path, reason: "cannot create the reports directory: \(error.localizedDescription)")
         }
+        Self.removeOrphanedTemporaries(in: directory)
         var written: [URL] = []
         for stem in ["run-\(runID)", "latest"] {
             for document in documents {
@@ -47,19 +48,39 @@ public struct ReportWriter: Sendable {
         return written
     }
 
-    /// Writes `data` next to `target` under a temporary name, then renames it over `target`.
+    /// Writes `data` next to `target` under a temporary name (`.<name>.<pid>.<uuid>.tmp`), then
+    /// renames it over `target`; a failed write (a full disk) removes what it wrote.
     static func replaceAtomically(_ target: URL, with data: Data) throws {
         let temporary = target.deletingLastPathComponent()
-            .appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
+            .appendingPathComponent(".\(target.lastPathComponent).\(getpid()).\(UUID().uuidString).tmp")
         do {
             try data.write(to: temporary)
         } catch {
+            unlink(temporary.path)
             throw ReportWriteError(path: temporary.path, reason: "cannot write: \(error.localizedDescription)")
         }
         guard rename(temporary.path, target.path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary.path)
             throw ReportWriteError(path: target.path, reason: "cannot rename into place: \(reason)")
+        }
+    }
+
+    /// Removes the temporary files of writers that died before renaming them (killed mid-write):
+    /// those whose pid no longer runs, and, from writers that did not tag them with a pid, those an
+    /// hour old. A live writer's files (another `tradewatch report`) are left alone.
+    static func removeOrphanedTemporaries(in directory: URL) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            let parts = name.split(separator: ".")
+            guard let stem = parts.first, stem == "latest" || stem.hasPrefix("run-") else { continue }
+            let path = directory.appendingPathComponent(name).path
+            if parts.count >= 5, let pid = Int32(parts[parts.count - 3]) {
+                if kill(pid, 0) != 0 && errno == ESRCH { unlink(path) }
+            } else if let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+                      modified.timeIntervalSinceNow < -3600 {
+                unlink(path)
+            }
         }
     }
 }

@@ -2,6 +2,9 @@ import Crypto
 import Foundation
 import TradeCore
 import TradeConfig
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A raw file found for a source, with what the manifest needs to skip unchanged files.
 public struct ScannedFile: Sendable, Hashable {
@@ -17,7 +20,8 @@ public struct ScannedFile: Sendable, Hashable {
 /// What a scan found: the files in path order, and files skipped with a located reason.
 public struct RawFileScan: Sendable {
     public var files: [ScannedFile]
-    /// Symlinks that point outside the raw directory, unreadable entries: reported, not read.
+    /// Symlinks that point outside the raw directory, entries that are not regular files or whose
+    /// name is not UTF-8, unreadable folders: reported, not read.
     public var skipped: [Diagnostic]
 }
 
@@ -26,11 +30,13 @@ public struct RawFileScan: Sendable {
 public enum RawFileScanner {
     /// `rawDisplay` is how the raw directory appears in paths shown to users (`Raw`).
     /// A pattern with `..` or an absolute path throws, located at the pattern in the YAML.
+    /// Entries below a pattern's folder that cannot be read as files (a name that is not UTF-8, a
+    /// FIFO, an unreadable folder) are `skipped` with a located reason; the other files are found.
     public static func scan(_ definition: SourceDefinition, rawDirectory: URL, rawDisplay: String,
                             hashing: Bool = true) throws -> RawFileScan {
-        let root = rawDirectory.standardizedFileURL.resolvingSymlinksInPath()
+        let root = canonicalRoot(rawDirectory)
         var found: [String: URL] = [:]
-        var skipped: [Diagnostic] = []
+        var problems: [String: String] = [:]
         for (i, pattern) in definition.patterns.enumerated() {
             let location = definition.keyLocations["files.\(i)"] ?? definition.location(of: "files")
             if pattern.hasPrefix("/") || pattern.hasPrefix("~") {
@@ -42,66 +48,72 @@ public enum RawFileScanner {
                                  source: definition.name)
             }
             let glob = GlobPattern(pattern)
-            let base = glob.literalPrefix.reduce(root) { $0.appendingPathComponent($1, isDirectory: true) }
-            for relative in try walk(base, root: root) where glob.matches(relative) {
+            let listing = RawDirectoryWalker.walk(root: root.path, under: glob.literalPrefix.joined(separator: "/"))
+            for relative in listing.files where glob.matches(relative) {
                 found[relative] = root.appendingPathComponent(relative)
             }
+            for problem in listing.problems { problems[problem.relativePath] = problem.message }
+        }
+        var skipped = problems.keys.sorted().map { relative in
+            Diagnostic(problems[relative]!, at: SourceLocation(file: displayPath(rawDisplay, relative), line: 1),
+                       source: definition.name)
         }
         var files: [ScannedFile] = []
         for relative in found.keys.sorted() {
-            let url = found[relative]!
-            let display = rawDisplay.isEmpty ? relative : "\(rawDisplay)/\(relative)"
-            let resolved = url.resolvingSymlinksInPath().path
-            guard resolved.hasPrefix(root.path + "/") else {
-                skipped.append(Diagnostic("skipped: symbolic link points outside the raw directory (to \(resolved))",
-                                          at: SourceLocation(file: display, line: 1), source: definition.name))
-                continue
-            }
-            let attributes: [FileAttributeKey: Any]
+            let display = displayPath(rawDisplay, relative)
             do {
-                attributes = try FileManager.default.attributesOfItem(atPath: resolved)
-            } catch {
-                skipped.append(Diagnostic("skipped: cannot read file attributes: \(error.localizedDescription)",
-                                          at: SourceLocation(file: display, line: 1), source: definition.name))
-                continue
+                files.append(try scanFile(found[relative]!, relative: relative, root: root, display: display,
+                                          hashing: hashing))
+            } catch let diagnostic as Diagnostic {
+                skipped.append(Diagnostic(diagnostic.message, at: SourceLocation(file: display, line: 1),
+                                          source: definition.name))
             }
-            guard (attributes[.type] as? FileAttributeType) == .typeRegular else { continue }
-            let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
-            let modified = (attributes[.modificationDate] as? Date) ?? Date(timeIntervalSince1970: 0)
-            let digest = hashing ? try sha256(of: url, display: display) : nil
-            files.append(ScannedFile(file: RawFile(url: url, displayPath: display), relativePath: relative,
-                                     size: size, modified: modified, sha256: digest))
         }
         return RawFileScan(files: files, skipped: skipped)
     }
 
-    /// Relative paths of the files (and symlinks to files) below `directory`; hidden entries skipped.
-    static func walk(_ directory: URL, root: URL) throws -> [String] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            return []
+    /// The raw directory with `.`, `..` and symlinks resolved: every spelling of it (`Raw`, `./Raw`,
+    /// `Raw/`, an absolute path) gives the same root, so relative paths identify files across runs.
+    public static func canonicalRoot(_ rawDirectory: URL) -> URL {
+        rawDirectory.standardizedFileURL.resolvingSymlinksInPath()
+    }
+
+    /// `Raw/china-customs/a.csv`: how a file's path is shown (one `/` whatever the spelling of `--raw`).
+    public static func displayPath(_ rawDisplay: String, _ relative: String) -> String {
+        var prefix = rawDisplay
+        while prefix.count > 1 && prefix.hasSuffix("/") { prefix.removeLast() }
+        if prefix.isEmpty || relative.isEmpty { return prefix + relative }
+        return prefix.hasSuffix("/") ? prefix + relative : prefix + "/" + relative
+    }
+
+    /// One found file; throws (the message is used, located by the caller) for a link out of the
+    /// raw directory or an entry that is not a regular file.
+    private static func scanFile(_ url: URL, relative: String, root: URL, display: String,
+                                 hashing: Bool) throws -> ScannedFile {
+        let resolved = url.resolvingSymlinksInPath().path
+        guard resolved.hasPrefix(root.path + "/") else {
+            throw Diagnostic("skipped: symbolic link points outside the raw directory (to \(resolved))")
         }
-        let prefix = root.path.hasSuffix("/") ? root.path : root.path + "/"
-        var result: [String] = []
-        var stack = [directory]
-        var visited = Set<String>()
-        while let dir = stack.popLast() {
-            let real = dir.resolvingSymlinksInPath().path
-            guard visited.insert(real).inserted else { continue }
-            let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
-            for name in names where !name.hasPrefix(".") {
-                let url = dir.appendingPathComponent(name)
-                var sub: ObjCBool = false
-                let type = try FileManager.default.attributesOfItem(atPath: url.path)[.type] as? FileAttributeType
-                let isLink = type == .typeSymbolicLink
-                if FileManager.default.fileExists(atPath: url.path, isDirectory: &sub), sub.boolValue, !isLink {
-                    stack.append(url)
-                } else if url.path.hasPrefix(prefix) {
-                    result.append(String(url.path.dropFirst(prefix.count)))
-                }
-            }
+        var info = stat()
+        guard stat(resolved, &info) == 0 else {
+            throw Diagnostic("skipped: cannot read file attributes: \(String(cString: strerror(errno)))")
         }
-        return result
+        // Checked before anything opens it: opening a FIFO blocks until a writer appears.
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw Diagnostic(RawDirectoryWalker.notRegularMessage(mode: info.st_mode))
+        }
+        // Foundation's size and date, as the manifest stored them and as the read-time check compares them.
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: resolved)
+        } catch {
+            throw Diagnostic("skipped: cannot read file attributes: \(error.localizedDescription)")
+        }
+        let size = (attributes[.size] as? NSNumber)?.int64Value ?? Int64(info.st_size)
+        let modified = (attributes[.modificationDate] as? Date) ?? Date(timeIntervalSince1970: 0)
+        let digest = hashing ? try sha256(of: url, display: display) : nil
+        return ScannedFile(file: RawFile(url: url, displayPath: display), relativePath: relative,
+                           size: size, modified: modified, sha256: digest)
     }
 
     /// Lower-case hex SHA-256 of a file, read in 1 MiB chunks.

@@ -10,12 +10,21 @@ final class RawInput {
     let display: String
     private var closed = false
 
+    /// Refuses anything but a regular file. `O_NONBLOCK` keeps the open itself from blocking on a
+    /// FIFO put in a file's place after the scan checked it; it is cleared again for the reads.
     init(url: URL, display: String) throws {
-        fd = open(url.path, O_RDONLY)
+        fd = open(url.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         self.display = display
         if fd < 0 {
             throw Diagnostic("cannot open file: \(String(cString: strerror(errno)))", at: SourceLocation(file: display, line: 1))
         }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            Glibc.close(fd)
+            closed = true
+            throw Diagnostic(RawDirectoryWalker.notRegularMessage(mode: info.st_mode), at: SourceLocation(file: display, line: 1))
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
     }
 
     /// Reads up to `count` bytes into the start of `buffer`; 0 at end of file.

@@ -21,10 +21,23 @@ public final class RunLock: @unchecked Sendable {
     /// Takes the lock at `path` (creating the file), writing this process's pid into it.
     ///
     /// With `wait` false, throws `WarehouseError.locked` at once when another holder has it.
+    /// The lock file is truncated, so it must be this lock's own file: a symlink is not followed
+    /// (run as root, `tw.sqlite.lock → /etc/passwd` would wipe the target) and anything but a
+    /// regular file with one link is refused, untouched.
     public static func acquire(path: String, wait: Bool) throws -> RunLock {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
         guard fd >= 0 else {
-            throw Diagnostic("cannot open lock file \(path): \(String(cString: strerror(errno)))")
+            let code = errno
+            if code == ELOOP {
+                throw Diagnostic("refusing lock file \(path): it is a symbolic link (remove it; the next run creates the lock)")
+            }
+            throw Diagnostic("cannot open lock file \(path): \(String(cString: strerror(code)))")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1 else {
+            close(fd)
+            throw Diagnostic("refusing lock file \(path): it is not a regular file of its own "
+                             + "(a FIFO, device, folder or hard link to another file; remove it, the next run creates the lock)")
         }
         var result: Int32
         repeat {

@@ -1,14 +1,20 @@
 /// The identity of a raw file as the extractor saw it: where, what content, how big, when modified.
 public struct FileIdentity: Sendable, Hashable {
+    /// The path as shown to users (`Raw/china-customs/a.csv`, in the spelling the run was given).
     public var path: String
+    /// What identifies the file across runs: its path relative to the canonical raw directory
+    /// (`china-customs/a.csv`), whatever the spelling of `--raw`.
+    public var key: String
     /// Lower-case hex SHA-256 of the file's bytes.
     public var sha256: String
     public var size: Int64
     /// Modification time, seconds since 1970.
     public var mtime: Double
 
-    public init(path: String, sha256: String, size: Int64, mtime: Double) {
+    /// `key` defaults to `path` (callers without a raw directory).
+    public init(path: String, key: String? = nil, sha256: String, size: Int64, mtime: Double) {
         self.path = path
+        self.key = key ?? path
         self.sha256 = sha256
         self.size = size
         self.mtime = mtime
@@ -18,6 +24,8 @@ public struct FileIdentity: Sendable, Hashable {
 /// The manifest record of the current loaded version of a raw file path.
 public struct ManifestEntry: Sendable, Hashable {
     public var path: String
+    /// The path relative to the raw directory; nil for a version loaded before files were keyed.
+    public var key: String?
     public var source: String
     public var sha256: String
     public var size: Int64

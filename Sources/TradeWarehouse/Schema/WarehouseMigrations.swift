@@ -11,11 +11,32 @@ enum WarehouseMigrations {
         migrator.registerMigration("v1-views", migrate: createViews)
         migrator.registerMigration("v2-hs-concordance", migrate: createConcordance)
         migrator.registerMigration("v3-trade-period-check", migrate: cheaperTradePeriodCheck)
-        migrator.registerMigration("v4-cases", migrate: createCases)
+        migrator.registerMigration("v4-raw-file-key", migrate: keyRawFilesByRelativePath)
+        migrator.registerMigration("v5-cases", migrate: createCases)
         return migrator
     }
 
-    // MARK: - v4-cases
+    /// `PRAGMA application_id` of a TradeWatch warehouse: "TWwh" in ASCII, so `file(1)` and
+    /// TradeWatch itself can tell a warehouse from any other SQLite database.
+    static let applicationID: Int32 = 0x5457_7768
+
+    // MARK: - v4-raw-file-key
+
+    /// The manifest's identity of a file becomes `raw_key`, its path relative to the canonical raw
+    /// directory: `path` keeps the spelling the loading run was given (`Raw/…`, `./Raw/…`, an
+    /// absolute path) for display, and keying by it reloaded every file when the spelling changed.
+    /// Rows loaded before this migration have no key until a load adopts them
+    /// (`Warehouse.keyManifestEntries`), the one step that knows the raw directory.
+    private static func keyRawFilesByRelativePath(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE raw_file ADD COLUMN raw_key TEXT CHECK (raw_key <> '');
+            DROP INDEX raw_file_one_current_version;
+            CREATE UNIQUE INDEX raw_file_one_current_key ON raw_file(raw_key) WHERE state = 'current';
+            CREATE INDEX raw_file_unkeyed_by_path ON raw_file(path) WHERE state = 'current' AND raw_key IS NULL;
+            """)
+    }
+
+    // MARK: - v5-cases
 
     /// Findings grouped into cases (one event each, ranked by what is at stake), each finding's
     /// category and declarer, and each detection's count of series left unjudged for want of a

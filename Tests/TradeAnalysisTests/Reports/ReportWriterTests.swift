@@ -215,6 +215,27 @@ struct ReportWriterTests {
         #expect(try String(contentsOf: dir.appendingPathComponent("latest.md"), encoding: .utf8).contains("run 43"))
     }
 
+    /// Temporary files of writers killed before their rename are removed by the next write; a
+    /// live writer's (this process's) and files that are not the writer's stay.
+    @Test func writeRemovesTemporariesOfDeadWriters() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tradewatch-reports-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A pid past the kernel's pid_max (4194304 at most) belongs to no process.
+        let dead = ".latest.html.9999999.\(UUID().uuidString).tmp"
+        let live = ".run-7.md.\(getpid()).\(UUID().uuidString).tmp"
+        let untaggedOld = ".latest.json.\(UUID().uuidString).tmp"
+        let foreign = ".notes.9999999.x.tmp"
+        for name in [dead, live, untaggedOld, foreign] {
+            try Data("partial".utf8).write(to: dir.appendingPathComponent(name))
+        }
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -7200)],
+                                              ofItemAtPath: dir.appendingPathComponent(untaggedOld).path)
+        _ = try ReportWriter().write(F.input, to: dir, runID: 8)
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tmp") }.sorted()
+        #expect(left == [foreign, live].sorted())
+    }
+
     @Test func writeNamesThePathWhenItCannotWrite() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("tradewatch-not-a-dir-\(UUID().uuidString)")
         try Data("x".utf8).write(to: file)
