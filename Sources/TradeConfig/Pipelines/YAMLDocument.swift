@@ -40,7 +40,8 @@ struct YAMLDocument {
 
     /// Refuses a document that expands to more than `maxExpandedNodes` nodes, at the first node
     /// whose expansion passes the limit. Each anchored node is measured once, so this is linear in
-    /// the document, not in its expansion.
+    /// the document, not in its expansion. (Yams' own duplicate-key check hashes a mapping's keys
+    /// while composing, before this runs: a bomb used as a mapping *key* still costs CPU there.)
     private func checkExpansion(_ root: Node) throws {
         var measured: [ObjectIdentifier: Int] = [:]
         func size(_ node: Node) throws -> Int {
