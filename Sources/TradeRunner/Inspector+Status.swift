@@ -18,7 +18,7 @@ extension Inspector {
                 displayDirectory: pipelinesDirectory)
             var thresholds: [String: Int] = [:]
             for source in sources {
-                if let days = try source.intOption("stale_after_days") { thresholds[source.name] = days }
+                if let days = try source.intOption("stale_after_days", in: 1...36_500) { thresholds[source.name] = days }
             }
             return (thresholds, sources.map(\.name), nil)
         } catch {

@@ -24,37 +24,56 @@ public struct Inspector {
         return try Warehouse.openReadOnly(path: warehousePath)
     }
 
-    /// Runs SQL on a read-only connection and renders the result.
-    public func query(_ sql: String, format: QueryOutputFormat) throws -> String {
-        let result = try openReadOnly().query(sql)
-        let cells: [[String?]] = result.rows.map { $0.map(\.text) }
-        switch format {
-        case .table: return TableRenderer.aligned(header: result.columns, rows: cells)
-        case .csv: return TableRenderer.csv(header: result.columns, rows: cells)
-        case .json: return try TableRenderer.json(header: result.columns, rows: result.rows)
+    /// Runs SQL on a read-only connection and streams the rendered result to `output` in chunks of
+    /// about `QueryWriter.chunkBytes` as SQLite steps through the rows: memory stays flat however
+    /// many rows the query returns. `timeLimit` (seconds) stops a statement that runs longer.
+    public func query(_ sql: String, format: QueryOutputFormat, timeLimit: Double? = nil,
+                      output: (Data) throws -> Void) throws {
+        let warehouse = try openReadOnly()
+        // The writer keeps `output` only while the query runs.
+        try withoutActuallyEscaping(output) { output in
+            var writer = QueryWriter(format: format, output: output)
+            try warehouse.query(sql, timeLimit: timeLimit, columns: { try writer.begin(columns: $0) },
+                                row: { try writer.row($0) })
+            try writer.finish()
         }
+    }
+
+    /// The whole rendered result as one string (tests, small lookups).
+    public func query(_ sql: String, format: QueryOutputFormat, timeLimit: Double? = nil) throws -> String {
+        var out = Data()
+        try query(sql, format: format, timeLimit: timeLimit) { out.append($0) }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
-/// Renders query results as an aligned text table, CSV or JSON.
+/// Renders tables (`status`, `query`) as aligned text or CSV.
 enum TableRenderer {
     static func aligned(header: [String], rows: [[String?]]) -> String {
         let shown = rows.map { $0.map { $0 ?? "NULL" } }
-        var widths = header.map(\.count)
-        for row in shown {
+        let widths = columnWidths(header: header, rows: shown)
+        var out = line(header, widths) + line(widths.map { String(repeating: "-", count: $0) }, widths)
+        for row in shown { out += line(row, widths) }
+        return out + footer(rows: rows.count)
+    }
+
+    /// The widest of each column's header and cells, in terminal columns.
+    static func columnWidths(header: [String], rows: [[String]]) -> [Int] {
+        var widths = header.map(displayWidth)
+        for row in rows {
             for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], displayWidth(cell)) }
         }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, cell in
-                cell + String(repeating: " ", count: max(0, widths[i] - displayWidth(cell)))
-            }.joined(separator: "  ").trimmingTrailingSpaces() + "\n"
-        }
-        var out = line(header)
-        out += line(widths.map { String(repeating: "-", count: $0) })
-        for row in shown { out += line(row) }
-        out += "(\(rows.count) row\(rows.count == 1 ? "" : "s"))\n"
-        return out
+        return widths
     }
+
+    /// One table line; a cell wider than its column pushes the rest of the line right.
+    static func line(_ cells: [String], _ widths: [Int]) -> String {
+        cells.enumerated().map { i, cell in
+            cell + String(repeating: " ", count: max(0, (i < widths.count ? widths[i] : 0) - displayWidth(cell)))
+        }.joined(separator: "  ").trimmingTrailingSpaces() + "\n"
+    }
+
+    static func footer(rows: Int) -> String { "(\(rows) row\(rows == 1 ? "" : "s"))\n" }
 
     /// Terminal columns a string takes: CJK characters are two wide.
     static func displayWidth(_ s: String) -> Int {
@@ -68,35 +87,21 @@ enum TableRenderer {
     }
 
     static func csv(header: [String], rows: [[String?]]) -> String {
-        func field(_ s: String?) -> String {
-            guard let s else { return "" }
-            if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-                return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-            }
-            return s
-        }
-        var out = header.map(field).joined(separator: ",") + "\n"
-        for row in rows { out += row.map(field).joined(separator: ",") + "\n" }
+        var out = csvLine(header)
+        for row in rows { out += csvLine(row) }
         return out
     }
 
-    static func json(header: [String], rows: [[QueryValue]]) throws -> String {
-        let objects: [JSONValue] = rows.map { row in
-            var object: [String: JSONValue] = [:]
-            for (i, value) in row.enumerated() where i < header.count {
-                switch value {
-                case .null: object[header[i]] = .null
-                case .integer(let n): object[header[i]] = .number(Double(n))
-                case .real(let d): object[header[i]] = .number(d)
-                case .text(let t): object[header[i]] = .string(t)
-                case .blob(let b): object[header[i]] = .string(b.base64EncodedString())
-                }
-            }
-            return .object(object)
+    static func csvLine(_ cells: [String?]) -> String {
+        cells.map(csvField).joined(separator: ",") + "\n"
+    }
+
+    static func csvField(_ s: String?) -> String {
+        guard let s else { return "" }
+        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(objects), as: UTF8.self) + "\n"
+        return s
     }
 }
 

@@ -39,9 +39,11 @@ public struct Pipeline {
         }
         do {
             return try DetectorSettings(overrides: overrides)
-        } catch {
-            // Point at the first key the detectors did not accept.
-            let location = located.values.flatMap(\.values).map(\.location).min { $0.line < $1.line }
+        } catch let error as DetectorSettingsError {
+            // Point at the value the detectors did not accept (an unknown detector: its first value).
+            let section = located[error.detector] ?? [:]
+            let location = error.key.flatMap { section[$0]?.location }
+                ?? section.values.map(\.location).min { ($0.line, $0.column ?? 0) < ($1.line, $1.column ?? 0) }
             throw Diagnostic("\(error)", at: location ?? SourceLocation(file: display, line: 1, column: 1))
         }
     }

@@ -1,46 +1,110 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import TradeCore
 
 extension Warehouse {
-    /// Runs one analyst SQL statement and returns its columns and rows.
+    /// Runs one analyst SQL statement and returns its columns and rows (the whole result in memory:
+    /// for tests and small lookups; `query(_:timeLimit:columns:row:)` streams).
+    public func query(_ sql: String, timeLimit: Double? = nil) throws -> QueryResult {
+        var result = QueryResult(columns: [], rows: [])
+        try query(sql, timeLimit: timeLimit, columns: { result.columns = $0 }, row: { result.rows.append($0) })
+        return result
+    }
+
+    /// Runs one analyst SQL statement, handing `columns` the column names and then `row` each row
+    /// as SQLite steps to it: no more than one row is held here, whatever the result's size.
     ///
     /// Only reading statements run (SELECT/WITH/VALUES/EXPLAIN that SQLite reports read-only,
     /// PRAGMAs without a value), inside a read transaction; ATTACH is disabled on every connection.
-    /// Errors are Diagnostics carrying SQLite's message.
-    public func query(_ sql: String) throws -> QueryResult {
-        let run: (Database) throws -> QueryResult = { db in
-            // Judge the text before SQLite prepares it: preparing a PRAGMA already applies it.
-            let isPragma: Bool
-            switch QueryGuard.verdict(for: sql) {
-            case .refused(let reason): throw Diagnostic("query refused: \(reason) (queries are read-only)")
-            case .allowed(let pragma): isPragma = pragma
-            }
-            let statement = try db.makeStatement(sql: sql)
-            if !isPragma && !statement.isReadonly {
-                throw Diagnostic("query refused: the statement would change the warehouse (queries are read-only)")
-            }
-            let columns = statement.columnNames
-            var rows: [[QueryValue]] = []
-            let cursor = try Row.fetchCursor(statement)
-            while let row = try cursor.next() {
-                rows.append(row.databaseValues.map { value -> QueryValue in
-                    switch value.storage {
-                    case .null: return .null
-                    case .int64(let i): return .integer(i)
-                    case .double(let d): return .real(d)
-                    case .string(let s): return .text(s)
-                    case .blob(let b): return .blob(b)
-                    }
-                })
-            }
-            return QueryResult(columns: columns, rows: rows)
-        }
+    /// With `timeLimit` (seconds), SQLite is interrupted once that much time has passed since the
+    /// statement started. Errors are Diagnostics carrying SQLite's message.
+    public func query(_ sql: String, timeLimit: Double? = nil, columns: ([String]) throws -> Void,
+                      row: ([QueryValue]) throws -> Void) throws {
+        let deadline = timeLimit.map { QueryDeadline(seconds: $0) }
+        authorizer?.clear()
         do {
             // Always a read transaction (query_only): `query` never writes, whatever the connection.
-            return try dbWriter.read(run)
+            try dbWriter.read { db in
+                let statement = try Self.prepareAnalystStatement(sql, db)
+                try columns(statement.columnNames)
+                deadline?.install(on: db)
+                defer { deadline?.remove(from: db) }
+                let cursor = try Row.fetchCursor(statement)
+                while let next = try cursor.next() {
+                    try row(next.databaseValues.map(QueryValue.init))
+                }
+            }
         } catch let error as DatabaseError {
+            if let deadline, deadline.expired {
+                throw Diagnostic("query stopped: time limit of \(Self.seconds(deadline.seconds)) s reached (--timeout)")
+            }
+            if let name = authorizer?.deniedFunction {
+                throw Diagnostic("query refused: function \(name)() is not on the read-only allow-list (queries are read-only)")
+            }
             throw Diagnostic("query failed: \(error.message ?? "\(error.resultCode)")")
         }
+    }
+
+    /// Prepares `sql` if the guard allows it and SQLite confirms it only reads.
+    private static func prepareAnalystStatement(_ sql: String, _ db: Database) throws -> Statement {
+        // Judge the text before SQLite prepares it: preparing a PRAGMA already applies it.
+        let isPragma: Bool
+        switch QueryGuard.verdict(for: sql) {
+        case .refused(let reason): throw Diagnostic("query refused: \(reason) (queries are read-only)")
+        case .allowed(let pragma): isPragma = pragma
+        }
+        let statement = try db.makeStatement(sql: sql)
+        if !isPragma && !statement.isReadonly {
+            throw Diagnostic("query refused: the statement would change the warehouse (queries are read-only)")
+        }
+        return statement
+    }
+
+    /// `1` for whole seconds, `0.5` otherwise.
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+}
+
+extension QueryValue {
+    init(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: self = .null
+        case .int64(let i): self = .integer(i)
+        case .double(let d): self = .real(d)
+        case .string(let s): self = .text(s)
+        case .blob(let b): self = .blob(b)
+        }
+    }
+}
+
+/// A wall-clock limit on one statement, checked by SQLite's progress handler every
+/// `checkInterval` virtual-machine instructions (a recursive CTE never returns to Swift
+/// between rows, so a timer on this side could not stop it).
+final class QueryDeadline: @unchecked Sendable {
+    let seconds: Double
+    private let end: UInt64
+    /// Set by the handler when it stopped the statement.
+    private(set) var expired = false
+    static let checkInterval: Int32 = 10_000
+
+    init(seconds: Double) {
+        self.seconds = seconds
+        let nanoseconds = min(seconds, 1e9) * 1e9
+        end = DispatchTime.now().uptimeNanoseconds &+ UInt64(max(0, nanoseconds))
+    }
+
+    func install(on db: Database) {
+        sqlite3_progress_handler(db.sqliteConnection, Self.checkInterval, { context in
+            let deadline = Unmanaged<QueryDeadline>.fromOpaque(context!).takeUnretainedValue()
+            guard DispatchTime.now().uptimeNanoseconds >= deadline.end else { return 0 }
+            deadline.expired = true
+            return 1
+        }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    func remove(from db: Database) {
+        sqlite3_progress_handler(db.sqliteConnection, 0, nil, nil)
     }
 }

@@ -15,11 +15,14 @@ public final class Warehouse: Sendable {
     public let isReadOnly: Bool
     /// The connection (pool, or queue for in-memory and read-only warehouses); internal to this module only.
     let dbWriter: any DatabaseWriter
+    /// The function allow-list of a read-only connection (nil on writers: the loader's own SQL is trusted).
+    let authorizer: QueryAuthorizer?
 
-    private init(path: String?, isReadOnly: Bool, dbWriter: any DatabaseWriter) {
+    private init(path: String?, isReadOnly: Bool, dbWriter: any DatabaseWriter, authorizer: QueryAuthorizer? = nil) {
         self.path = path
         self.isReadOnly = isReadOnly
         self.dbWriter = dbWriter
+        self.authorizer = authorizer
     }
 
     /// Opens (creating the file and its directory if needed) and migrates the warehouse at `path`, in WAL mode.
@@ -98,7 +101,8 @@ public final class Warehouse: Sendable {
     }
 
     /// Opens an existing warehouse for analysts' SQL: read-only file, `query_only`, no ATTACH,
-    /// no extensions, and only statements SQLite reports as read-only are executed.
+    /// no extensions, only functions on `QueryAuthorizer`'s allow-list, and only statements SQLite
+    /// reports as read-only are executed.
     public static func openReadOnly(path: String) throws -> Warehouse {
         let what = "cannot open warehouse \(path) read-only"
         guard FileManager.default.fileExists(atPath: path) else {
@@ -111,9 +115,11 @@ public final class Warehouse: Sendable {
         // its last connection (checkpoint and WAL reset) or recovers a WAL: then opening reports
         // SQLITE_BUSY. Wait those out rather than fail an analyst's query ("database is locked").
         config.busyMode = .timeout(busyTimeout)
+        let authorizer = QueryAuthorizer()
         config.prepareDatabase { db in
             hardenConnection(db)
             try db.execute(sql: "PRAGMA query_only = 1")
+            authorizer.install(on: db)
         }
         func open(_ location: String = path) throws -> (DatabaseQueue, Bool) {
             let queue = try DatabaseQueue(path: location, configuration: config)
@@ -144,7 +150,7 @@ public final class Warehouse: Sendable {
         } catch {
             throw diagnostic(what, error)
         }
-        let warehouse = Warehouse(path: path, isReadOnly: true, dbWriter: queue)
+        let warehouse = Warehouse(path: path, isReadOnly: true, dbWriter: queue, authorizer: authorizer)
         guard migrated else {
             throw Diagnostic("\(what): the schema is missing or older than this tradewatch (run `tradewatch init`)")
         }

@@ -110,3 +110,46 @@ func brokenDefinitionIsLocated(file: String, line: Int, column: Int, message: St
     #expect(defs.contains { $0.format == .chinaCustomsCSV })
     #expect(defs.contains { $0.format == .usgsWorldCSV })
 }
+
+/// Billion laughs in YAML: level 0 is a list of ten scalars, each further level a list of ten
+/// aliases of the one below, all in the ignored `description`; `options.bomb` names the top one.
+private func aliasBomb(levels: Int) -> String {
+    var yaml = "format: comtrade-csv\nfiles: comtrade/*.csv\ndescription:\n  - &l0 [" + Array(repeating: "lol", count: 10).joined(separator: ", ") + "]\n"
+    for level in 1..<levels {
+        yaml += "  - &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+    }
+    return yaml + "options:\n  bomb: *l\(levels - 1)\n"
+}
+
+/// An alias bomb is refused before anything walks its expansion, at the first anchor whose expansion
+/// passes the limit: level 4 (1 + 10 × 11,111 = 111,111 nodes > 100,000) on line 4 + 4 = 8, column 5.
+/// Six levels (1.1 million nodes once expanded) are enough to show it; nine are the issue's case.
+@Test(arguments: [6, 9]) func yamlAliasBombIsALocatedError(levels: Int) {
+    let error = #expect(throws: Diagnostic.self) {
+        _ = try PipelineLoader.parseSource(yaml: aliasBomb(levels: levels), display: "Pipelines/bomb.yaml")
+    }
+    #expect(error?.description == "Pipelines/bomb.yaml:8:5: error: YAML aliases expand this to more than 100000 nodes (an alias bomb?)")
+}
+
+/// Aliases that expand to a reasonable size still work.
+@Test func yamlAliasesWithinTheLimitStillLoad() throws {
+    let yaml = """
+        format: china-customs-csv
+        files: china-customs/*.csv
+        columns:
+          partner: &partner [贸易伙伴名称, 国家]
+          partner_code: *partner
+        """
+    let definition = try PipelineLoader.parseSource(yaml: yaml, display: "Pipelines/aliases.yaml")
+    #expect(definition.columns["partner_code"] == ["贸易伙伴名称", "国家"])
+}
+
+/// A whole-number option out of its range (here far past Int's) is a located error, not a trap.
+@Test(arguments: ["0", "99999999999999999999", "1e19", "-5"]) func intOptionOutOfRangeIsLocated(text: String) throws {
+    let definition = try PipelineLoader.parseSource(yaml: "format: comtrade-csv\nfiles: a/*.csv\noptions:\n  max_columns: \(text)\n",
+                                                    display: "Pipelines/x.yaml")
+    let error = #expect(throws: Diagnostic.self) { _ = try definition.intOption("max_columns", in: 1...1000) }
+    #expect(error?.description == "Pipelines/x.yaml:4:16: error: option max_columns must be a whole number from 1 to 1000 [source=x]")
+    #expect(try PipelineLoader.parseSource(yaml: "format: comtrade-csv\nfiles: a/*.csv\noptions:\n  max_columns: 1000\n",
+                                           display: "Pipelines/x.yaml").intOption("max_columns", in: 1...1000) == 1000)
+}

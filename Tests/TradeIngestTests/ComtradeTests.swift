@@ -259,4 +259,77 @@ private typealias F = FormatsFixtures
         let row = try #require(F.trades(out).first)
         #expect(row.quantityKg == 250 && row.valueUSD == 10 && row.rawLine == 7)
     }
+
+    /// One Comtrade JSON record per line; `i` makes each distinct.
+    static func jsonRecord(_ i: Int) -> String {
+        #"{"typeCode":"C","freqCode":"M","period":"2021\#(String(format: "%02d", i % 12 + 1))","reporterCode":842,"flowCode":"M","partnerCode":156,"cmdCode":"2846","netWgt":\#(1000 + i),"primaryValue":\#(7 * (1000 + i)),"cmdDesc":"rare {earth} \"compounds\" [\#(i)]"}"#
+    }
+
+    /// A file cut short while the reader is inside it (here by the first row's consumer) gives one
+    /// located "truncated JSON" error: the reader reads, it does not map the file (a map of a
+    /// truncated file faults with SIGBUS and kills the process).
+    @Test func jsonFileTruncatedWhileBeingReadIsALocatedError() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("comtrade-json-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("big.json")
+        // 20,000 records of ≈230 bytes: ≈4.6 MB, far more than one read and one page.
+        let body = (0..<20_000).map(Self.jsonRecord).joined(separator: ",\n")
+        let original = Data(("{\"data\":[\n" + body + "\n]}\n").utf8)
+        try original.write(to: url)
+        let keep = 4096
+        var outcomes = 0
+        let error = #expect(throws: Diagnostic.self) {
+            try ComtradeJSONReader().read(RawFile(url: url, displayPath: "Raw/comtrade/big.json"),
+                                          definition: F.definition(.comtradeJSON), reference: F.reference) { _ in
+                outcomes += 1
+                if outcomes == 1 {
+                    let handle = try FileHandle(forWritingTo: url)
+                    try handle.truncate(atOffset: UInt64(keep))
+                    try handle.close()
+                }
+            }
+        }
+        #expect(error?.message.hasPrefix("truncated JSON") == true, "\(String(describing: error))")
+        #expect(error?.location?.file == "Raw/comtrade/big.json")
+        // The reader still holds its first chunk; the error stands where that chunk ends.
+        let firstChunk = Data(original.prefix(ComtradeJSONScanner.defaultChunkSize))
+        #expect(error?.location?.line == 1 + firstChunk.filter { $0 == 0x0A }.count)
+        #expect(outcomes < 20_000)
+    }
+
+    /// Records, strings with escaped quotes and braces, and a skipped top-level value all cross
+    /// chunk borders when the chunks are 1 to 13 bytes; every record comes out whole, on its line.
+    @Test(arguments: [1, 2, 5, 13])
+    func jsonScannerReadsRecordsAcrossChunkBorders(chunkSize: Int) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("comtrade-json-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("a.json")
+        let records = (0..<5).map(Self.jsonRecord)
+        let text = "\u{FEFF}{\"count\": 5, \"note\": {\"x\": [\"]}\\\"\"]},\n\"data\":[\n" + records.joined(separator: ",\n") + "\n],\"error\":\"\"}"
+        try Data(text.utf8).write(to: url)
+        let input = try RawInput(url: url, display: "a.json")
+        var scanner = ComtradeJSONScanner(input: input, file: "a.json", source: "t", chunkSize: chunkSize)
+        var seen: [(String, Int)] = []
+        try scanner.forEachRecord { bytes, line in seen.append((String(decoding: bytes, as: UTF8.self), line)) }
+        #expect(seen.map(\.0) == records)
+        #expect(seen.map(\.1) == [3, 4, 5, 6, 7])
+    }
+
+    /// A record longer than the limit is a located error, not an ever-growing buffer.
+    @Test func jsonRecordLongerThanTheLimitIsALocatedError() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("comtrade-json-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("a.json")
+        try Data(("[\n" + Self.jsonRecord(1) + ",\n{\"cmdDesc\":\"" + String(repeating: "x", count: 5000) + "\"}]").utf8).write(to: url)
+        let input = try RawInput(url: url, display: "a.json")
+        var scanner = ComtradeJSONScanner(input: input, file: "a.json", source: "t", chunkSize: 64, maxRecordBytes: 1024)
+        var count = 0
+        let error = #expect(throws: Diagnostic.self) { try scanner.forEachRecord { _, _ in count += 1 } }
+        #expect(count == 1)
+        #expect(error?.message == "record longer than 1024 bytes")
+        #expect(error?.location?.line == 3)
+    }
 }

@@ -205,3 +205,32 @@ import TradeCore
         #expect(QueryGuard.verdict(for: sql) == expected)
     }
 }
+
+@Suite struct QueryFunctionAllowListTests {
+    /// `fts3_tokenizer('simple')` returns the address of a tokenizer module (a heap pointer); it and
+    /// every other function outside the read-only allow-list are refused by name while preparing.
+    @Test func functionsOutsideTheAllowListAreRefused() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("w.sqlite").path
+        _ = try Warehouse(path: path)
+        let reader = try Warehouse.openReadOnly(path: path)
+        for (sql, name) in [("SELECT fts3_tokenizer('simple')", "fts3_tokenizer"),
+                            ("SELECT hex(FTS3_TOKENIZER('porter')) AS p", "fts3_tokenizer"),
+                            ("WITH t AS (SELECT fts3_tokenizer('simple') AS p) SELECT length(p) FROM t", "fts3_tokenizer"),
+                            ("SELECT sqlite_compileoption_get(0)", "sqlite_compileoption_get"),
+                            ("SELECT load_extension('x')", "load_extension")] {
+            let error = #expect(throws: Diagnostic.self, "\(sql)") { _ = try reader.query(sql) }
+            #expect(error?.message == "query refused: function \(name)() is not on the read-only allow-list (queries are read-only)",
+                    "\(sql)")
+        }
+        // Built-ins an analyst uses still work: scalar, JSON, date, math, aggregate and window functions.
+        let sql = """
+            SELECT upper('a') || printf('%d', abs(-2)) || json_extract('{"k":3}', '$.k') || ('{"k":4}' ->> '$.k')
+                   || strftime('%Y', '2024-05-01') || CAST(round(sqrt(16.0)) AS INT) || coalesce(NULL, 'z')
+                   || (SELECT group_concat(r) FROM (SELECT row_number() OVER (ORDER BY v) AS r FROM (SELECT 1 AS v UNION SELECT 2)))
+                   || (SELECT count(*) FROM trade) || typeof(sum(1)) || iif(1 LIKE 1, 'y', 'n')
+            """
+        #expect(try reader.query(sql).rows == [[.text("A2342024" + "4z1,20integery")]])
+    }
+}

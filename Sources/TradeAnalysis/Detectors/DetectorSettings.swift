@@ -258,7 +258,8 @@ extension DetectorSettings {
 
         static func int(_ name: String, _ path: WritableKeyPath<DetectorSettings, Int>, _ range: ClosedRange<Int>) -> Parameter {
             Parameter(name: name, get: { Double($0[keyPath: path]) }, set: { s, v, d in
-                guard v.isFinite, v == v.rounded(), range.contains(Int(v)) else {
+                // Compared as Doubles first: Int(v) traps for a value beyond Int's range (1e19).
+                guard v.isFinite, v == v.rounded(), v >= Double(range.lowerBound), v <= Double(range.upperBound) else {
                     throw DetectorSettingsError.invalidValue(detector: d, key: name, value: v,
                         reason: "must be a whole number between \(range.lowerBound) and \(range.upperBound)")
                 }

@@ -21,13 +21,49 @@ struct YAMLDocument {
         try self.init(text: text, display: display)
     }
 
+    /// Nodes a document may hold once its aliases are expanded. Composing shares an aliased node
+    /// rather than copying it, but every walk over the tree (`located`, the decoders) visits it once
+    /// per alias: nine levels of ten aliases are 10⁹ nodes from a few hundred bytes.
+    static let maxExpandedNodes = 100_000
+
     init(text: String, display: String) throws {
         self.display = display
         do {
-            root = try Yams.compose(yaml: text)
+            // The parser owns the anchors the nodes point to (weakly): it must outlive the check.
+            let parser = try Parser(yaml: text)
+            root = try parser.singleRoot()
+            if let root { try withExtendedLifetime(parser) { try checkExpansion(root) } }
         } catch let error as YamlError {
             throw Self.diagnostic(for: error, display: display)
         }
+    }
+
+    /// Refuses a document that expands to more than `maxExpandedNodes` nodes, at the first node
+    /// whose expansion passes the limit. Each anchored node is measured once, so this is linear in
+    /// the document, not in its expansion. (Yams' own duplicate-key check hashes a mapping's keys
+    /// while composing, before this runs: a bomb used as a mapping *key* still costs CPU there.)
+    private func checkExpansion(_ root: Node) throws {
+        var measured: [ObjectIdentifier: Int] = [:]
+        func size(_ node: Node) throws -> Int {
+            let anchor = node.anchor.map(ObjectIdentifier.init)
+            if let anchor, let known = measured[anchor] { return known }
+            var total = 1
+            func add(_ child: Node) throws {
+                total += try size(child)
+                guard total <= Self.maxExpandedNodes else {
+                    throw Diagnostic("YAML aliases expand this to more than \(Self.maxExpandedNodes) nodes (an alias bomb?)",
+                                     at: location(node))
+                }
+            }
+            switch node {
+            case .mapping(let mapping): for (key, value) in mapping { try add(key); try add(value) }
+            case .sequence(let sequence): for child in sequence { try add(child) }
+            case .scalar, .alias: break
+            }
+            if let anchor { measured[anchor] = total }
+            return total
+        }
+        _ = try size(root)
     }
 
     static func diagnostic(for error: YamlError, display: String) -> Diagnostic {

@@ -2,11 +2,13 @@ import TradeCore
 
 /// Typed access to `options`, each failure located at the option in the YAML.
 extension SourceDefinition {
-    /// An integer option, or a located error when it is not one.
-    public func intOption(_ key: String) throws -> Int? {
+    /// A whole-number option within `range`, or a located error when it is not one (a reader
+    /// sizes buffers and does arithmetic with it, so no value may reach it unchecked).
+    public func intOption(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let value = options[key] else { return nil }
-        guard let text = value.string, let n = Int(text), n > 0 else {
-            throw Diagnostic("option \(key) must be a positive whole number", at: value.location, source: name)
+        guard let text = value.string, let n = Int(text), range.contains(n) else {
+            throw Diagnostic("option \(key) must be a whole number from \(range.lowerBound) to \(range.upperBound)",
+                             at: value.location, source: name)
         }
         return n
     }

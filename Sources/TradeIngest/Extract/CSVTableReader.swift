@@ -44,8 +44,8 @@ public struct CSVTableReader<Normalizer: TableNormalizer>: SourceReader {
     public func readCounting(_ file: RawFile, definition: SourceDefinition, reference: ReferenceData,
                              emit: (RowOutcome) throws -> Void) throws -> TableReadSummary {
         var limits = CSVReader.Limits()
-        if let n = try definition.intOption("max_record_bytes") { limits.maxRecordBytes = n }
-        if let n = try definition.intOption("max_columns") { limits.maxColumns = n }
+        if let n = try definition.intOption("max_record_bytes", in: 1...(1 << 30)) { limits.maxRecordBytes = n }
+        if let n = try definition.intOption("max_columns", in: 1...1_000_000) { limits.maxColumns = n }
         let reader = try CSVReader(url: file.url, display: file.displayPath, encoding: definition.encoding, limits: limits)
         guard let header = try reader.readHeader() else {
             throw Diagnostic("empty file: no header row", at: SourceLocation(file: file.displayPath, line: 1),

@@ -5,9 +5,9 @@ import TradeConfig
 /// UN Comtrade API responses (`{"data": [...]}`, `{"elements": [...]}` or a bare array of
 /// objects with the CSV's keys) → rows through `ComtradeNormalizer`.
 ///
-/// The file is memory-mapped and scanned byte by byte; each record object is decoded on
-/// its own, so only one record is materialized at a time, and a record's line is the
-/// line where its `{` stands. A number reaches the normalizer as its literal (`1e309`, `0.10`),
+/// The file is read in chunks and scanned byte by byte; each record object is decoded on
+/// its own, so only one record is in memory at a time, and a record's line is the line
+/// where its `{` stands. A number reaches the normalizer as its literal (`1e309`, `0.10`),
 /// judged by the same grammar as a CSV field: JSONDecoder reads numbers only as far as Double
 /// goes and would render them again.
 public struct ComtradeJSONReader: SourceReader {
@@ -15,39 +15,31 @@ public struct ComtradeJSONReader: SourceReader {
 
     public func read(_ file: RawFile, definition: SourceDefinition, reference: ReferenceData,
                      emit: (RowOutcome) throws -> Void) throws {
-        let data: Data
-        do { data = try Data(contentsOf: file.url, options: .alwaysMapped) } catch {
-            throw Diagnostic("cannot read file: \(error.localizedDescription)",
-                             at: SourceLocation(file: file.displayPath, line: 1), source: definition.name)
-        }
+        let input = try RawInput(url: file.url, display: file.displayPath)
+        defer { input.close() }
         var normalizer = ComtradeNormalizer()
         try normalizer.begin(header: ComtradeNormalizer.columns, headerLine: 1, file: file, definition: definition,
                              reference: reference)
         let decoder = JSONDecoder()
-        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            var scanner = ComtradeJSONScanner(bytes: bytes, file: file.displayPath, source: definition.name)
-            try scanner.forEachRecord { range, line in
-                let slice = UnsafeRawBufferPointer(rebasing: raw[range])
-                let text = String(decoding: slice, as: UTF8.self)
-                let object: [String: Field]
-                do {
-                    object = try decoder.decode([String: Field].self, from: Data(slice))
-                } catch {
-                    throw Diagnostic("record is not a JSON object: \(error)",
-                                     at: SourceLocation(file: file.displayPath, line: line), source: definition.name)
-                }
-                if let missing = ComtradeNormalizer.requiredColumns.first(where: { object[$0] == nil }) {
-                    try emit(.rejected(RejectedRow(location: SourceLocation(file: file.displayPath, line: line),
-                                                   columnName: missing, reason: "record has no key \(missing)",
-                                                   rawText: text)))
-                    return
-                }
-                let literals = try ComtradeJSONScanner(bytes: bytes, file: file.displayPath, source: definition.name)
-                    .numberLiterals(in: range, line: line)
-                let fields = ComtradeNormalizer.columns.map { Self.text(object[$0], literal: literals[$0]) }
-                try normalizer.normalize(TableRecord(line: line, fields: fields, rawText: text), emit: emit)
+        var scanner = ComtradeJSONScanner(input: input, file: file.displayPath, source: definition.name)
+        try scanner.forEachRecord { bytes, line in
+            let text = String(decoding: bytes, as: UTF8.self)
+            let object: [String: Field]
+            do {
+                object = try decoder.decode([String: Field].self, from: Data(bytes))
+            } catch {
+                throw Diagnostic("record is not a JSON object: \(error)",
+                                 at: SourceLocation(file: file.displayPath, line: line), source: definition.name)
             }
+            if let missing = ComtradeNormalizer.requiredColumns.first(where: { object[$0] == nil }) {
+                try emit(.rejected(RejectedRow(location: SourceLocation(file: file.displayPath, line: line),
+                                               columnName: missing, reason: "record has no key \(missing)",
+                                               rawText: text)))
+                return
+            }
+            let literals = JSONNumberLiterals.members(of: bytes)
+            let fields = ComtradeNormalizer.columns.map { Self.text(object[$0], literal: literals[$0]) }
+            try normalizer.normalize(TableRecord(line: line, fields: fields, rawText: text), emit: emit)
         }
         try normalizer.finish(emit: emit)
     }
@@ -86,26 +78,70 @@ public struct ComtradeJSONReader: SourceReader {
 }
 
 /// Finds the record objects of a Comtrade response without decoding the whole document.
+///
+/// The file is read in chunks with ordinary reads (a memory map would turn a file truncated
+/// while it is read into SIGBUS); the window keeps the current record from its `{` on, so
+/// memory stays flat however long the file and a record may be at most `maxRecordBytes`.
 struct ComtradeJSONScanner {
-    let bytes: UnsafeBufferPointer<UInt8>
-    let file: String
-    let source: String
-    var pos = 0
-    var line = 1
+    private let input: RawInput
+    private let file: String
+    private let source: String
+    private let maxRecordBytes: Int
+    private var buffer: [UInt8]
+    /// Bytes of `buffer` that hold file content.
+    private var end = 0
+    private var pos = 0
+    /// Where the record being scanned starts in `buffer`; a refill keeps it.
+    private var recordStart: Int?
+    private var line = 1
 
-    init(bytes: UnsafeBufferPointer<UInt8>, file: String, source: String) {
-        self.bytes = bytes
+    static let defaultChunkSize = 1 << 16
+
+    init(input: RawInput, file: String, source: String, chunkSize: Int = defaultChunkSize,
+         maxRecordBytes: Int = 1 << 20) {
+        self.input = input
         self.file = file
         self.source = source
+        self.maxRecordBytes = maxRecordBytes
+        buffer = [UInt8](repeating: 0, count: max(1, min(chunkSize, maxRecordBytes)))
     }
 
     private func error(_ message: String) -> Diagnostic {
         Diagnostic(message, at: SourceLocation(file: file, line: line), source: source)
     }
 
-    private mutating func skipWhitespace() {
-        while pos < bytes.count {
-            switch bytes[pos] {
+    /// The byte at `pos`, reading the next chunk when the window is used up; nil at end of file.
+    @inline(__always)
+    private mutating func peek() throws -> UInt8? {
+        if pos < end { return buffer[pos] }
+        return try refill() ? buffer[pos] : nil
+    }
+
+    /// Drops the bytes before the current record (or `pos`) and reads more; false at end of file.
+    private mutating func refill() throws -> Bool {
+        let keep = recordStart ?? pos
+        if keep > 0 {
+            buffer.withUnsafeMutableBufferPointer { b in
+                _ = b.baseAddress!.update(from: b.baseAddress! + keep, count: end - keep)
+            }
+            end -= keep
+            pos -= keep
+            if recordStart != nil { recordStart = 0 }
+        }
+        if end == buffer.count {
+            guard buffer.count < maxRecordBytes else {
+                throw error("record longer than \(maxRecordBytes) bytes")
+            }
+            buffer += [UInt8](repeating: 0, count: min(buffer.count, maxRecordBytes - buffer.count))
+        }
+        let n = try input.read(into: &buffer, count: buffer.count - end, at: end)
+        end += n
+        return n > 0
+    }
+
+    private mutating func skipWhitespace() throws {
+        while let byte = try peek() {
+            switch byte {
             case 0x0A: line += 1; pos += 1
             case 0x20, 0x09, 0x0D: pos += 1
             default: return
@@ -114,26 +150,26 @@ struct ComtradeJSONScanner {
     }
 
     private mutating func expect(_ byte: UInt8) throws {
-        skipWhitespace()
-        guard pos < bytes.count, bytes[pos] == byte else {
-            throw error(pos < bytes.count ? "malformed JSON: expected \"\(Character(UnicodeScalar(byte)))\""
-                                          : "truncated JSON")
-        }
+        try skipWhitespace()
+        guard let found = try peek() else { throw error("truncated JSON") }
+        guard found == byte else { throw error("malformed JSON: expected \"\(Character(UnicodeScalar(byte)))\"") }
         pos += 1
     }
 
-    /// Skips a string starting at `"`; returns its raw bytes (escapes left as written).
-    private mutating func string() throws -> ArraySlice<UInt8> {
+    /// Skips a string starting at `"`; returns its first `keep` raw bytes (escapes left as written).
+    @discardableResult
+    private mutating func string(keep: Int = 0) throws -> [UInt8] {
         try expect(0x22)
-        let start = pos
-        while pos < bytes.count {
-            switch bytes[pos] {
-            case 0x5C: pos += 2
-            case 0x22:
+        var kept: [UInt8] = []
+        while let byte = try peek() {
+            pos += 1
+            switch byte {
+            case 0x5C:
+                guard try peek() != nil else { break }
                 pos += 1
-                return ArraySlice(UnsafeBufferPointer(rebasing: bytes[start..<(pos - 1)]))
-            case 0x0A: line += 1; pos += 1
-            default: pos += 1
+            case 0x22: return kept
+            case 0x0A: line += 1
+            default: if kept.count < keep { kept.append(byte) }
             }
         }
         throw error("truncated JSON: unterminated string")
@@ -141,15 +177,15 @@ struct ComtradeJSONScanner {
 
     /// Skips any value.
     private mutating func skipValue() throws {
-        skipWhitespace()
-        guard pos < bytes.count else { throw error("truncated JSON") }
-        switch bytes[pos] {
-        case 0x22: _ = try string()
+        try skipWhitespace()
+        guard let first = try peek() else { throw error("truncated JSON") }
+        switch first {
+        case 0x22: try string()
         case 0x7B, 0x5B:
             var depth = 0
-            while pos < bytes.count {
-                switch bytes[pos] {
-                case 0x22: _ = try string(); continue
+            while let byte = try peek() {
+                switch byte {
+                case 0x22: try string(); continue
                 case 0x7B, 0x5B: depth += 1
                 case 0x7D, 0x5D:
                     depth -= 1
@@ -161,60 +197,38 @@ struct ComtradeJSONScanner {
             }
             throw error("truncated JSON: unclosed object or array")
         default:
-            while pos < bytes.count, ![0x2C, 0x7D, 0x5D, 0x20, 0x0A, 0x0D, 0x09].contains(bytes[pos]) { pos += 1 }
+            while let byte = try peek(), ![0x2C, 0x7D, 0x5D, 0x20, 0x0A, 0x0D, 0x09].contains(byte) { pos += 1 }
         }
     }
 
-    /// The number-valued members of the record object at `range` (already decoded, so well formed),
-    /// by key, each as its literal text. Keys written with escapes are left out.
-    func numberLiterals(in range: Range<Int>, line: Int) throws -> [String: String] {
-        var member = self
-        member.pos = range.lowerBound
-        member.line = line
-        var literals: [String: String] = [:]
-        try member.expect(0x7B)
-        member.skipWhitespace()
-        if member.pos < range.upperBound, bytes[member.pos] == 0x7D { return literals }
-        while member.pos < range.upperBound {
-            let key = try member.string()
-            try member.expect(0x3A)
-            member.skipWhitespace()
-            let start = member.pos
-            try member.skipValue()
-            if start < member.pos, bytes[start] == UInt8(ascii: "-") || bytes[start] &- 48 < 10, !key.contains(0x5C) {
-                literals[String(decoding: key, as: UTF8.self)] =
-                    String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<member.pos]), as: UTF8.self)
+    /// Calls `body` with the bytes and starting line of every object in the records array.
+    mutating func forEachRecord(_ body: (ArraySlice<UInt8>, Int) throws -> Void) throws {
+        if try peek() == 0xEF {
+            for byte: UInt8 in [0xEF, 0xBB, 0xBF] {
+                guard try peek() == byte else { throw error("malformed JSON: expected \"{\" or \"[\"") }
+                pos += 1
             }
-            member.skipWhitespace()
-            guard member.pos < range.upperBound, bytes[member.pos] == 0x2C else { break }
-            member.pos += 1
         }
-        return literals
-    }
-
-    /// Calls `body` with the byte range and starting line of every object in the records array.
-    mutating func forEachRecord(_ body: (Range<Int>, Int) throws -> Void) throws {
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { pos = 3 }
-        skipWhitespace()
-        guard pos < bytes.count else { throw error("empty JSON document") }
-        if bytes[pos] == 0x5B { return try records(body) }
+        try skipWhitespace()
+        guard let first = try peek() else { throw error("empty JSON document") }
+        if first == 0x5B { return try records(body) }
         try expect(0x7B)
         var found = false
-        skipWhitespace()
-        if pos < bytes.count, bytes[pos] == 0x7D { pos += 1 } else {
+        try skipWhitespace()
+        if try peek() == 0x7D { pos += 1 } else {
             while true {
-                let key = String(decoding: try string(), as: UTF8.self)
+                let key = try string(keep: 9)
                 try expect(0x3A)
-                skipWhitespace()
-                if (key == "data" || key == "elements"), pos < bytes.count, bytes[pos] == 0x5B, !found {
+                try skipWhitespace()
+                if key == Array("data".utf8) || key == Array("elements".utf8), try peek() == 0x5B, !found {
                     found = true
                     try records(body)
                 } else {
                     try skipValue()
                 }
-                skipWhitespace()
-                guard pos < bytes.count else { throw error("truncated JSON") }
-                if bytes[pos] == 0x2C { pos += 1; skipWhitespace(); continue }
+                try skipWhitespace()
+                guard let next = try peek() else { throw error("truncated JSON") }
+                if next == 0x2C { pos += 1; try skipWhitespace(); continue }
                 try expect(0x7D)
                 break
             }
@@ -222,22 +236,88 @@ struct ComtradeJSONScanner {
         guard found else { throw error("no \"data\" or \"elements\" array of records in the response") }
     }
 
-    private mutating func records(_ body: (Range<Int>, Int) throws -> Void) throws {
+    private mutating func records(_ body: (ArraySlice<UInt8>, Int) throws -> Void) throws {
         try expect(0x5B)
-        skipWhitespace()
-        if pos < bytes.count, bytes[pos] == 0x5D { pos += 1; return }
+        try skipWhitespace()
+        if try peek() == 0x5D { pos += 1; return }
         while true {
-            skipWhitespace()
-            guard pos < bytes.count else { throw error("truncated JSON") }
-            guard bytes[pos] == 0x7B else { throw error("malformed JSON: a record is not an object") }
-            let start = pos, startLine = line
+            try skipWhitespace()
+            guard let first = try peek() else { throw error("truncated JSON") }
+            guard first == 0x7B else { throw error("malformed JSON: a record is not an object") }
+            let startLine = line
+            recordStart = pos
             try skipValue()
-            try body(start..<pos, startLine)
-            skipWhitespace()
-            guard pos < bytes.count else { throw error("truncated JSON: unclosed records array") }
-            if bytes[pos] == 0x2C { pos += 1; continue }
+            let start = recordStart!
+            recordStart = nil
+            try body(buffer[start..<pos], startLine)
+            try skipWhitespace()
+            guard let next = try peek() else { throw error("truncated JSON: unclosed records array") }
+            if next == 0x2C { pos += 1; continue }
             try expect(0x5D)
             return
+        }
+    }
+}
+
+/// The number-valued members of one JSON object, by key, each as its literal text. The object has
+/// been decoded already, so it is well formed; keys written with escapes are left out.
+enum JSONNumberLiterals {
+    static func members(of object: ArraySlice<UInt8>) -> [String: String] {
+        var literals: [String: String] = [:]
+        var i = object.startIndex
+        let end = object.endIndex
+        func skipSpace() { while i < end, [0x20, 0x09, 0x0A, 0x0D].contains(object[i]) { i += 1 } }
+        /// Past a string starting at `i` (on its quote); true when it held an escape.
+        func skipString() -> Bool {
+            var escaped = false
+            i += 1
+            while i < end, object[i] != 0x22 {
+                if object[i] == 0x5C { escaped = true; i += 1 }
+                i += 1
+            }
+            i += 1
+            return escaped
+        }
+        /// Past a value starting at `i`: a string, a nested array or object, or a scalar.
+        func skipValue() {
+            if object[i] == 0x22 { _ = skipString(); return }
+            var depth = 0
+            while i < end {
+                let b = object[i]
+                if b == 0x22 { _ = skipString(); continue }
+                if b == 0x7B || b == 0x5B { depth += 1 }
+                else if b == 0x7D || b == 0x5D {
+                    if depth == 0 { return }
+                    depth -= 1
+                    if depth == 0 { i += 1; return }
+                } else if depth == 0, b == 0x2C { return }
+                i += 1
+            }
+        }
+        skipSpace()
+        guard i < end, object[i] == 0x7B else { return literals }
+        i += 1
+        while true {
+            skipSpace()
+            guard i < end, object[i] == 0x22 else { return literals }
+            let keyStart = i + 1
+            let escaped = skipString()
+            let key = String(decoding: object[keyStart..<(i - 1)], as: UTF8.self)
+            skipSpace()
+            guard i < end, object[i] == 0x3A else { return literals }
+            i += 1
+            skipSpace()
+            guard i < end else { return literals }
+            let start = i
+            skipValue()
+            var stop = i
+            while stop > start, [0x20, 0x09, 0x0A, 0x0D].contains(object[stop - 1]) { stop -= 1 }
+            if !escaped, object[start] == UInt8(ascii: "-") || object[start] &- 48 < 10 {
+                literals[key] = String(decoding: object[start..<stop], as: UTF8.self)
+            }
+            skipSpace()
+            guard i < end, object[i] == 0x2C else { return literals }
+            i += 1
         }
     }
 }

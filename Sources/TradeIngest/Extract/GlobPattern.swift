@@ -17,26 +17,36 @@ public struct GlobPattern: Sendable, Hashable {
     var isLiteral: Bool { components.allSatisfy { !$0.contains("*") && !$0.contains("?") } }
 
     /// Whether a `/`-separated relative path matches.
+    ///
+    /// Runs the pattern as a set of states (how many components are matched so far) over the
+    /// path's components, so the work is at most path components × pattern components
+    /// component matches, however many `**` the pattern holds (backtracking is exponential in them).
     public func matches(_ path: String) -> Bool {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        return Self.match(components[...], parts[...])
+        let pattern = components.map { $0 == "**" ? nil : Array($0.utf8) }
+        var states = [Bool](repeating: false, count: pattern.count + 1)
+        var next = states
+        states[0] = true
+        Self.closeOverDoubleStars(&states, pattern)
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            let bytes = Array(part.utf8)
+            for i in next.indices { next[i] = false }
+            for i in pattern.indices where states[i] {
+                if let component = pattern[i] {
+                    if Self.matchComponent(component[...], bytes[...], atStart: true) { next[i + 1] = true }
+                } else if bytes.first != UInt8(ascii: ".") {
+                    next[i] = true  // `**` takes one more folder, never a hidden one
+                }
+            }
+            Self.closeOverDoubleStars(&next, pattern)
+            swap(&states, &next)
+            if !states.contains(true) { return false }
+        }
+        return states[pattern.count]
     }
 
-    private static func match(_ pattern: ArraySlice<String>, _ path: ArraySlice<String>) -> Bool {
-        guard let head = pattern.first else { return path.isEmpty }
-        if head == "**" {
-            // Zero or more folders.
-            var rest = path
-            while true {
-                if match(pattern.dropFirst(), rest) { return true }
-                guard let first = rest.first, !first.hasPrefix(".") else { return false }
-                rest = rest.dropFirst()
-            }
-        }
-        guard let first = path.first, matchComponent(Array(head.utf8)[...], Array(first.utf8)[...], atStart: true) else {
-            return false
-        }
-        return match(pattern.dropFirst(), path.dropFirst())
+    /// A state before `**` also stands after it: `**` may match zero folders.
+    private static func closeOverDoubleStars(_ states: inout [Bool], _ pattern: [[UInt8]?]) {
+        for i in pattern.indices where states[i] && pattern[i] == nil { states[i + 1] = true }
     }
 
     /// `*` and `?` within one component; a leading `.` must be matched literally.

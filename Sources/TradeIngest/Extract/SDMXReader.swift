@@ -98,7 +98,7 @@ public struct SDMXTradeMapping: Sendable {
             }
             var factor = 1.0
             if let f = m["factor"] {
-                guard let s = f.string, let d = Double(s), d > 0 else {
+                guard let s = f.string, let d = Double(s), d.isFinite, d > 0 else {
                     throw diagnostic("unit_scales \(code): factor must be a positive number", f)
                 }
                 factor = d

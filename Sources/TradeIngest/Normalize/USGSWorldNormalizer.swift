@@ -54,7 +54,7 @@ public struct USGSWorldNormalizer: TableNormalizer {
         }
         if !reserveColumns.isEmpty {
             let editionYear = measures.map(\.year).max()
-            let optionYear = try definition.intOption("reserves_year")
+            let optionYear = try definition.intOption("reserves_year", in: 1900...2200)
             for (i, explicit) in reserveColumns {
                 guard let year = explicit ?? optionYear ?? editionYear else {
                     throw Diagnostic("cannot tell the year of \(header[i]): no Prod_t_YYYY column; set options.reserves_year",

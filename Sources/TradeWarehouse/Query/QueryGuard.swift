@@ -1,3 +1,7 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
 /// Decides from its text whether an analyst's SQL may run through `Warehouse.query`, before it is prepared.
 ///
 /// Defense in depth on top of the read-only connection and read transaction. It must run
@@ -128,5 +132,62 @@ enum QueryGuard {
                 }
             }
         }
+    }
+}
+
+/// Denies, while SQLite prepares a statement, every function outside a read-only allow-list of
+/// SQLite's built-ins: `fts3_tokenizer('simple')` returns a heap pointer, and an extension or
+/// application function has no business in an analyst's query.
+///
+/// It replaces GRDB's statement authorizer on the connection it is installed on. That one only
+/// observes (tables read and written, for transaction observers and GRDB's database regions),
+/// and a read-only query connection uses neither.
+final class QueryAuthorizer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var denied: String?
+
+    /// The function refused since the last `clear()`.
+    var deniedFunction: String? { lock.withLock { denied } }
+
+    func clear() { lock.withLock { denied = nil } }
+
+    /// Scalar, aggregate, window, date, math and JSON functions of SQLite that only compute.
+    static let allowedFunctions: Set<String> = [
+        // core scalar
+        "abs", "char", "coalesce", "concat", "concat_ws", "format", "glob", "hex", "if", "ifnull", "iif", "instr",
+        "length", "like", "likelihood", "likely", "lower", "ltrim", "max", "min", "nullif", "octet_length",
+        "printf", "quote", "random", "randomblob", "replace", "round", "rtrim", "sign", "soundex",
+        "sqlite_version", "substr", "substring", "trim", "typeof", "unhex", "unicode", "unistr", "unistr_quote",
+        "unlikely", "upper", "zeroblob",
+        // date and time
+        "date", "time", "datetime", "julianday", "unixepoch", "strftime", "timediff",
+        "current_date", "current_time", "current_timestamp",
+        // aggregate
+        "avg", "count", "group_concat", "string_agg", "sum", "total", "median", "percentile", "percentile_cont",
+        "percentile_disc",
+        // window
+        "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead",
+        "first_value", "last_value", "nth_value",
+        // math
+        "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "ceiling", "cos", "cosh", "degrees",
+        "exp", "floor", "ln", "log", "log10", "log2", "mod", "pi", "pow", "power", "radians", "sin", "sinh",
+        "sqrt", "tan", "tanh", "trunc",
+        // JSON
+        "json", "jsonb", "json_array", "jsonb_array", "json_array_length", "json_error_position", "json_extract",
+        "jsonb_extract", "->", "->>", "json_insert", "jsonb_insert", "json_object", "jsonb_object", "json_patch",
+        "jsonb_patch", "json_pretty", "json_remove", "jsonb_remove", "json_replace", "jsonb_replace", "json_set",
+        "jsonb_set", "json_type", "json_valid", "json_quote", "json_group_array", "jsonb_group_array",
+        "json_group_object", "jsonb_group_object",
+    ]
+
+    func install(on db: Database) {
+        sqlite3_set_authorizer(db.sqliteConnection, { context, action, _, name, _, _ in
+            guard action == SQLITE_FUNCTION, let name else { return SQLITE_OK }
+            let function = String(cString: name).lowercased()
+            guard !QueryAuthorizer.allowedFunctions.contains(function) else { return SQLITE_OK }
+            let authorizer = Unmanaged<QueryAuthorizer>.fromOpaque(context!).takeUnretainedValue()
+            authorizer.lock.withLock { authorizer.denied = function }
+            return SQLITE_DENY
+        }, Unmanaged.passUnretained(self).toOpaque())
     }
 }

@@ -15,10 +15,13 @@ extension TradeWatchCommand {
         var csv = false
         @Flag(help: "Output a JSON array of objects.")
         var json = false
+        @Option(help: ArgumentHelp("Stop the query after this many seconds (0: no limit).", valueName: "seconds"))
+        var timeout: Double = 600
 
         func validate() throws {
             if (sql == nil) == (file == nil) { throw ValidationError("give either SQL or --file, not both or neither") }
             if csv && json { throw ValidationError("--csv and --json exclude each other") }
+            if !timeout.isFinite || timeout < 0 { throw ValidationError("--timeout must be 0 or a positive number of seconds") }
         }
 
         func run() throws {
@@ -33,7 +36,10 @@ extension TradeWatchCommand {
             }
             let format: QueryOutputFormat = csv ? .csv : json ? .json : .table
             let inspector = Inspector(warehousePath: common.warehouse)
-            FileHandle.standardOutput.write(Data(try inspector.query(text, format: format).utf8))
+            // Rows go out as SQLite produces them, not after the whole result is in memory.
+            try inspector.query(text, format: format, timeLimit: timeout > 0 ? timeout : nil) { chunk in
+                try FileHandle.standardOutput.write(contentsOf: chunk)
+            }
         }
     }
 

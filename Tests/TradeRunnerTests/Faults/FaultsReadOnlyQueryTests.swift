@@ -29,6 +29,7 @@ extension Faults {
             "REINDEX",
             "ANALYZE",
             "BEGIN IMMEDIATE",
+            "SELECT hex(fts3_tokenizer('simple'))",
         ]
 
         @Test func writesAttachPragmasAndExtensionsAreRefusedAndChangeNothing() throws {
