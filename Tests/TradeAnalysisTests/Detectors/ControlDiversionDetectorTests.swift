@@ -48,6 +48,11 @@ import TradeCore
         #expect(catchAll.periodStart == "2016-07" && catchAll.periodEnd == "2016-12")
         #expect(catchAll.summary.contains("After TEST 2016 No.1 (effective 2016-07-01)"))
         #expect(catchAll.summary.contains("28469019 rare-earth oxides n.e.s. rose from 12.0 t to 84.0 t"))
+        // XBB, the one buyer, made the switch: listed in the total's finding, not repeated as its own.
+        guard case .object(let e) = catchAll.evidence, case .array(let switches)? = e["buyer_switches"] else {
+            Issue.record("no buyer_switches"); return
+        }
+        #expect(switches.map { v -> JSONValue? in if case .object(let o) = v { o["buyer"] } else { nil } } == [.string("XBB")])
         let route = try #require(found.first { $0.partner == "XRR" })
         #expect(route.hsCode == "28053012")
         #expect(route.summary.contains("to XRR rose from 0.0 t to 72.0 t"))
