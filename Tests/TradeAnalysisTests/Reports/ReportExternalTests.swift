@@ -34,7 +34,7 @@ struct ReportExternalTests {
     func jsonValidatesAgainstTheSchema(filter: ReportFilter) throws {
         let schema = repositoryRoot.appendingPathComponent("docs/report.schema.json")
         #expect(FileManager.default.fileExists(atPath: schema.path), "missing \(schema.path)")
-        var variants = [F.input]
+        var variants = [F.input, F.casedInput]
         var empty = F.input
         (empty.findings, empty.sources, empty.run.finishedAt) = ([], [], nil)
         variants.append(empty)
