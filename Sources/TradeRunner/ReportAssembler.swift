@@ -10,7 +10,7 @@ struct RunEnding {
     var counts: RunCounts
 }
 
-/// Gathers what a report shows from the warehouse: the run, per-source health and
+/// Gathers what a report shows from the warehouse: the run, per-source health, the cases and
 /// every finding with the trade series that explain it.
 struct ReportAssembler {
     let warehouse: Warehouse
@@ -50,7 +50,19 @@ struct ReportAssembler {
         let findings = stored.map { item in
             ReportFinding(id: item.id, anomaly: item.anomaly, charts: ChartBuilder.series(for: item.anomaly, index: trade))
         }
-        return ReportInput(run: summary, sources: sources, findings: findings)
+        return ReportInput(run: summary, sources: sources, findings: findings,
+                           cases: try cases(of: findings))
+    }
+
+    /// Every stored case, its findings in the order the case tells its story (those the filter left
+    /// out of `findings` last: the report counts them but shows only the others).
+    private func cases(of findings: [ReportFinding]) throws -> [ReportCase] {
+        let byID = Dictionary(findings.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        return try warehouse.cases().map { c in
+            let members = ReportCase.storyOrder(c.findingIDs.compactMap { byID[$0] }, caseSummary: c.tradeCase.summary)
+            let hidden = c.findingIDs.filter { byID[$0] == nil }
+            return ReportCase(id: c.id, tradeCase: c.tradeCase, findingIDs: members.map(\.id) + hidden)
+        }
     }
 }
 

@@ -84,28 +84,73 @@ extension Warehouse {
         try read("cannot read anomalies") { db in
             try Row.fetchAll(db, sql: """
                 SELECT id, run_id, detector, severity, score, reporter, partner, via, hs_code,
-                       period_start, period_end, summary, evidence
+                       period_start, period_end, summary, evidence, category, declared_by, case_id
                 FROM anomalies
-                ORDER BY CASE severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END DESC, score DESC, id
+                ORDER BY \(Self.severityOrder) DESC, score DESC, id
                 """).map { r in
-                let severityText: String = r["severity"]
                 let evidenceText: String = r["evidence"]
-                guard let severity = Anomaly.Severity(rawValue: severityText) else {
-                    throw Diagnostic("cannot read anomalies: unknown severity \(severityText)")
-                }
                 let evidence: JSONValue
                 do {
                     evidence = try JSONDecoder().decode(JSONValue.self, from: Data(evidenceText.utf8))
                 } catch {
                     throw Diagnostic("cannot read anomalies: evidence of anomaly \(r["id"] as Int64) is not JSON: \(error)")
                 }
-                let anomaly = Anomaly(detector: r["detector"], severity: severity, score: r["score"],
+                var anomaly = Anomaly(detector: r["detector"], severity: try Self.severity(r, "anomalies"), score: r["score"],
                                       reporter: r["reporter"], partner: r["partner"], via: r["via"],
                                       hsCode: r["hs_code"], periodStart: r["period_start"], periodEnd: r["period_end"],
-                                      summary: r["summary"], evidence: evidence)
-                return StoredAnomaly(id: r["id"], runID: r["run_id"], anomaly: anomaly)
+                                      summary: r["summary"], evidence: evidence, declaredBy: r["declared_by"])
+                anomaly.category = try Self.category(r, "anomalies")
+                return StoredAnomaly(id: r["id"], runID: r["run_id"], anomaly: anomaly, caseID: r["case_id"])
             }
         }
+    }
+
+    /// The current cases in rank order, each with the ids of its findings (most severe first, then
+    /// by descending score). Reads every case and every link once.
+    public func cases() throws -> [StoredCase] {
+        try read("cannot read cases") { db in
+            var members: [Int64: [Int64]] = [:]
+            for r in try Row.fetchAll(db, sql: """
+                SELECT id, case_id FROM anomalies WHERE case_id IS NOT NULL
+                ORDER BY \(Self.severityOrder) DESC, score DESC, id
+                """) {
+                members[r["case_id"], default: []].append(r["id"])
+            }
+            return try Row.fetchAll(db, sql: """
+                SELECT id, rank, severity, confidence, category, reporter, partner, via, hs_code,
+                       period_start, period_end, tonnes_at_stake, usd_at_stake, summary
+                FROM cases
+                ORDER BY rank, id
+                """).map { r in
+                let ids = members[r["id"]] ?? []
+                let tradeCase = TradeCase(
+                    rank: r["rank"], severity: try Self.severity(r, "cases"), confidence: r["confidence"],
+                    category: try Self.category(r, "cases"), reporter: r["reporter"], partner: r["partner"], via: r["via"],
+                    hsCode: r["hs_code"], periodStart: r["period_start"], periodEnd: r["period_end"],
+                    tonnesAtStake: r["tonnes_at_stake"], usdAtStake: r["usd_at_stake"], summary: r["summary"],
+                    findings: Array(ids.indices))
+                return StoredCase(id: r["id"], tradeCase: tradeCase, findingIDs: ids)
+            }
+        }
+    }
+
+    /// Orders rows by severity as text (`high` first when descending).
+    private static let severityOrder = "CASE severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END"
+
+    private static func severity(_ r: Row, _ view: String) throws -> Anomaly.Severity {
+        let text: String = r["severity"]
+        guard let severity = Anomaly.Severity(rawValue: text) else {
+            throw Diagnostic("cannot read \(view): unknown severity \(text)")
+        }
+        return severity
+    }
+
+    private static func category(_ r: Row, _ view: String) throws -> Anomaly.Category {
+        let text: String = r["category"]
+        guard let category = Anomaly.Category(rawValue: text) else {
+            throw Diagnostic("cannot read \(view): unknown category \(text)")
+        }
+        return category
     }
 
     /// What makes two findings the same across detection runs.

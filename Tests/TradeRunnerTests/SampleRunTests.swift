@@ -114,6 +114,18 @@ import TradeRunner
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath:
             ws.path("Warehouse/reports/latest.json")))) as? [String: Any]
         #expect((json?["findings"] as? [Any])?.count == findings)
-        #expect(FileManager.default.fileExists(atPath: ws.path("Warehouse/reports/latest.md")))
+        // The JSON report leads with the cases in rank order, the europium case naming both buyers' findings.
+        let cases = try #require(json?["cases"] as? [[String: Any]])
+        #expect(cases.count == Int(try ws.scalar("select count(*) from cases"))!)
+        #expect(cases.map { $0["rank"] as? Int } == (1...cases.count).map { $0 })
+        let europiumIDs = try ws.rows("""
+            select id from anomalies where detector = 'new_partner' and hs_code = '28469014' and period_start like '2024%'
+            """).map { Int($0[0])! }
+        let europiumCase = try #require(cases.first { $0["id"] as? Int == Int(europium[0][1]) })
+        #expect(Set(europiumIDs).isSubset(of: Set(europiumCase["finding_ids"] as? [Int] ?? [])))
+        #expect(html.contains("id=\"case-\(europium[0][1])\""))
+        let md = try String(contentsOfFile: ws.path("Warehouse/reports/latest.md"), encoding: .utf8)
+        let casesAt = try #require(md.range(of: "\n## Cases\n")).lowerBound
+        #expect(md.range(of: "\n### Case \(rank) ")!.lowerBound > casesAt)
     }
 }

@@ -172,6 +172,56 @@ import TradeCore
         #expect(try column(warehouse, "SELECT first_run_id FROM anomalies ORDER BY id") == ["\(run1)", "\(run1)", "\(run1)"])
     }
 
+    static func tradeCase(rank: Int, severity: Anomaly.Severity, summary: String, findings: [Int]) -> TradeCase {
+        TradeCase(rank: rank, severity: severity, confidence: 0.75, category: .trade, reporter: "CHN", partner: "TUR",
+                  via: nil, hsCode: "28469015", periodStart: "2024-01", periodEnd: "2024-12", tonnesAtStake: 56,
+                  usdAtStake: 1_680_000, summary: summary, findings: findings)
+    }
+
+    @Test func casesAndTheirFindingsReadBackInRankOrder() throws {
+        let warehouse = try Warehouse.inMemory()
+        var conflict = Self.finding("source_conflict", .low, 0.4, partner: "SGP", summary: "Two sources of CHN disagree")
+        conflict.declaredBy = "CHN"
+        var mirror = Self.finding("mirror_gap", .medium, 3, partner: "TUR")
+        mirror.declaredBy = "CHN+TUR"
+        let findings = [
+            Self.finding("volume_spike", .medium, 12.0, partner: "WLD"),   // 0
+            Self.finding("new_partner", .high, 9.5, partner: "TUR"),       // 1
+            conflict,                                                      // 2
+            mirror,                                                        // 3
+        ]
+        // Stored out of rank order; the lead of the TUR case (the new partner) is not its first index.
+        let cases = [
+            Self.tradeCase(rank: 2, severity: .low, summary: "Sources disagree", findings: [2]),
+            Self.tradeCase(rank: 1, severity: .high, summary: "Europium to TUR", findings: [3, 1, 0]),
+        ]
+        let run = try warehouse.beginRun(command: "detect")
+        try warehouse.replaceAnomalies(runID: run, detectorVersion: "1", thresholdsJSON: "{}", findings, cases: cases)
+
+        let stored = try warehouse.anomalies()
+        let id = Dictionary(uniqueKeysWithValues: stored.map { ($0.anomaly.detector, $0.id) })
+        let read = try warehouse.cases()
+        #expect(read.map(\.tradeCase.rank) == [1, 2])
+        #expect(read.map(\.tradeCase.summary) == ["Europium to TUR", "Sources disagree"])
+        // Most severe first, then by descending score.
+        #expect(read[0].findingIDs == [id["new_partner"]!, id["volume_spike"]!, id["mirror_gap"]!])
+        #expect(read[1].findingIDs == [id["source_conflict"]!])
+        #expect(read[0].tradeCase == Self.tradeCase(rank: 1, severity: .high, summary: "Europium to TUR", findings: [0, 1, 2]))
+        // Each finding names its case, and its category and declarer round-trip.
+        let caseOf = Dictionary(uniqueKeysWithValues: stored.map { ($0.anomaly.detector, $0.caseID) })
+        #expect(caseOf == ["new_partner": read[0].id, "volume_spike": read[0].id, "mirror_gap": read[0].id,
+                           "source_conflict": read[1].id])
+        let conflictRead = try #require(stored.first { $0.anomaly.detector == "source_conflict" })
+        #expect(conflictRead.anomaly == conflict)
+        #expect(conflictRead.anomaly.category == .dataQuality && conflictRead.anomaly.declaredBy == "CHN")
+        #expect(stored.first { $0.anomaly.detector == "mirror_gap" }?.anomaly.declaredBy == "CHN+TUR")
+
+        // Without cases, every finding is of none.
+        try warehouse.replaceAnomalies(runID: run, detectorVersion: "1", thresholdsJSON: "{}", findings)
+        #expect(try warehouse.cases().isEmpty)
+        #expect(try warehouse.anomalies().allSatisfy { $0.caseID == nil })
+    }
+
     @Test func invalidThresholdsJSONLeavesTheSetUnchanged() throws {
         let warehouse = try Warehouse.inMemory()
         let run = try warehouse.beginRun(command: "detect")

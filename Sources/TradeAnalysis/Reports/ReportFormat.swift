@@ -100,6 +100,24 @@ enum ReportFormat {
         [reporter, via, partner].compactMap { $0 }.joined(separator: " → ").nonEmpty ?? "—"
     }
 
+    /// The parties to a case: `CHN → USA via MYS`, `CHN via MYS`, `CHN` (no single partner), `—`.
+    static func parties(reporter: String?, partner: String?, via: String?) -> String {
+        var text = [reporter, partner].compactMap { $0 }.joined(separator: " → ").nonEmpty ?? "—"
+        if let via { text += " via \(via)" }
+        return text
+    }
+
+    /// A case's confidence (0…1) as a whole percentage: `85 %`.
+    static func confidence(_ value: Double) -> String {
+        value.isFinite ? "\(Int((value * 100).rounded())) %" : "—"
+    }
+
+    /// What a case puts at stake, with units: `243 t · $7.3 M`; nil when nothing is measured.
+    static func stake(tonnes: Double?, usd: Double?) -> String? {
+        let parts = [tonnes.map { amount($0, unit: "t") }, usd.map(CaseText.usd)].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: " · ")
+    }
+
     /// `2024-03` or `2024-03 – 2024-09`.
     static func span(_ start: String, _ end: String) -> String {
         start == end ? start : "\(start) – \(end)"

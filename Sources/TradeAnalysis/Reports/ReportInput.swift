@@ -6,11 +6,15 @@ public struct ReportInput: Sendable, Hashable {
     public var run: RunSummary
     public var sources: [SourceSummary]
     public var findings: [ReportFinding]
+    /// The events the findings are grouped into, each naming its findings by id; a report leads with
+    /// them in rank order. A finding no case names is still shown, after the cases.
+    public var cases: [ReportCase]
 
-    public init(run: RunSummary, sources: [SourceSummary], findings: [ReportFinding]) {
+    public init(run: RunSummary, sources: [SourceSummary], findings: [ReportFinding], cases: [ReportCase] = []) {
         self.run = run
         self.sources = sources
         self.findings = findings
+        self.cases = cases
     }
 }
 

@@ -3,10 +3,15 @@ import Plot
 import TradeCore
 
 extension ReportWriter {
-    /// One self-contained HTML page (inline CSS and SVG, no network): run summary, sources,
-    /// then each finding with its badge, summary, chart and evidence table.
+    /// Cases open on arrival; the rest are folded to their one-line summary.
+    static let openCases = 3
+
+    /// One self-contained HTML page (inline CSS and SVG, no network): run summary, sources, the
+    /// cases in rank order (each a `<details>` with what is at stake, its summary and its findings,
+    /// each finding with its badge, summary, chart and evidence table), then findings of no case.
     public func html(_ input: ReportInput) -> String {
-        let shown = findings(input)
+        let layout = self.layout(input)
+        let shown = layout.findings
         let run = input.run
         let page = HTML(
             .lang(.english),
@@ -19,9 +24,11 @@ extension ReportWriter {
             .body(
                 .div(
                     .class("wrap"),
-                    runHeader(input, shownCount: shown.count),
+                    runHeader(input, shownCount: shown.count, shownCases: layout.cases.count),
                     sourcesSection(input.sources),
-                    findingsSection(shown),
+                    .if(!layout.cases.isEmpty, casesSection(layout.cases)),
+                    .if(layout.cases.isEmpty || !layout.loose.isEmpty,
+                        findingsSection(layout.loose, title: layout.cases.isEmpty ? "Findings" : "Findings in no case")),
                     .footer(
                         .class("foot"),
                         .text("TradeWatch · run \(run.runID) · detectors \(run.detectorVersion) · this file is self-contained (no network needed)")
@@ -34,7 +41,7 @@ extension ReportWriter {
 
     // MARK: Header
 
-    private func runHeader(_ input: ReportInput, shownCount: Int) -> Node<HTML.BodyContext> {
+    private func runHeader(_ input: ReportInput, shownCount: Int, shownCases: Int) -> Node<HTML.BodyContext> {
         let run = input.run
         var when = "started \(ReportFormat.timestamp(run.startedAt))"
         if let finished = run.finishedAt {
@@ -58,6 +65,10 @@ extension ReportWriter {
                 stat("files failed", ReportFormat.grouped(run.filesFailed), alert: run.filesFailed > 0),
                 stat("rows loaded", ReportFormat.grouped(run.rowsLoaded)),
                 stat("rows rejected", ReportFormat.grouped(run.rowsRejected), alert: run.rowsRejected > 0),
+                .if(!input.cases.isEmpty,
+                    stat("cases", shownCases == input.cases.count
+                         ? ReportFormat.grouped(shownCases)
+                         : "\(ReportFormat.grouped(shownCases)) of \(ReportFormat.grouped(input.cases.count))")),
                 stat("findings", shownCount == input.findings.count
                      ? ReportFormat.grouped(shownCount)
                      : "\(ReportFormat.grouped(shownCount)) of \(ReportFormat.grouped(input.findings.count))")
@@ -128,12 +139,70 @@ extension ReportWriter {
         )
     }
 
+    // MARK: Cases
+
+    private func casesSection(_ cases: [ReportLayout.Case]) -> Node<HTML.BodyContext> {
+        .section(
+            .class("cases"),
+            .h2("Cases"),
+            .div(.class("card scroll"), .table(
+                .class("grid overview"),
+                .thead(.tr(.th(.class("num"), .text("case")), .th("severity"), .th(.class("num"), .text("confidence")),
+                           .th(.class("opt"), .text("category")), .th("parties"), .th(.class("opt"), .text("HS")), .th("period"),
+                           .th(.class("num"), .text("at stake")), .th(.class("num"), .text("findings")))),
+                .tbody(.forEach(cases) { shown in
+                    let c = shown.reportCase.tradeCase
+                    return .tr(
+                        .td(.class("num"), .a(.href("#case-\(shown.reportCase.id)"), .text("\(c.rank)"))),
+                        .td(badge(c.severity)),
+                        .td(.class("num"), .text(ReportFormat.confidence(c.confidence))),
+                        .td(.class("opt"), .text(c.category.rawValue)),
+                        .td(.text(ReportFormat.parties(reporter: c.reporter, partner: c.partner, via: c.via))),
+                        .td(.class("opt"), .text(c.hsCode ?? "—")),
+                        .td(.text(ReportFormat.span(c.periodStart, c.periodEnd))),
+                        .td(.class("num"), .text(ReportFormat.stake(tonnes: c.tonnesAtStake, usd: c.usdAtStake) ?? "—")),
+                        .td(.class("num"), .text(shown.countText))
+                    )
+                })
+            )),
+            .forEach(cases.enumerated()) { i, shown in caseDetails(shown, open: i < Self.openCases) }
+        )
+    }
+
+    /// A case folded into one line (rank, severity, confidence, category, parties, code, period, stake)
+    /// that opens onto its summary and its findings.
+    private func caseDetails(_ shown: ReportLayout.Case, open: Bool) -> Node<HTML.BodyContext> {
+        let c = shown.reportCase.tradeCase
+        var about = ReportFormat.parties(reporter: c.reporter, partner: c.partner, via: c.via)
+        if let hs = c.hsCode { about += " · HS \(hs)" }
+        about += " · " + ReportFormat.span(c.periodStart, c.periodEnd)
+        let stake = ReportFormat.stake(tonnes: c.tonnesAtStake, usd: c.usdAtStake)
+        // Built as plain elements: Plot's `details` context would not take the findings' body nodes.
+        return .element(named: "details", nodes: [
+            .class("case card sev-\(c.severity.rawValue)"),
+            .id("case-\(shown.reportCase.id)"),
+            open ? .attribute(named: "open") : .empty,
+            .element(named: "summary", nodes: [
+                .span(.class("rank"), .text("Case \(c.rank)")),
+                badge(c.severity),
+                .span(.class("conf"), .text("confidence \(ReportFormat.confidence(c.confidence))")),
+                .span(.class("cat \(c.category.rawValue)"), .text(c.category.rawValue)),
+                .strong(.class("about"), .text(about)),
+                .unwrap(stake) { .span(.class("stake"), .text("at stake \($0)")) },
+                .span(.class("count"), .text("\(shown.countText) finding\(shown.reportCase.findingIDs.count == 1 ? "" : "s")")),
+            ]),
+            .div(.class("case-body"),
+                 .p(.class("summary"), .text(c.summary)),
+                 .forEach(shown.findings.enumerated()) { i, f in findingArticle(f, label: "\(c.rank).\(i + 1)") }),
+        ])
+    }
+
     // MARK: Findings
 
-    private func findingsSection(_ shown: [ReportFinding]) -> Node<HTML.BodyContext> {
+    private func findingsSection(_ shown: [ReportFinding], title: String) -> Node<HTML.BodyContext> {
         .section(
             .class("findings"),
-            .h2("Findings"),
+            .h2(.text(title)),
             .if(shown.isEmpty, .p(.class("card"), .text("No findings in this run\(filter.isUnrestricted ? "" : " match the filter")."))),
             .if(!shown.isEmpty, .div(.class("card scroll"), .table(
                 .class("grid overview"),
@@ -151,7 +220,7 @@ extension ReportWriter {
                     )
                 })
             ))),
-            .forEach(shown.enumerated()) { rank, f in findingArticle(f, rank: rank + 1) }
+            .forEach(shown.enumerated()) { rank, f in findingArticle(f, label: "\(rank + 1)") }
         )
     }
 
@@ -159,7 +228,8 @@ extension ReportWriter {
         .span(.class("badge \(severity.rawValue)"), .text(severity.rawValue))
     }
 
-    private func findingArticle(_ f: ReportFinding, rank: Int) -> Node<HTML.BodyContext> {
+    /// One finding; `label` numbers it (`3.2` is case 3's second finding).
+    private func findingArticle(_ f: ReportFinding, label: String) -> Node<HTML.BodyContext> {
         let a = f.anomaly
         let chart = SVGChart(finding: f)
         var heading = ReportFormat.route(reporter: a.reporter, via: a.via, partner: a.partner)
@@ -170,7 +240,7 @@ extension ReportWriter {
             .class("finding card sev-\(a.severity.rawValue)"),
             .id("finding-\(f.id)"),
             .div(.class("fhead"),
-                 .span(.class("rank"), .text("\(rank).")),
+                 .span(.class("rank"), .text("\(label).")),
                  badge(a.severity),
                  .code(.class("det"), .text(a.detector)),
                  .span(.class("score"), .text("score \(ReportFormat.score(a.score))"))),
@@ -243,8 +313,18 @@ extension ReportWriter {
     .overview a{color:inherit;font-weight:600}
     .badge{display:inline-block;padding:1px 9px;border-radius:999px;font-size:.75rem;font-weight:700;letter-spacing:.04em;text-transform:uppercase;color:#fff;border:1px solid transparent}
     .badge.high{background:var(--high)}.badge.medium{background:var(--medium)}.badge.low{background:var(--low)}
-    .finding{border-left-width:5px}
-    .finding.sev-high{border-left-color:var(--high)}.finding.sev-medium{border-left-color:var(--medium)}.finding.sev-low{border-left-color:var(--low)}
+    .finding,.case{border-left-width:5px}
+    .sev-high{border-left-color:var(--high)}.sev-medium{border-left-color:var(--medium)}.sev-low{border-left-color:var(--low)}
+    .case{padding:0}
+    .case>summary{cursor:pointer;display:flex;flex-wrap:wrap;align-items:center;gap:6px 10px;padding:12px 16px}
+    .case>summary::before{content:"▸";color:var(--muted)}.case[open]>summary::before{content:"▾"}
+    .case>summary::-webkit-details-marker{display:none}
+    .case .about{overflow-wrap:anywhere}
+    .conf,.count{color:var(--muted);font-size:.9rem;font-variant-numeric:tabular-nums}
+    .cat{font-size:.8rem;border:1px solid var(--line);border-radius:4px;padding:0 6px}.cat.data_quality{border-color:#f0b429;background:#fff8e6}
+    .stake{font-weight:600;font-variant-numeric:tabular-nums}
+    .case-body{padding:0 16px 8px}
+    .case-body .finding{margin:10px 0}
     .fhead{display:flex;flex-wrap:wrap;align-items:center;gap:8px}
     .rank{font-weight:700;color:var(--muted)}
     .det{background:#f1f3f5;border-radius:4px;padding:1px 6px}
@@ -282,6 +362,7 @@ extension ReportWriter {
     .wrap{max-width:none;padding:0}
     .card,.stat,.warn{background:none;box-shadow:none;border-color:#999}
     .finding{page-break-inside:avoid;break-inside:avoid}
+    .case>summary::before{content:none}
     .badge{color:#000;background:none;border-color:#000}
     .det{background:none}
     a{color:inherit;text-decoration:none}

@@ -3,22 +3,34 @@ import TradeCore
 
 extension ReportWriter {
     /// The version of the JSON layout documented in `docs/report.schema.json`.
-    public static let jsonSchemaVersion = 1
+    public static let jsonSchemaVersion = 2
 
-    /// Machine-readable report (see `docs/report.schema.json`): run, sources and the shown findings.
-    /// Non-finite evidence numbers become null; a non-finite score is a detector bug and throws.
+    /// Machine-readable report (see `docs/report.schema.json`): run, sources, the shown cases in rank
+    /// order and the shown findings (case by case, then those of no case), each finding naming its
+    /// case. Non-finite evidence numbers become null; a non-finite score or confidence is a bug and throws.
     public func json(_ input: ReportInput) throws -> Data {
-        let shown = findings(input)
+        let layout = self.layout(input)
+        let shown = layout.findings
         for f in shown where !f.anomaly.score.isFinite {
             throw ReportWriteError(path: "finding \(f.id)", reason: "score is \(f.anomaly.score), not a finite number")
         }
+        for c in layout.cases {
+            let numbers = [c.reportCase.tradeCase.confidence, c.reportCase.tradeCase.tonnesAtStake ?? 0, c.reportCase.tradeCase.usdAtStake ?? 0]
+            if numbers.contains(where: { !$0.isFinite }) {
+                throw ReportWriteError(path: "case \(c.reportCase.id)", reason: "confidence or amount at stake is not a finite number")
+            }
+        }
+        let caseOf = Dictionary(layout.cases.flatMap { c in c.findings.map { ($0.id, c.reportCase.id) } },
+                                uniquingKeysWith: { a, _ in a })
         let document = JSONReport(
             schemaVersion: Self.jsonSchemaVersion,
             run: .init(input.run),
             filter: .init(filter),
             findingsTotal: input.findings.count,
+            casesTotal: input.cases.count,
             sources: input.sources.map(JSONReport.Source.init),
-            findings: shown.map(JSONReport.Finding.init)
+            cases: layout.cases.map(JSONReport.Case.init),
+            findings: shown.map { JSONReport.Finding($0, caseID: caseOf[$0.id]) }
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -32,11 +44,14 @@ struct JSONReport: Encodable {
     var run: Run
     var filter: Filter
     var findingsTotal: Int
+    var casesTotal: Int
     var sources: [Source]
+    var cases: [Case]
     var findings: [Finding]
 
     enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version", run, filter, findingsTotal = "findings_total", sources, findings
+        case schemaVersion = "schema_version", run, filter, findingsTotal = "findings_total", casesTotal = "cases_total"
+        case sources, cases, findings
     }
 
     struct Run: Encodable {
@@ -114,20 +129,56 @@ struct JSONReport: Encodable {
         }
     }
 
-    struct Finding: Encodable {
-        var id: Int64, anomaly: Anomaly
+    struct Case: Encodable {
+        var id: Int64, tradeCase: TradeCase, findingIDs: [Int64]
 
-        init(_ f: ReportFinding) { (id, anomaly) = (f.id, f.anomaly) }
+        init(_ shown: ReportLayout.Case) {
+            (id, tradeCase, findingIDs) = (shown.reportCase.id, shown.reportCase.tradeCase, shown.findings.map(\.id))
+        }
 
         enum CodingKeys: String, CodingKey {
-            case id, detector, severity, score, reporter, partner, via, hsCode = "hs_code"
-            case periodStart = "period_start", periodEnd = "period_end", summary, evidence
+            case id, rank, severity, confidence, category, reporter, partner, via, hsCode = "hs_code"
+            case periodStart = "period_start", periodEnd = "period_end", tonnesAtStake = "tonnes_at_stake"
+            case usdAtStake = "usd_at_stake", summary, findingIDs = "finding_ids"
         }
 
         func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(id, forKey: .id)
+            try c.encode(tradeCase.rank, forKey: .rank)
+            try c.encode(tradeCase.severity.rawValue, forKey: .severity)
+            try c.encode(tradeCase.confidence, forKey: .confidence)
+            try c.encode(tradeCase.category.rawValue, forKey: .category)
+            try c.encode(tradeCase.reporter, forKey: .reporter)
+            try c.encode(tradeCase.partner, forKey: .partner)
+            try c.encode(tradeCase.via, forKey: .via)
+            try c.encode(tradeCase.hsCode, forKey: .hsCode)
+            try c.encode(tradeCase.periodStart, forKey: .periodStart)
+            try c.encode(tradeCase.periodEnd, forKey: .periodEnd)
+            try c.encode(tradeCase.tonnesAtStake, forKey: .tonnesAtStake)
+            try c.encode(tradeCase.usdAtStake, forKey: .usdAtStake)
+            try c.encode(tradeCase.summary, forKey: .summary)
+            try c.encode(findingIDs, forKey: .findingIDs)
+        }
+    }
+
+    struct Finding: Encodable {
+        var id: Int64, anomaly: Anomaly, caseID: Int64?
+
+        init(_ f: ReportFinding, caseID: Int64?) { (id, anomaly, self.caseID) = (f.id, f.anomaly, caseID) }
+
+        enum CodingKeys: String, CodingKey {
+            case id, caseID = "case_id", detector, category, declaredBy = "declared_by", severity, score, reporter, partner, via
+            case hsCode = "hs_code", periodStart = "period_start", periodEnd = "period_end", summary, evidence
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(caseID, forKey: .caseID)
             try c.encode(anomaly.detector, forKey: .detector)
+            try c.encode(anomaly.category.rawValue, forKey: .category)
+            try c.encode(anomaly.declaredBy, forKey: .declaredBy)
             try c.encode(anomaly.severity.rawValue, forKey: .severity)
             try c.encode(anomaly.score, forKey: .score)
             try c.encode(anomaly.reporter, forKey: .reporter)

@@ -2,10 +2,12 @@ import Foundation
 import TradeCore
 
 extension ReportWriter {
-    /// Plain-text-friendly Markdown for cron mail: run summary, sources, a findings table, then per
-    /// finding its summary, a sparkline per series, recent values and the key evidence.
+    /// Plain-text-friendly Markdown for cron mail: run summary, sources, a table of cases, then per
+    /// case what is at stake and its summary with its findings under it (each with its summary, a
+    /// sparkline per series, recent values and the key evidence), then findings of no case.
     public func markdown(_ input: ReportInput) -> String {
-        let shown = findings(input)
+        let layout = self.layout(input)
+        let shown = layout.findings
         let run = input.run
         var md = "# TradeWatch report — run \(run.runID) (\(Self.cell(run.status)))\n\n"
         var when = "Started \(ReportFormat.timestamp(run.startedAt))"
@@ -15,6 +17,10 @@ extension ReportWriter {
         md += "\(when); detectors \(Self.cell(run.detectorVersion)).\n\n"
         md += "- Files: \(ReportFormat.grouped(run.filesLoaded)) loaded, \(ReportFormat.grouped(run.filesSkipped)) skipped (unchanged), \(ReportFormat.grouped(run.filesFailed)) failed\n"
         md += "- Rows: \(ReportFormat.grouped(run.rowsLoaded)) loaded, \(ReportFormat.grouped(run.rowsRejected)) rejected\n"
+        if !input.cases.isEmpty {
+            md += "- Cases: \(ReportFormat.grouped(layout.cases.count))"
+            md += layout.cases.count == input.cases.count ? "\n" : " of \(ReportFormat.grouped(input.cases.count))\n"
+        }
         md += "- Findings: \(ReportFormat.grouped(shown.count))"
         md += shown.count == input.findings.count ? "\n" : " of \(ReportFormat.grouped(input.findings.count)) (\(filterText))\n"
 
@@ -35,27 +41,63 @@ extension ReportWriter {
             }
         }
 
-        md += "\n## Findings\n\n"
-        guard !shown.isEmpty else {
-            return md + "No findings in this run\(filter.isUnrestricted ? "" : " match the filter").\n"
+        if !layout.cases.isEmpty { md += casesSection(layout.cases) }
+        if layout.cases.isEmpty || !layout.loose.isEmpty {
+            md += "\n## \(layout.cases.isEmpty ? "Findings" : "Findings in no case")\n\n"
+            md += looseSection(layout.loose)
         }
-        md += "| # | severity | detector | route | HS | period | score |\n|--:|---|---|---|---|---|--:|\n"
+        return md
+    }
+
+    private func casesSection(_ cases: [ReportLayout.Case]) -> String {
+        var md = "\n## Cases\n\n"
+        md += "| case | severity | confidence | category | parties | HS | period | at stake | findings |\n"
+        md += "|--:|---|--:|---|---|---|---|---|--:|\n"
+        for shown in cases {
+            let c = shown.reportCase.tradeCase
+            md += "| \(c.rank) | \(c.severity.rawValue.uppercased()) | \(ReportFormat.confidence(c.confidence)) | \(c.category.rawValue) | "
+            md += "\(Self.cell(ReportFormat.parties(reporter: c.reporter, partner: c.partner, via: c.via))) | \(Self.cell(c.hsCode ?? "—")) | "
+            md += "\(ReportFormat.span(c.periodStart, c.periodEnd)) | \(ReportFormat.stake(tonnes: c.tonnesAtStake, usd: c.usdAtStake) ?? "—") | "
+            md += "\(shown.countText) |\n"
+        }
+        for shown in cases {
+            let c = shown.reportCase.tradeCase
+            var title = "Case \(c.rank) · \(c.severity.rawValue.uppercased()) · confidence \(ReportFormat.confidence(c.confidence)) · \(c.category.rawValue)"
+            title += " · \(ReportFormat.parties(reporter: c.reporter, partner: c.partner, via: c.via))"
+            if let hs = c.hsCode { title += " · HS \(hs)" }
+            title += " · \(ReportFormat.span(c.periodStart, c.periodEnd))"
+            md += "\n### \(Self.inline(title))\n\n"
+            if let stake = ReportFormat.stake(tonnes: c.tonnesAtStake, usd: c.usdAtStake) { md += "At stake: \(stake).\n\n" }
+            md += "\(Self.inline(c.summary))\n"
+            for (i, f) in shown.findings.enumerated() {
+                md += "\n" + findingSection(f, label: "\(c.rank).\(i + 1)", heading: "####")
+            }
+        }
+        return md
+    }
+
+    private func looseSection(_ shown: [ReportFinding]) -> String {
+        guard !shown.isEmpty else {
+            return "No findings in this run\(filter.isUnrestricted ? "" : " match the filter").\n"
+        }
+        var md = "| # | severity | detector | route | HS | period | score |\n|--:|---|---|---|---|---|--:|\n"
         for (i, f) in shown.enumerated() {
             let a = f.anomaly
             md += "| \(i + 1) | \(a.severity.rawValue.uppercased()) | \(Self.cell(a.detector)) | \(Self.cell(ReportFormat.route(reporter: a.reporter, via: a.via, partner: a.partner))) | \(Self.cell(a.hsCode ?? "—")) | \(ReportFormat.span(a.periodStart, a.periodEnd)) | \(ReportFormat.score(a.score)) |\n"
         }
         for (i, f) in shown.enumerated() {
-            md += "\n" + findingSection(f, rank: i + 1)
+            md += "\n" + findingSection(f, label: "\(i + 1)", heading: "###")
         }
         return md
     }
 
-    private func findingSection(_ f: ReportFinding, rank: Int) -> String {
+    /// One finding: `label` numbers it (`3.2` is case 3's second finding), `heading` is its Markdown level.
+    private func findingSection(_ f: ReportFinding, label: String, heading: String) -> String {
         let a = f.anomaly
-        var title = "\(rank). \(a.severity.rawValue.uppercased()) · \(a.detector) · \(ReportFormat.route(reporter: a.reporter, via: a.via, partner: a.partner))"
+        var title = "\(label). \(a.severity.rawValue.uppercased()) · \(a.detector) · \(ReportFormat.route(reporter: a.reporter, via: a.via, partner: a.partner))"
         if let hs = a.hsCode { title += " · HS \(hs)" }
         title += " · \(ReportFormat.span(a.periodStart, a.periodEnd))"
-        var md = "### \(Self.inline(title))\n\n\(Self.inline(a.summary))\n\n"
+        var md = "\(heading) \(Self.inline(title))\n\n\(Self.inline(a.summary))\n\n"
 
         let charted = f.charts.filter { !$0.points.isEmpty }
         if !charted.isEmpty {

@@ -7,7 +7,8 @@ import Darwin
 #endif
 
 /// Renders a run's report as self-contained HTML, Markdown (for cron mail) and JSON (for machines),
-/// and writes the files. Every format shows the same filtered, ranked findings.
+/// and writes the files. Every format shows the same filtered cases in rank order, each with its
+/// findings, then any finding of no case.
 public struct ReportWriter: Sendable {
     public var filter: ReportFilter
 
@@ -15,9 +16,14 @@ public struct ReportWriter: Sendable {
         self.filter = filter
     }
 
-    /// The findings every format shows: filtered, most severe first, then by score.
+    /// The cases and findings every format shows, in order.
+    public func layout(_ input: ReportInput) -> ReportLayout {
+        filter.layout(input)
+    }
+
+    /// The findings every format shows, in the order shown: case by case, then those of no case.
     public func findings(_ input: ReportInput) -> [ReportFinding] {
-        filter.apply(input.findings)
+        layout(input).findings
     }
 
     /// Writes `run-<id>.html/.md/.json` and `latest.html/.md/.json` in `directory` (created if missing).

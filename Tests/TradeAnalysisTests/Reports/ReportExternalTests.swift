@@ -34,7 +34,7 @@ struct ReportExternalTests {
     func jsonValidatesAgainstTheSchema(filter: ReportFilter) throws {
         let schema = repositoryRoot.appendingPathComponent("docs/report.schema.json")
         #expect(FileManager.default.fileExists(atPath: schema.path), "missing \(schema.path)")
-        var variants = [F.input]
+        var variants = [F.input, F.casedInput]
         var empty = F.input
         (empty.findings, empty.sources, empty.run.finishedAt) = ([], [], nil)
         variants.append(empty)
@@ -80,6 +80,30 @@ struct ReportExternalTests {
         """
         let result = try runTool(["python3", "-c", script, schema.path, report.path])
         #expect(result.status == 0, "expected exactly 2 schema errors: \(result.output)")
+    }
+
+    /// The schema holds cases and each finding's case to their documented shape.
+    @Test func schemaRejectsAMalformedCase() throws {
+        let schema = repositoryRoot.appendingPathComponent("docs/report.schema.json")
+        var json = try #require(try JSONSerialization.jsonObject(with: ReportWriter().json(F.casedInput)) as? [String: Any])
+        var cases = json["cases"] as! [[String: Any]]
+        cases[0]["category"] = "politics"
+        cases[1]["finding_ids"] = [Int]()
+        json["cases"] = cases
+        var findings = json["findings"] as! [[String: Any]]
+        findings[0].removeValue(forKey: "case_id")
+        json["findings"] = findings
+        let report = FileManager.default.temporaryDirectory.appendingPathComponent("tradewatch-bad-case-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: json).write(to: report)
+        defer { try? FileManager.default.removeItem(at: report) }
+        let script = """
+        import json, sys, jsonschema
+        schema = json.load(open(sys.argv[1])); doc = json.load(open(sys.argv[2]))
+        n = len(list(jsonschema.Draft202012Validator(schema).iter_errors(doc)))
+        print(n); sys.exit(0 if n == 3 else 1)
+        """
+        let result = try runTool(["python3", "-c", script, schema.path, report.path])
+        #expect(result.status == 0, "expected exactly 3 schema errors: \(result.output)")
     }
 
     /// Renders the fixture report with headless Chromium at desktop and phone widths and checks

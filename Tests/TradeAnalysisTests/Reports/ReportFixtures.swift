@@ -107,3 +107,37 @@ enum ReportFixtures {
             finding(5, unitValue), finding(2, spike), finding(3, conduit), finding(1, newPartner), finding(4, mirror),
         ])
 }
+
+/// The fixture run with its findings grouped into two cases: the CHN/JPN mirror gap alone (rank 1),
+/// and the europium-oxide event of 2024 (rank 2) as a new partner, the importer's mirror of that
+/// flow and the exporter's spike. The conduit and the unit-value finding belong to no case.
+extension ReportFixtures {
+    static let turkeyMirror = Anomaly(
+        detector: "mirror_gap", severity: .medium, score: 3.0, reporter: "CHN", partner: "TUR", hsCode: "28469015",
+        periodStart: "2024-03", periodEnd: "2024-09",
+        summary: "TUR declared 12 % more imports of HS 28469015 from CHN (170.7 t) than CHN declared as exports (152.4 t) in 2024-03…2024-09.",
+        evidence: ["baseline": ["kg": 152_400, "usd_fob": 4_572_000], "observed": ["kg": 170_700, "usd_fob": 5_121_000]],
+        declaredBy: "CHN+TUR")
+
+    static let europiumCase = ReportCase(id: 12, tradeCase: TradeCase(
+        rank: 2, severity: .high, confidence: 0.85, category: .trade, reporter: "CHN", partner: "TUR", via: nil,
+        hsCode: "28469015", periodStart: "2024-02", periodEnd: "2024-09", tonnesAtStake: 152.4, usdAtStake: 4_572_000,
+        summary: newPartner.summary + " Also in this case: mirror_gap, volume_spike. Both the exporter's and the importer's declarations show it.",
+        findings: []), findingIDs: [1, 6, 2])
+
+    static let japanCase = ReportCase(id: 11, tradeCase: TradeCase(
+        rank: 1, severity: .medium, confidence: 0.45, category: .trade, reporter: "CHN", partner: "JPN", via: nil,
+        hsCode: "280530", periodStart: "2022", periodEnd: "2023", tonnesAtStake: 590, usdAtStake: 17_700_000,
+        summary: mirror.summary, findings: []), findingIDs: [4])
+
+    static let casedInput: ReportInput = {
+        var input = Self.input
+        var lead = newPartner
+        lead.declaredBy = "CHN"
+        input.findings = [finding(5, unitValue), finding(2, spike), finding(3, conduit), finding(1, lead),
+                          finding(4, mirror), finding(6, turkeyMirror)]
+        // Listed out of rank order: the report orders by rank.
+        input.cases = [europiumCase, japanCase]
+        return input
+    }()
+}

@@ -165,7 +165,7 @@ struct ReportWriterTests {
     @Test func jsonHasTheDocumentedShape() throws {
         let data = try ReportWriter().json(F.input)
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(json["schema_version"] as? Int == 1)
+        #expect(json["schema_version"] as? Int == 2)
         let run = try #require(json["run"] as? [String: Any])
         #expect(run["id"] as? Int == 42)
         #expect(run["started_at"] as? String == "2025-02-03T04:00:00Z")
