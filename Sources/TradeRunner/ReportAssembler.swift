@@ -29,7 +29,8 @@ struct ReportAssembler {
             status: ending?.status.rawValue ?? run?.status ?? "unknown",
             filesLoaded: counts.filesLoaded, filesSkipped: counts.filesSkipped,
             filesFailed: counts.filesFailed, rowsLoaded: counts.rowsLoaded,
-            rowsRejected: counts.rowsRejected, detectorVersion: DetectorSuite.version)
+            rowsRejected: counts.rowsRejected, detectorVersion: DetectorSuite.version,
+            unjudged: try warehouse.latestUnjudged())
         let now = Date()
         let sources = status.sources.map { source in
             let health = SourceHealth(newestPeriod: source.newestPeriod,

@@ -158,4 +158,14 @@ extension Warehouse {
         [a.detector, a.reporter ?? "", a.partner ?? "", a.via ?? "", a.hsCode ?? "", a.periodStart, a.periodEnd]
             .joined(separator: "|")
     }
+
+    /// The latest detection's count of series left unjudged, by reason (empty before any detection).
+    public func latestUnjudged() throws -> [String: Int] {
+        try read("cannot read the latest detection") { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT unjudged FROM detection ORDER BY id DESC LIMIT 1") else {
+                return [:]
+            }
+            return (try? JSONDecoder().decode([String: Int].self, from: Data(text.utf8))) ?? [:]
+        }
+    }
 }

@@ -32,10 +32,12 @@ public struct RunSummary: Sendable, Hashable {
     public var rowsLoaded: Int
     public var rowsRejected: Int
     public var detectorVersion: String
+    /// Series left without a verdict for want of a covered baseline, by reason (`detections.unjudged`).
+    public var unjudged: [String: Int]
 
     public init(runID: Int64, startedAt: Date, finishedAt: Date?, status: String,
                 filesLoaded: Int, filesSkipped: Int, filesFailed: Int,
-                rowsLoaded: Int, rowsRejected: Int, detectorVersion: String) {
+                rowsLoaded: Int, rowsRejected: Int, detectorVersion: String, unjudged: [String: Int] = [:]) {
         self.runID = runID
         self.startedAt = startedAt
         self.finishedAt = finishedAt
@@ -46,6 +48,7 @@ public struct RunSummary: Sendable, Hashable {
         self.rowsLoaded = rowsLoaded
         self.rowsRejected = rowsRejected
         self.detectorVersion = detectorVersion
+        self.unjudged = unjudged
     }
 }
 

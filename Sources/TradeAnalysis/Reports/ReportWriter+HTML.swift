@@ -58,6 +58,7 @@ extension ReportWriter {
                .text("Run \(run.runID) · "),
                .span(.class("status \(statusClass)"), .text(run.status)),
                .text(" · \(when) · detectors \(run.detectorVersion)")),
+            .if(Unjudged.sentence(run.unjudged) != nil, .p(.class("sub"), .text(Unjudged.sentence(run.unjudged) ?? ""))),
             .div(
                 .class("stats"),
                 stat("files loaded", ReportFormat.grouped(run.filesLoaded)),

@@ -58,17 +58,20 @@ struct JSONReport: Encodable {
         var id: Int64, startedAt: String, finishedAt: String?, status: String
         var filesLoaded: Int, filesSkipped: Int, filesFailed: Int, rowsLoaded: Int, rowsRejected: Int
         var detectorVersion: String
+        var unjudged: [String: Int]
 
         init(_ r: RunSummary) {
             (id, startedAt, finishedAt, status) = (r.runID, ReportFormat.iso8601(r.startedAt), r.finishedAt.map(ReportFormat.iso8601), r.status)
             (filesLoaded, filesSkipped, filesFailed) = (r.filesLoaded, r.filesSkipped, r.filesFailed)
             (rowsLoaded, rowsRejected, detectorVersion) = (r.rowsLoaded, r.rowsRejected, r.detectorVersion)
+            unjudged = r.unjudged
         }
 
         enum CodingKeys: String, CodingKey {
             case id, startedAt = "started_at", finishedAt = "finished_at", status
             case filesLoaded = "files_loaded", filesSkipped = "files_skipped", filesFailed = "files_failed"
             case rowsLoaded = "rows_loaded", rowsRejected = "rows_rejected", detectorVersion = "detector_version"
+            case unjudged
         }
 
         func encode(to encoder: Encoder) throws {
@@ -83,6 +86,7 @@ struct JSONReport: Encodable {
             try c.encode(rowsLoaded, forKey: .rowsLoaded)
             try c.encode(rowsRejected, forKey: .rowsRejected)
             try c.encode(detectorVersion, forKey: .detectorVersion)
+            try c.encode(unjudged, forKey: .unjudged)
         }
     }
 

@@ -23,6 +23,7 @@ extension ReportWriter {
         }
         md += "- Findings: \(ReportFormat.grouped(shown.count))"
         md += shown.count == input.findings.count ? "\n" : " of \(ReportFormat.grouped(input.findings.count)) (\(filterText))\n"
+        if let unjudged = Unjudged.sentence(run.unjudged) { md += "- Unjudged: \(Self.inline(unjudged))\n" }
 
         let stale = input.sources.filter(\.stale)
         if !stale.isEmpty {

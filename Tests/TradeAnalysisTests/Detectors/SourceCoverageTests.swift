@@ -97,4 +97,17 @@ import TradeCore
         #expect(sources["exporter_source"] == .string("ct") && sources["importer_source"] == .string("ct"))
         #expect(sources["paired"] == .string("within comtrade"))
     }
+
+    @Test func seriesWithoutACoveredBaselineAreCountedByReason() throws {
+        // Comtrade carries XCN's magnets from 2021 only; XCN's customs add a national line in 2021.
+        let magnets = tagged(Fx.monthly("XCN", "XUS", .export, "850599", years: 2021...2022) { y, m in 500 * Fx.wiggle(y, m) }, "ct")
+        let newLine = tagged(Fx.monthly("XCN", "XDE", .export, "28469017", years: 2021...2022) { _, _ in 10 }, "cc")
+        let input = DetectionInput(sourcedTrade: customsBackground() + magnets + newLine, precedence: precedence,
+                                   commodities: try Fx.commodities())
+        let census = Unjudged.census(input)
+        #expect(census == ["source covers the declarer for less than 4 years": 1,
+                           "code first carried by its source less than 4 years before its last period": 1])
+        #expect(Unjudged.sentence(census)?.hasPrefix("2 series (declarer, flow, code) left unjudged") ?? false)
+        #expect(Unjudged.census(DetectionInput(sourcedTrade: customsBackground(), precedence: precedence)).isEmpty)
+    }
 }
