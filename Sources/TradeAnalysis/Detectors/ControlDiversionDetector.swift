@@ -15,8 +15,13 @@ import TradeCore
 /// exports fall ≥ `min_controlled_drop`, a catch-all code rises ≥ `min_catch_all_rise` and ≥
 /// `min_tonnes`. Route channel: for a controlled code, one partner grows ≥ `route_rise_ratio` ×
 /// its pre level (floored) and ≥ `min_tonnes` while exports to all other partners fall ≥
-/// `min_controlled_drop`. Score = offset share, the part of the fall the channel took up (≥
-/// `min_offset_share`, capped at 5).
+/// `min_controlled_drop`. Buyer channel (a switch confined to one buyer, which totals over all
+/// partners dilute): one buyer's controlled lines of a heading fall ≥ `min_controlled_drop` and ≥
+/// `min_tonnes` while the same buyer's catch-all line of that heading rises ≥ `min_catch_all_rise`
+/// and ≥ `min_tonnes`, by `buyer_min_offset_share`…`buyer_max_offset_share` × the fall (where the
+/// catch-all's total already fired, the buyers' switches are listed in that finding instead). Score = offset share, the part of the fall
+/// the channel took up (≥ `min_offset_share`, capped at 5); `tonnes_at_stake` = the smaller of the
+/// fall and the rise, the tonnage diverted.
 public struct ControlDiversionDetector: Detector {
     public let name = "control_diversion"
     public init() {}
@@ -94,7 +99,9 @@ public struct ControlDiversionDetector: Detector {
                 let controlledDrop = cw.pre - cw.post
                 let context = Context(regime: regime, exporter: o, windows: w, issuerResolved: issuers != nil, controlled: controlled)
 
+                let switches = buyerSwitches(context, catchAlls: catchAlls, input: input, settings: settings, window: window)
                 // Channel 1: catch-all codes.
+                var fired = Set<String>()
                 if cw.pre >= s.minTonnes, cw.post <= (1 - s.minControlledDrop) * cw.pre {
                     for k in catchAlls {
                         let kw = window(cube.totalSeries(o, .export, key: k))
@@ -122,6 +129,7 @@ public struct ControlDiversionDetector: Detector {
                         var a = anomaly(context, channel: "catch_all", code: k, partner: nil, fell: cw, rose: kw, offset: offset,
                                         summary: summary, settings: settings)
                         if case .object(var e) = a.evidence {
+                            e["buyer_switches"] = .array(switches.filter { $0.code == k }.map(\.json))
                             e["partner_gains"] = .array(gains.map { g in
                                 ["partner": .string(g.partner), "pre_t": AnomalyText.json(g.pre), "post_t": AnomalyText.json(g.post),
                                  "new": .bool(g.pre < s.floorTonnes)]
@@ -129,8 +137,10 @@ public struct ControlDiversionDetector: Detector {
                             a.evidence = .object(e)
                         }
                         out.append(a)
+                        fired.insert(k)
                     }
                 }
+                out += switches.filter { !fired.contains($0.code) }.map { anomaly(context, $0, input: input, settings: settings) }
 
                 // Channel 2: third-country routes of each controlled code.
                 for c in controlled {
@@ -183,6 +193,7 @@ public struct ControlDiversionDetector: Detector {
             "fell": side(fell), "rose": side(rose),
             "ratio": rose.pre > 0 ? AnomalyText.json(rose.post / rose.pre) : .null,
             "statistic": "offset_share_of_fall", "offset_share": AnomalyText.json(offset),
+            "tonnes_at_stake": AnomalyText.json(max(0, min(rose.post - rose.pre, fell.pre - fell.post))),
             "periods_compared": ["pre": .string(c.windows.preText), "post": .string(c.windows.postText),
                                  "granularity": c.windows.monthly ? "monthly" : "annual"],
             "thresholds": settings.thresholdsJSON(name),

@@ -12,6 +12,7 @@ public struct DetectorSettings: Sendable, Hashable {
     public var transshipmentConduit = TransshipmentConduit()
     public var unitValueOutlier = UnitValueOutlier()
     public var controlDiversion = ControlDiversion()
+    public var sourceConflict = SourceConflict()
 
     public init() {}
 
@@ -171,6 +172,10 @@ extension DetectorSettings {
 
     public struct TransshipmentConduit: Sendable, Hashable {
         public var baselineYears = 3
+        /// Months of a rolling window judged where both legs are monthly.
+        public var windowMonths = 6
+        /// Trailing months before a window forming each leg's monthly baseline (at least half covered).
+        public var baselineMonths = 24
         /// K → D shipments may follow O → K by 0…this many months.
         public var maxLagMonths = 3
         /// Both legs must carry at least this many tonnes in the year.
@@ -232,8 +237,25 @@ extension DetectorSettings {
         /// A third-country route must grow at least this many times its pre level (floored).
         public var routeRiseRatio = 2.0
         public var floorTonnes = 1.0
+        /// Per buyer: the catch-all's rise must be at least this share of the controlled line's fall …
+        public var buyerMinOffsetShare = 0.5
+        /// … and at most this multiple of it (a comparable tonnage, not an unrelated boom).
+        public var buyerMaxOffsetShare = 2.0
         public var severityMedium = 0.5
         public var severityHigh = 0.8
+    }
+
+    public struct SourceConflict: Sendable, Hashable {
+        /// Relative difference (larger − smaller) / smaller, in kg or USD, needed to fire.
+        public var minDifference = 0.1
+        /// Absolute weight difference (t) needed for a kg difference to count.
+        public var minTonnesDifference = 5.0
+        /// Absolute value difference (USD) needed for a USD difference to count.
+        public var minUsdDifference = 100_000.0
+        /// Cap on the relative difference when one source declares (almost) nothing.
+        public var differenceCap = 10.0
+        public var severityMedium = 0.3
+        public var severityHigh = 1.0
     }
 }
 
@@ -322,6 +344,8 @@ extension DetectorSettings {
             ],
             "transshipment_conduit": [
                 .int("baseline_years", \.transshipmentConduit.baselineYears, 1...50),
+                .int("window_months", \.transshipmentConduit.windowMonths, 1...24),
+                .int("baseline_months", \.transshipmentConduit.baselineMonths, 2...120),
                 .int("max_lag_months", \.transshipmentConduit.maxLagMonths, 0...11),
                 .real("min_tonnes", \.transshipmentConduit.minTonnes),
                 .real("surge_ratio", \.transshipmentConduit.surgeRatio),
@@ -356,8 +380,18 @@ extension DetectorSettings {
                 .real("min_offset_share", \.controlDiversion.minOffsetShare),
                 .real("route_rise_ratio", \.controlDiversion.routeRiseRatio),
                 .real("floor_tonnes", \.controlDiversion.floorTonnes),
+                .real("buyer_min_offset_share", \.controlDiversion.buyerMinOffsetShare),
+                .real("buyer_max_offset_share", \.controlDiversion.buyerMaxOffsetShare),
                 .real("severity_medium", \.controlDiversion.severityMedium),
                 .real("severity_high", \.controlDiversion.severityHigh),
+            ],
+            "source_conflict": [
+                .real("min_difference", \.sourceConflict.minDifference),
+                .real("min_tonnes_difference", \.sourceConflict.minTonnesDifference),
+                .real("min_usd_difference", \.sourceConflict.minUsdDifference),
+                .real("difference_cap", \.sourceConflict.differenceCap),
+                .real("severity_medium", \.sourceConflict.severityMedium),
+                .real("severity_high", \.sourceConflict.severityHigh),
             ],
         ]
     }

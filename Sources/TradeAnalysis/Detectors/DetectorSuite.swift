@@ -1,10 +1,10 @@
 import Foundation
 import TradeCore
 
-/// The six detectors of DESIGN.md, run in a fixed order with a deterministic result.
+/// The six detectors of DESIGN.md and `source_conflict`, run in a fixed order with a deterministic result.
 public enum DetectorSuite {
     /// Recorded with every run's anomalies; bump when a method or a default changes.
-    public static let version = "1.3.0"
+    public static let version = "1.4.0"
 
     public static let all: [any Detector] = [
         VolumeSpikeDetector(),
@@ -13,6 +13,7 @@ public enum DetectorSuite {
         TransshipmentConduitDetector(),
         UnitValueOutlierDetector(),
         ControlDiversionDetector(),
+        SourceConflictDetector(),
     ]
 
     /// Runs every detector; the same input and settings always give the identical, identically

@@ -5,14 +5,26 @@ import TradeCore
 /// D surge together, K mines little, and the shares move as in Freund (2025, "The China Wash").
 ///
 /// Method. Each leg is the larger of what its exporter declared (exports + re-exports) and what
-/// its importer declared, in tonnes, at a common code prefix. For year Y: both legs carry ≥
-/// `min_tonnes` and ≥ `surge_ratio` × their baseline median (floored at `floor_tonnes`; baseline =
-/// previous `baseline_years`); with monthly data the K → D window may lag O → K by 0…`max_lag_months`
-/// (the lag that best matches the volumes is used). Freund's criteria, as far as the data allow:
-/// K's imports from O ≥ `min_leg_coverage` × D's imports from K; O's share of K's imports rises;
-/// K's share of D's imports rises (a share already ≥ 95 % counts as risen); O's share of D's imports falls (not evaluable when O never
+/// its importer declared, in tonnes, at a common code prefix. Two kinds of period are judged:
+///
+/// * *Calendar years.* For year Y: both legs carry ≥ `min_tonnes` and ≥ `surge_ratio` × their
+///   baseline median (floored at `floor_tonnes`; baseline = previous `baseline_years` the leg's
+///   declarers published); with monthly data the K → D window may lag O → K by 0…`max_lag_months`
+///   (the lag that best matches the volumes is used).
+/// * *Rolling windows of months*, where both legs are monthly: O → K over `window_months` reaches
+///   `min_tonnes` and `surge_ratio` × its trailing baseline (its average covered month over the
+///   `baseline_months` before the window × the window's length, floored; fewer than half of those
+///   months covered: no verdict), and so does K → D over a window starting 0…`max_lag_months`
+///   later. Overlapping windows are one episode, reported over the months each leg ran above
+///   `surge_ratio` × its trailing average; an episode overlapping a calendar-year finding of the
+///   same conduit and code is left to it.
+///
+/// Freund's criteria, as far as the data allow, in both: K's imports from O ≥ `min_leg_coverage` ×
+/// D's imports from K; O's share of K's imports rises; K's share of D's imports rises (a share
+/// already ≥ 95 % counts as risen); O's share of D's imports falls (not evaluable when O never
 /// shipped to D directly). K's USGS mine production (latest year ≤ Y, t REO) must be below
-/// `max_production_ratio` × the K → D leg. Transshipped ≈ min(O → K, K → D) = the score.
+/// `max_production_ratio` × the K → D leg (over a year: a window's rate × 12). Transshipped ≈
+/// min(O → K, K → D) = the score and `tonnes_at_stake`.
 public struct TransshipmentConduitDetector: Detector {
     public let name = "transshipment_conduit"
     public init() {}
@@ -23,9 +35,12 @@ public struct TransshipmentConduitDetector: Detector {
         var sources: Set<String> = []
         /// Years a declarer of the leg published the key in (an unpublished year is no zero).
         var coveredYears: Set<Int> = []
+        /// The monthly figures over the months a declarer of the leg published, for window scans.
+        var months: LegMonths? = nil
     }
 
-    static func leg(_ cube: TradeCube, from o: String, to k: String, key: String) -> Leg {
+    static func leg(_ cube: TradeCube, from o: String, to k: String, key: String,
+                    _ s: DetectorSettings.TransshipmentConduit) -> Leg {
         var leg = Leg()
         var exported: TradeCube.Series = [:]
         for flow in [Flow.export, .reExport] {
@@ -33,8 +48,8 @@ public struct TransshipmentConduitDetector: Detector {
             for p in s.keys.sorted() { exported[p, default: Cell()].add(s[p]!) }
         }
         let imported = cube.partnerSeries(k, .import, key: key, partner: o)
-        for flow in [Flow.export, .reExport] { leg.coveredYears.formUnion(cube.coverage(o, flow, key: key).coveredYears) }
-        leg.coveredYears.formUnion(cube.coverage(k, .import, key: key).coveredYears)
+        let coverages = [cube.coverage(o, .export, key: key), cube.coverage(o, .reExport, key: key), cube.coverage(k, .import, key: key)]
+        for c in coverages { leg.coveredYears.formUnion(c.coveredYears) }
         for (side, series) in [("\(o) exports", exported), ("\(k) imports", imported)] where !series.isEmpty {
             leg.sources.insert(side)
             for (y, c) in TradeCube.annual(series) { leg.annual[y] = max(leg.annual[y] ?? 0, c.tonnes) }
@@ -43,6 +58,9 @@ public struct TransshipmentConduitDetector: Detector {
                 for (t, c) in TradeCube.monthly(series) { m[t] = max(m[t] ?? 0, c.tonnes) }
                 leg.monthly = m
             }
+        }
+        if let m = leg.monthly, let lo = m.keys.min(), let hi = m.keys.max() {
+            leg.months = LegMonths(lo: lo - margin(s), hi: hi + margin(s), monthly: m) { t in coverages.contains { $0.contains(t) } }
         }
         return leg
     }
@@ -65,8 +83,9 @@ public struct TransshipmentConduitDetector: Detector {
             guard pairs.count >= 2 else { continue }
             var legs: [[String]: Leg] = [:]
             for pair in pairs.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                legs[pair] = Self.leg(cube, from: pair[0], to: pair[1], key: key)
+                legs[pair] = Self.leg(cube, from: pair[0], to: pair[1], key: key, s)
             }
+            let inflowMonths = Self.monthlyInflow(legs, s)
             var inflow: [String: [Int: Double]] = [:] // country → year → tonnes imported (all origins)
             for pair in legs.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
                 for (y, t) in legs[pair]!.annual { inflow[pair[1], default: [:]][y, default: 0] += t }
@@ -78,15 +97,25 @@ public struct TransshipmentConduitDetector: Detector {
                 for o in origins[k]! {
                     // Most origin → conduit legs never surge: then no destination needs judging.
                     let ok = legs[[o, k]]!
-                    guard ok.annual.keys.contains(where: { Self.firstLegCanSurge(ok, o: o, k: k, year: $0, cube: cube, s: s) })
+                    let firstLeg = Self.firstLegWindows(ok, s)
+                    guard !firstLeg.isEmpty || ok.annual.keys.contains(where: { Self.firstLegCanSurge(ok, o: o, k: k, year: $0, cube: cube, s: s) })
                     else { continue }
                     for d in ds where d != o {
-                        out += evaluate(o: o, k: k, d: d, key: key, legs: legs, inflow: inflow, input: input, settings: settings)
+                        let annual = evaluate(o: o, k: k, d: d, key: key, legs: legs, inflow: inflow, input: input, settings: settings)
+                        out += annual
+                        out += evaluateWindows(o: o, k: k, d: d, key: key, legs: legs, inflow: inflowMonths, firstLeg: firstLeg,
+                                               annualSpans: annual.map(Self.months), input: input, settings: settings)
                     }
                 }
             }
         }
         return DetectorSuite.keepMostSpecific(out)
+    }
+
+    /// The months a finding spans (a year stands for its twelve months).
+    static func months(_ a: Anomaly) -> ClosedRange<Int> {
+        let start = Period(a.periodStart)!, end = Period(a.periodEnd)!
+        return start.monthIndex...(end.month == nil ? end.year * 12 + 11 : end.monthIndex)
     }
 
     /// A necessary condition of `evaluate`'s surge test on the origin → conduit leg alone, whichever
@@ -174,7 +203,8 @@ public struct TransshipmentConduitDetector: Detector {
                              "years": .array(baseA.map { .number(Double($0)) })],
                 "ratio": ["origin_to_via": j(a / max(medA, s.floorTonnes)), "via_to_destination": j(b / max(medB, s.floorTonnes)),
                           "leg_coverage": j(b > 0 ? a / b : nil)],
-                "statistic": "transshipped_tonnes_min_of_legs", "transshipped_t": j(moved),
+                "statistic": "transshipped_tonnes_min_of_legs", "transshipped_t": j(moved), "tonnes_at_stake": j(moved),
+                "granularity": "calendar_year",
                 "freund": [
                     "origin_share_of_via_imports": ["pre": j(okPre), "post": j(okPost)],
                     "via_share_of_destination_imports": ["pre": j(kdPre), "post": j(kdPost)],

@@ -48,6 +48,11 @@ import TradeCore
         #expect(catchAll.periodStart == "2016-07" && catchAll.periodEnd == "2016-12")
         #expect(catchAll.summary.contains("After TEST 2016 No.1 (effective 2016-07-01)"))
         #expect(catchAll.summary.contains("28469019 rare-earth oxides n.e.s. rose from 12.0 t to 84.0 t"))
+        // XBB, the one buyer, made the switch: listed in the total's finding, not repeated as its own.
+        guard case .object(let e) = catchAll.evidence, case .array(let switches)? = e["buyer_switches"] else {
+            Issue.record("no buyer_switches"); return
+        }
+        #expect(switches.map { v -> JSONValue? in if case .object(let o) = v { o["buyer"] } else { nil } } == [.string("XBB")])
         let route = try #require(found.first { $0.partner == "XRR" })
         #expect(route.hsCode == "28053012")
         #expect(route.summary.contains("to XRR rose from 0.0 t to 72.0 t"))
@@ -102,5 +107,47 @@ import TradeCore
         let found = try Fx.run(ControlDiversionDetector(), annualOnly, controls: [regime], countries: [xanadu])
         let a = try #require(found.first)
         #expect(a.periodStart == "2017" && a.hsCode == "28469019")
+    }
+
+    /// Buyer XBB switches its terbium oxide (controlled) to oxides n.e.s. (catch-all, same heading)
+    /// after the date, 6 t a month each way; large steady buyers XCC and XDD keep both totals within
+    /// −12 % and +15 %. Decoys: XEE's terbium oxide stops with no catch-all line; XFF's catch-all
+    /// rises by the same 6 t a month with no controlled line to fall.
+    func buyerSwitch() -> [TradeRow] {
+        let after = { (y: Int, m: Int) in y * 12 + m >= 2016 * 12 + 7 }
+        var rows = Fx.background("XAA", years: 2014...2016)
+        rows += Fx.monthly("XAA", "XBB", .export, "28469021", years: 2014...2016) { y, m in after(y, m) ? 0 : 6 }
+        rows += Fx.monthly("XAA", "XBB", .export, "28469019", years: 2014...2016) { y, m in after(y, m) ? 7 : 1 }
+        for big in ["XCC", "XDD"] {
+            rows += Fx.monthly("XAA", big, .export, "28469021", years: 2014...2016) { _, _ in 50 }
+            rows += Fx.monthly("XAA", big, .export, "28469019", years: 2014...2016) { _, _ in 40 }
+        }
+        rows += Fx.monthly("XAA", "XEE", .export, "28469021", years: 2014...2016) { y, m in after(y, m) ? 0 : 8 }
+        rows += Fx.monthly("XAA", "XFF", .export, "28469019", years: 2014...2016) { y, m in after(y, m) ? 7 : 1 }
+        return rows
+    }
+
+    @Test func aSwitchConfinedToOneBuyerIsFound() throws {
+        let found = try Fx.run(ControlDiversionDetector(), buyerSwitch(), controls: [regime], countries: [xanadu])
+        expectWellFormed(found)
+        #expect(found.count == 1, "\(found.map(\.summary))")
+        let a = try #require(found.first)
+        #expect(a.reporter == "XAA" && a.partner == "XBB" && a.hsCode == "28469019")
+        #expect(a.periodStart == "2016-07" && a.periodEnd == "2016-12")
+        #expect(a.score == 1 && a.severity == .high)  // rise 36 t / fall 36 t
+        #expect(a.summary == "After TEST 2016 No.1 (effective 2016-07-01), XAA exports to XBB of controlled 28469021 terbium oxide "
+            + "fell from 36.0 t to 0.0 t in 2016-07–2016-12 vs 2016-01–2016-06, while its 28469019 rare-earth oxides n.e.s. to XBB "
+            + "rose from 6.0 t to 42.0 t: about 36.0 t switched to the catch-all line, a gain equal to 100 % of the fall.", "\(a.summary)")
+        guard case .object(let e) = a.evidence else { Issue.record("evidence"); return }
+        #expect(e["channel"] == .string("buyer_switch"))
+        #expect(e["tonnes_at_stake"] == .number(36))
+    }
+
+    @Test func aBuyerSwitchNeedsAComparableTonnage() throws {
+        // XBB's catch-all rises 5 times what its controlled line lost: no switch of that tonnage.
+        let after = { (y: Int, m: Int) in y * 12 + m >= 2016 * 12 + 7 }
+        let rows = buyerSwitch().filter { !($0.partner == "XBB" && $0.hsCode == "28469019") }
+            + Fx.monthly("XAA", "XBB", .export, "28469019", years: 2014...2016) { y, m in after(y, m) ? 31 : 1 }
+        #expect(try Fx.run(ControlDiversionDetector(), rows, controls: [regime], countries: [xanadu]).isEmpty)
     }
 }

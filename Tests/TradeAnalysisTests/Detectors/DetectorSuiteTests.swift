@@ -73,9 +73,9 @@ import TradeCore
         #expect(detectors.count >= 3, "\(detectors)")
     }
 
-    @Test func suiteListsTheSixDetectorsOnce() {
+    @Test func suiteListsTheDetectorsOnce() {
         #expect(DetectorSuite.all.map(\.name) == ["volume_spike", "new_partner", "mirror_gap", "transshipment_conduit",
-                                                  "unit_value_outlier", "control_diversion"])
+                                                  "unit_value_outlier", "control_diversion", "source_conflict"])
         #expect(Set(DetectorSettings.parameterNames.keys) == Set(DetectorSuite.all.map(\.name)))
     }
 

@@ -30,6 +30,8 @@ import TradeCore
     @Test func conduitIsNamedWithLagAndTonnage() throws {
         let found = try Fx.run(TransshipmentConduitDetector(), scenario(), stats: noProduction)
         expectWellFormed(found)
+        // The months of 2017 also surge over their trailing baselines: that episode is the calendar
+        // year's finding, not a second one.
         #expect(found.count == 1, "\(found.map(\.summary))")
         let a = try #require(found.first)
         #expect(a.reporter == "XAA" && a.via == "XKK" && a.partner == "XDD")
@@ -77,5 +79,54 @@ import TradeCore
         rows += Fx.monthly("XAA", "XKK", .export, "28469017", years: 2013...2018) { y, _ in 3 * pow(1.25, Double(y - 2013)) }
         rows += Fx.monthly("XKK", "XDD", .export, "284690", years: 2013...2018) { y, _ in 2.5 * pow(1.25, Double(y - 2013)) }
         #expect(try Fx.run(TransshipmentConduitDetector(), rows).isEmpty)
+    }
+
+    /// A five-month conduit over non-zero baselines, 2016–2019 monthly: XAA → XKK magnets run at
+    /// 10 t a month and at 40 t (×4) in 2019-03–2019-07; XKK → XDD at 3 t a month and at 33 t (×11)
+    /// one month later, 2019-04–2019-08; XAA → XDD steady at 20 t. The calendar year 2019 does not
+    /// surge on the first leg (270 t vs a 120 t median: ×2.25).
+    func burst(first: @escaping (Int, Int) -> Double? = { _, _ in nil },
+               second: @escaping (Int, Int) -> Double? = { _, _ in nil }) -> [TradeRow] {
+        let t = { (y: Int, m: Int) in y * 12 + m }
+        var rows = Fx.background("XAA", years: 2016...2019) + Fx.background("XKK", years: 2016...2019)
+        rows += Fx.monthly("XAA", "XKK", .export, "85059910", years: 2016...2019) { y, m in
+            first(y, m) ?? (t(y, m) >= t(2019, 3) && t(y, m) <= t(2019, 7) ? 40 : 10)
+        }
+        rows += Fx.monthly("XKK", "XDD", .export, "85059910", years: 2016...2019) { y, m in
+            second(y, m) ?? (t(y, m) >= t(2019, 4) && t(y, m) <= t(2019, 8) ? 33 : 3)
+        }
+        rows += Fx.monthly("XAA", "XDD", .export, "85059910", years: 2016...2019) { _, _ in 20 }
+        return rows
+    }
+
+    @Test func aBurstOfMonthsOverNonZeroBaselinesIsOneConduit() throws {
+        let found = try Fx.run(TransshipmentConduitDetector(), burst())
+        expectWellFormed(found)
+        #expect(found.count == 1, "\(found.map(\.summary))")
+        let a = try #require(found.first)
+        #expect(a.reporter == "XAA" && a.via == "XKK" && a.partner == "XDD" && a.hsCode == "85059910")
+        #expect(a.periodStart == "2019-03" && a.periodEnd == "2019-08")
+        #expect(a.score == 165 && a.severity == .high)  // min(5 × 40, 5 × 33)
+        #expect(a.summary.hasPrefix("Possible transshipment of 85059910 rare-earth magnet alloys from XAA via XKK to XDD in 2019-03–2019-08: "
+            + "XKK took 200.0 t from XAA in 2019-03–2019-07 (4.0 times its trailing 24-month average of 10.0 t a month) and shipped "
+            + "165.0 t to XDD in 2019-04–2019-08 with a 1-month lag (11.0 times 3.0 t a month); USGS lists no mine production for XKK; "
+            + "XAA's share of XDD's imports fell from 87 % to "), "\(a.summary)")
+        guard case .object(let e) = a.evidence, case .object(let obs) = e["observed"] else { Issue.record("evidence"); return }
+        #expect(obs["lag_months"] == .number(1))
+        #expect(e["tonnes_at_stake"] == .number(165))
+    }
+
+    @Test func burstDecoysAreNotConduits() throws {
+        let t = { (y: Int, m: Int) in y * 12 + m }
+        // Each leg surging alone.
+        #expect(try Fx.run(TransshipmentConduitDetector(), burst(second: { _, _ in 3 })).isEmpty)
+        #expect(try Fx.run(TransshipmentConduitDetector(), burst(first: { _, _ in 10 })).isEmpty)
+        // Both legs growing steadily, +60 % a year.
+        let growth = { (y: Int, m: Int) in pow(1.6, Double(t(y, m) - t(2016, 1)) / 12) }
+        #expect(try Fx.run(TransshipmentConduitDetector(), burst(first: { y, m in 10 * growth(y, m) },
+                                                                 second: { y, m in 8 * growth(y, m) })).isEmpty)
+        // The same burst as a seasonal peak every year.
+        let seasonal = burst(first: { _, m in (3...7).contains(m) ? 40 : 10 }, second: { _, m in (4...8).contains(m) ? 33 : 3 })
+        #expect(try Fx.run(TransshipmentConduitDetector(), seasonal).isEmpty)
     }
 }
