@@ -86,8 +86,11 @@ struct PlantedWorld {
     static func fits(_ a: Anomaly, _ e: Event) -> Bool {
         guard (a.category == .dataQuality) == (e.kind == .sourceConflict) else { return false }
         guard let code = a.hsCode, e.codes.contains(where: { code.hasPrefix($0) || $0.hasPrefix(code) }) else { return false }
-        guard let lo = Period(a.periodStart)?.monthIndex, let end = Period(a.periodEnd) else { return false }
+        guard var lo = Period(a.periodStart)?.monthIndex, let end = Period(a.periodEnd) else { return false }
         let hi = end.month == nil ? end.year * 12 + 11 : end.monthIndex
+        // A rolling 12-month finding is dated by the last months of its windows; it is about the
+        // twelve months each window holds.
+        if a.evidence["mode"]?.stringValue == "rolling_12_months", a.detector == "volume_spike" { lo -= 11 }
         guard lo <= e.last + slackMonths, e.first - slackMonths <= hi else { return false }
         if let via = a.via { return via == e.via && a.reporter == e.exporter && a.partner == e.importer }
         let partner = a.partner == "WLD" ? nil : a.partner
@@ -109,7 +112,7 @@ struct PlantedWorldGenerator {
     /// Typical USD/kg of the codes used (customs lines; the Comtrade heading takes the line's price).
     static let prices: [String: Double] = [
         "28461010": 3, "28469015": 250, "28469017": 70, "28469019": 30, "28469099": 20,
-        "28053012": 350, "28053016": 90, "85059910": 50,
+        "28053012": 350, "28053016": 90, "28053019": 60, "85059910": 50,
     ]
     /// Codes of ordinary flows (events and decoys other than controls).
     static let flowCodes = ["28461010", "28469015", "28469017", "28053012", "28053016", "28469099"]
@@ -260,6 +263,15 @@ struct PlantedWorldGenerator {
 
     // MARK: - Events
 
+    /// The event or decoy a country belongs to, for reading a false finding.
+    static func namespace(of country: String, in world: PlantedWorld) -> String {
+        if let e = world.events.first(where: { [$0.exporter, $0.via].contains(country) || $0.flows.contains { $0.to == country } }) {
+            return "\(e.kind.rawValue) \(e.variant) \(e.exporter)"
+        }
+        if let d = world.decoys.first(where: { $0.countries.contains(country) }) { return "decoy: \(d.name)" }
+        return "background"
+    }
+
     /// A burst of 1–4 months at 5–10× an ordinary (possibly seasonal or growing) flow.
     mutating func volumeSpike() {
         let (e, from) = origin(customsFrom: chance(0.25) ? 2017 * 12 : nil)
@@ -354,7 +366,8 @@ struct PlantedWorldGenerator {
         let (e, from) = origin()
         let (controlled, elements) = pick([("28469015", ["Dy", "Tb"]), ("28053012", ["Dy", "Tb"]),
                                            ("28469017", ["Pr"]), ("28053016", ["Pr"])])
-        let catchAll = pick(["28469019", "28469099"])
+        // The catch-all of the controlled line's own heading: oxides n.e.s. for an oxide, metals n.e.s. for a metal.
+        let catchAll = controlled.hasPrefix("2846") ? pick(["28469019", "28469099"]) : "28053019"
         let effective = int((2020 * 12)...(2024 * 12 + 5))
         let after = { (m: Int) in m >= effective }
         let fall = uniform(0.5...0.9), takeUp = uniform(0.6...1)
@@ -387,8 +400,9 @@ struct PlantedWorldGenerator {
                                             effective: effectiveText, suspendedFrom: nil, suspendedUntil: nil,
                                             elements: elements, scope: "benchmark"))
         nextRegime += 1
+        // The switch persists to the end of the data.
         plant(.controlDiversion, variant, exporter: e, importer: nil, flows: flows, codes: [controlled, catchAll],
-              first: effective, last: min(effective + 11, Self.months.upperBound))
+              first: effective, last: Self.months.upperBound)
     }
 
     /// The annual Comtrade figure of an origin's exports differs from its customs by 1.6–3× (or a

@@ -103,7 +103,11 @@ struct PlantedScore {
     }
 
     var falseCases: [String] {
-        cases.filter { !isTrue($0) }.map { c in "\(findings[c.findings[0]].detector): \(c.summary)" }
+        cases.filter { !isTrue($0) }.map { c in
+            let lead = findings[c.findings[0]]
+            let country = lead.reporter == "WLD" ? lead.partner ?? "" : lead.reporter ?? ""
+            return "[\(PlantedWorldGenerator.namespace(of: country, in: world))] \(lead.detector) \(lead.periodStart)–\(lead.periodEnd): \(c.summary)"
+        }
     }
 
     var missed: [String] {
