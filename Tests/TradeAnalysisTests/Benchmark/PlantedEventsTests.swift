@@ -34,6 +34,7 @@ import TradeCore
         print(score.table)
         for line in score.falseCases.prefix(20) { print("false case: \(line)") }
         for line in score.missed.prefix(20) { print("missed: \(line)") }
+        for line in score.split.prefix(10) { print("split: \(line)") }
 
         #expect(score.casePrecision >= 0.9, "case precision \(score.casePrecision)")
         #expect(score.overallRecall >= 0.9, "recall \(score.overallRecall)")
@@ -107,6 +108,17 @@ struct PlantedScore {
             let lead = findings[c.findings[0]]
             let country = lead.reporter == "WLD" ? lead.partner ?? "" : lead.reporter ?? ""
             return "[\(PlantedWorldGenerator.namespace(of: country, in: world))] \(lead.detector) \(lead.periodStart)–\(lead.periodEnd): \(c.summary)"
+        }
+    }
+
+    /// Events whose findings ended up in several cases, with the lead finding of each.
+    var split: [String] {
+        world.events.indices.filter { casesPerEvent($0) > 1 }.map { i in
+            let leads = cases.filter { c in c.findings.contains { fitting[$0].contains(i) } }.map { c in
+                let a = findings[c.findings[0]]
+                return "\(a.detector) \(a.reporter ?? "")→\(a.partner ?? "*") \(a.hsCode ?? "") \(a.periodStart)–\(a.periodEnd) (\(c.findings.count))"
+            }
+            return "\(world.events[i].kind.rawValue) \(world.events[i].variant) \(world.events[i].exporter): " + leads.joined(separator: "; ")
         }
     }
 
