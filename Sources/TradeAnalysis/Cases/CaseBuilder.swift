@@ -56,7 +56,8 @@ public enum CaseBuilder {
     // MARK: - Linking
 
     /// Detectors that look at one flow's volumes: their findings on the same flow are one event.
-    static let flowDetectors: Set<String> = ["volume_spike", "new_partner", "mirror_gap"]
+    /// A control's findings are about the volumes of its channels, so they join those too.
+    static let flowDetectors: Set<String> = ["volume_spike", "new_partner", "mirror_gap", "control_diversion"]
 
     /// Same category, exporter and heading; prefix-related codes; the same importer, or one of them a
     /// series over all partners (or the importer's over all origins); months that overlap; and detectors that look at
@@ -66,15 +67,23 @@ public enum CaseBuilder {
     static func linkFlows(_ anomalies: [Anomaly], _ facts: [FindingFacts], _ groups: inout UnionFind) {
         func linkable(_ a: Int, _ b: Int) -> Bool {
             let (x, y) = (facts[a], facts[b])
-            let samePair = x.reporter == y.reporter && (x.partner == y.partner || x.partner == nil || y.partner == nil)
-            let importTotal = x.partner == y.partner && (x.reporter == "WLD" || y.reporter == "WLD")
+            // A series over all partners meets a partner's finding only when that partner is one its
+            // rise came from (when the finding names them): a total does not swallow every flow.
+            func feeds(_ total: FindingFacts, _ counterpart: String?) -> Bool {
+                guard let gains = total.gains, !gains.isEmpty else { return true }
+                return counterpart.map(gains.contains) ?? true
+            }
+            let samePair = x.reporter == y.reporter && (x.partner == y.partner
+                || (x.partner == nil && feeds(x, y.partner)) || (y.partner == nil && feeds(y, x.partner)))
+            let importTotal = x.partner == y.partner && ((x.reporter == "WLD" && feeds(x, y.reporter))
+                || (y.reporter == "WLD" && feeds(y, x.reporter)))
             guard x.via == nil, y.via == nil, samePair || importTotal else { return false }
             let (cx, cy) = (anomalies[a].hsCode ?? "", anomalies[b].hsCode ?? "")
             guard cx.hasPrefix(cy) || cy.hasPrefix(cx) else { return false }
             let (dx, dy) = (anomalies[a].detector, anomalies[b].detector)
             return dx == dy || (flowDetectors.contains(dx) && flowDetectors.contains(dy))
         }
-        let candidates = facts.indices.filter { anomalies[$0].detector != "control_diversion" }
+        let candidates = Array(facts.indices)
         let byExporter = Dictionary(grouping: candidates) { [facts[$0].category.rawValue, facts[$0].reporter, facts[$0].family] }
         sweep(byExporter.values, facts, &groups, linkable)
         // An importer's series over all origins (exporter `WLD`) meets the findings of its importer.
@@ -107,7 +116,11 @@ public enum CaseBuilder {
         }
         for (i, f) in facts.enumerated() {
             guard let via = f.via, let destination = f.partner else { continue }
-            for leg in [[f.category.rawValue, f.reporter, via, f.family], [f.category.rawValue, via, destination, f.family]] {
+            // Both legs, and the conduit's own series over all partners: its imports from everywhere
+            // and its exports to everywhere.
+            let legs = [[f.category.rawValue, f.reporter, via, f.family], [f.category.rawValue, via, destination, f.family],
+                        [f.category.rawValue, "WLD", via, f.family], [f.category.rawValue, via, "", f.family]]
+            for leg in legs {
                 for j in byLeg[leg] ?? [] where facts[j].lo <= f.hi + slackMonths && f.lo <= facts[j].hi + slackMonths {
                     groups.union(i, j)
                 }

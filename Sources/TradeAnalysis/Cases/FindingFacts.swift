@@ -19,6 +19,8 @@ struct FindingFacts {
     var usd: Double?
     /// The control regime of a control_diversion finding.
     var regime: String?
+    /// For a series over all partners: the partners its rise came from (`partner_gains`), when it names them.
+    var gains: Set<String>?
 
     init(_ a: Anomaly, cube: TradeCube) {
         category = a.category
@@ -27,9 +29,14 @@ struct FindingFacts {
         via = a.via
         family = a.hsCode.map(TradeCube.family) ?? "*"
         lo = Period(a.periodStart)?.monthIndex ?? 0
+        // A rolling 12-month finding is dated by the end of its first window: its months began 11 earlier.
+        if a.evidence["mode"]?.stringValue == "rolling_12_months", a.detector == "volume_spike" { lo -= 11 }
         let end = Period(a.periodEnd)
         hi = end.map { $0.month == nil ? $0.year * 12 + 11 : $0.monthIndex } ?? lo
         regime = a.evidence["regime"]?.stringValue
+        if case .array(let items)? = a.evidence["partner_gains"] {
+            gains = Set(items.compactMap { $0["partner"]?.stringValue })
+        }
         (tonnes, usd) = Self.stake(a)
         if usd == nil, let t = tonnes, let uv = Self.unitValue(a, cube: cube, lo: lo, hi: hi) { usd = t * 1000 * uv }
     }
