@@ -56,14 +56,27 @@ public enum DetectorSuite {
 
     /// Drops a finding when the same detector found the same pair (and conduit) over an overlapping
     /// period at a more detailed code that starts with its code: report the most specific line only.
+    /// Findings are compared only within their detector and pair, in code order, where the codes
+    /// refining a code follow it: no step compares every finding with every other.
     static func keepMostSpecific(_ anomalies: [Anomaly]) -> [Anomaly] {
-        anomalies.filter { a in
-            guard let code = a.hsCode else { return true }
-            return !anomalies.contains { b in
-                guard let other = b.hsCode, other.count > code.count, other.hasPrefix(code) else { return false }
-                return b.detector == a.detector && b.reporter == a.reporter && b.partner == a.partner && b.via == a.via
-                    && b.periodStart <= a.periodEnd && a.periodStart <= b.periodEnd
+        var dropped = Set<Int>()
+        let groups = Dictionary(grouping: anomalies.indices.filter { anomalies[$0].hsCode != nil }) { i in
+            [anomalies[i].detector, anomalies[i].reporter ?? "", anomalies[i].partner ?? "", anomalies[i].via ?? ""]
+        }
+        for group in groups.values {
+            let byCode = group.sorted { (anomalies[$0].hsCode!, $0) < (anomalies[$1].hsCode!, $1) }
+            for (n, i) in byCode.enumerated() {
+                let (a, code) = (anomalies[i], anomalies[i].hsCode!)
+                for j in byCode[(n + 1)...] {
+                    let b = anomalies[j], other = b.hsCode!
+                    guard other.hasPrefix(code) else { break }
+                    if other.count > code.count, b.periodStart <= a.periodEnd, a.periodStart <= b.periodEnd {
+                        dropped.insert(i)
+                        break
+                    }
+                }
             }
         }
+        return anomalies.indices.filter { !dropped.contains($0) }.map { anomalies[$0] }
     }
 }

@@ -100,3 +100,24 @@ import TradeCore
         #expect(!text.contains("1000 %"))
     }
 }
+
+@Suite("most specific line") struct KeepMostSpecificTests {
+    func spike(_ partner: String, _ code: String, _ start: String, _ end: String) -> Anomaly {
+        Anomaly(detector: "volume_spike", severity: .high, score: 5, reporter: "XCN", partner: partner, hsCode: code,
+                periodStart: start, periodEnd: end, summary: "\(partner) \(code) \(start).", evidence: .object([:]))
+    }
+
+    @Test func aHeadingGivesWayToTheLineThatRefinesItOnlyForTheSamePairAndMonths() {
+        let found = [
+            spike("XTR", "2846", "2024-01", "2024-06"),      // refined by 28469014 in overlapping months: dropped
+            spike("XTR", "28469014", "2024-03", "2024-04"),
+            spike("XTR", "2805", "2024-01", "2024-06"),      // 2805 lines found only in other months: kept
+            spike("XTR", "28053011", "2023-01", "2023-02"),
+            spike("XSG", "2846", "2024-01", "2024-06"),      // another partner: kept
+            spike("XTR", "2847", "2024-01", "2024-06"),      // a code that merely sorts after: kept
+        ]
+        let kept = DetectorSuite.keepMostSpecific(found).map { "\($0.partner!) \($0.hsCode!) \($0.periodStart)" }
+        #expect(kept == ["XTR 28469014 2024-03", "XTR 2805 2024-01", "XTR 28053011 2023-01", "XSG 2846 2024-01",
+                         "XTR 2847 2024-01"])
+    }
+}
