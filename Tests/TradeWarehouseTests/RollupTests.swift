@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import TradeCore
 @testable import TradeWarehouse
@@ -170,6 +171,34 @@ import TradeCore
         #expect(try count(warehouse, "SELECT count(*) FROM trade_rollup WHERE period LIKE '2023%'") == 0)
         #expect(try rollup(warehouse, "period = '2022' AND hs_level = 8")
                 == ["2022 CHN>USA export 28469014": "8 china-customs 1 10 1"])
+    }
+
+    /// A warehouse that held trade before the rollup existed gets it for everything at the next refresh.
+    @Test func migrationQueuesEveryReporterYearOfAnExistingWarehouse() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("old.sqlite").path
+        let queue = try DatabaseQueue(path: path)
+        try WarehouseMigrations.migrator.migrate(queue, upTo: "v3-trade-period-check")
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO run_ledger (id, command) VALUES (1, 'load');
+                INSERT INTO raw_file (id, path, source, sha256, size, mtime, run_id, state)
+                VALUES (1, 'Raw/cc/a.csv', 'china-customs', '\(sha(1))', 1, 0, 1, 'current');
+                INSERT INTO trade_observation (file_id, source, period, reporter, partner, flow, hs_code,
+                                               quantity_kg, value_usd, valuation, quantity_estimated, raw_line)
+                VALUES (1, 'china-customs', '2023-02', 'CHN', 'USA', 'export', '28469014', 5, 50, 'fob', 0, 2),
+                       (1, 'china-customs', '2024-07', 'CHN', 'JPN', 'export', '28469014', 6, 60, 'fob', 0, 3);
+                """)
+        }
+        try queue.close()
+        let warehouse = try Warehouse(path: path)
+        try warehouse.updateSourcePrecedence(Self.precedence)
+        #expect(try warehouse.refreshRollup() == 2)
+        #expect(try rollup(warehouse, "frequency = 'A' AND hs_level = 8") == [
+            "2023 CHN>USA export 28469014": "5 china-customs 1 10 1",
+            "2024 CHN>JPN export 28469014": "6 china-customs 1 10 1",
+        ])
     }
 
     @Test func coverageCountsPublishedPeriodsPerLevel() throws {
