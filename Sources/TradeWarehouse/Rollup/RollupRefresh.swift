@@ -38,6 +38,8 @@ enum RollupRefresh {
 
     // MARK: - Scratch tables
 
+    /// Scratch tables keyed in the order the steps read them, so that no step sorts what an
+    /// earlier one wrote in order (a sort of millions of rows is most of a refresh's time).
     private static func createScratch(_ db: Database) throws {
         try dropScratch(db)
         try db.execute(sql: """
@@ -45,19 +47,34 @@ enum RollupRefresh {
                                             PRIMARY KEY (reporter, year)) WITHOUT ROWID;
             CREATE TEMP TABLE rollup_scope_extra (reporter TEXT NOT NULL, year TEXT NOT NULL,
                                                   PRIMARY KEY (reporter, year)) WITHOUT ROWID;
-            CREATE TEMP TABLE rollup_line (source TEXT, reporter TEXT, period TEXT, partner TEXT, flow TEXT,
-                                           hs_code TEXT, quantity_kg REAL, value_usd REAL);
-            CREATE TEMP TABLE rollup_source_figure (
-                source TEXT, reporter TEXT, period TEXT, partner TEXT, flow TEXT, hs_code TEXT,
+            CREATE TEMP TABLE rollup_line (
+                reporter TEXT, source TEXT, period TEXT, partner TEXT, flow TEXT, hs_code TEXT,
                 quantity_kg REAL, value_usd REAL,
-                PRIMARY KEY (source, reporter, period, partner, flow, hs_code)) WITHOUT ROWID;
-            CREATE TEMP TABLE rollup_candidate (reporter TEXT, period TEXT, partner TEXT, flow TEXT, hs_code TEXT,
-                                                quantity_kg REAL, value_usd REAL, source TEXT, months INTEGER);
+                PRIMARY KEY (reporter, source, period, partner, flow, hs_code)) WITHOUT ROWID;
+            -- A leaf's code prefixes as columns: grouping by a key prefix reads the table in order.
+            CREATE TEMP TABLE rollup_leaf (
+                reporter TEXT, source TEXT, period TEXT, partner TEXT, flow TEXT,
+                c2 TEXT, c4 TEXT, c6 TEXT, c8 TEXT, hs_code TEXT, quantity_kg REAL, value_usd REAL,
+                PRIMARY KEY (reporter, source, period, partner, flow, c2, c4, c6, c8, hs_code)) WITHOUT ROWID;
+            CREATE TEMP TABLE rollup_source_figure (
+                reporter TEXT, source TEXT, period TEXT, partner TEXT, flow TEXT, hs_code TEXT,
+                quantity_kg REAL, value_usd REAL,
+                PRIMARY KEY (reporter, source, period, partner, flow, hs_code)) WITHOUT ROWID;
+            CREATE TEMP TABLE rollup_months (reporter TEXT, source TEXT, year TEXT, months INTEGER,
+                                             PRIMARY KEY (reporter, source, year)) WITHOUT ROWID;
+            CREATE TEMP TABLE rollup_candidate (
+                reporter TEXT, period TEXT, partner TEXT, flow TEXT, hs_code TEXT, source TEXT,
+                quantity_kg REAL, value_usd REAL, months INTEGER,
+                PRIMARY KEY (reporter, period, partner, flow, hs_code, source)) WITHOUT ROWID;
+            -- ord: the source's place for the declarer by rank, coverage start and name.
+            CREATE TEMP TABLE rollup_rank (reporter TEXT, source TEXT, rank INTEGER, ord INTEGER,
+                                           PRIMARY KEY (reporter, source)) WITHOUT ROWID;
             """)
     }
 
-    private static let scratchTables = ["rollup_scope", "rollup_scope_extra", "rollup_line", "rollup_source_figure",
-                                        "rollup_candidate", "rollup_start_before", "rollup_months", "rollup_rank"]
+    private static let scratchTables = ["rollup_scope", "rollup_scope_extra", "rollup_line", "rollup_leaf",
+                                        "rollup_source_figure", "rollup_months", "rollup_candidate", "rollup_rank",
+                                        "rollup_start_before"]
 
     private static func dropScratch(_ db: Database) throws {
         for table in scratchTables {
@@ -83,20 +100,22 @@ enum RollupRefresh {
     }
 
     /// Copies the current trade lines of every reporter-year in `scope`, from every source.
-    /// Driven by the natural-key index: one probe per source, period and reporter.
+    /// Driven by the natural-key index (one probe per source, period and reporter), in the order
+    /// of `rollup_line`'s key.
     private static func collectLines(_ db: Database, scope: String) throws {
         let months = ([""] + (1...12).map { $0 < 10 ? "-0\($0)" : "-\($0)" }).map { "('\($0)')" }
             .joined(separator: ", ")
-        // CROSS JOIN fixes the loop order so that trade_observation is the inner, indexed loop.
+        // CROSS JOIN fixes the loop order: declarer, source, year, month, then the index.
         try db.execute(sql: """
-            INSERT INTO temp.rollup_line (source, reporter, period, partner, flow, hs_code, quantity_kg, value_usd)
-            SELECT t.source, t.reporter, t.period, t.partner, t.flow, t.hs_code, t.quantity_kg, t.value_usd
-            FROM temp.\(scope) s
+            INSERT INTO temp.rollup_line (reporter, source, period, partner, flow, hs_code, quantity_kg, value_usd)
+            SELECT t.reporter, t.source, t.period, t.partner, t.flow, t.hs_code, t.quantity_kg, t.value_usd
+            FROM (SELECT DISTINCT reporter FROM temp.\(scope)) r
             CROSS JOIN (SELECT DISTINCT source FROM raw_file) f
+            CROSS JOIN temp.\(scope) s
             CROSS JOIN (VALUES \(months)) m
             CROSS JOIN trade_observation t
-            WHERE t.source = f.source AND t.period = s.year || m.column1 AND t.reporter = s.reporter
-              AND t.superseded_by_file IS NULL
+            WHERE s.reporter = r.reporter AND t.source = f.source AND t.period = s.year || m.column1
+              AND t.reporter = s.reporter AND t.superseded_by_file IS NULL
             """)
     }
 
@@ -139,51 +158,58 @@ enum RollupRefresh {
         // In code order, a line's descendants follow it directly: a line is a leaf when the next
         // code of the same source, period, declarer, partner and flow does not start with it.
         try db.execute(sql: """
-            INSERT INTO temp.rollup_source_figure (source, reporter, period, partner, flow, hs_code, quantity_kg, value_usd)
-            SELECT l.source, l.reporter, l.period, l.partner, l.flow, substr(l.hs_code, 1, v.column1) AS code,
-                   sum(l.quantity_kg), sum(l.value_usd)
-            FROM (SELECT *, lead(hs_code) OVER (PARTITION BY source, reporter, period, partner, flow
+            INSERT INTO temp.rollup_leaf (reporter, source, period, partner, flow, c2, c4, c6, c8, hs_code,
+                                          quantity_kg, value_usd)
+            SELECT reporter, source, period, partner, flow, substr(hs_code, 1, 2), substr(hs_code, 1, 4),
+                   substr(hs_code, 1, 6), substr(hs_code, 1, 8), hs_code, quantity_kg, value_usd
+            FROM (SELECT *, lead(hs_code) OVER (PARTITION BY reporter, source, period, partner, flow
                                                 ORDER BY hs_code) AS next_code
-                  FROM temp.rollup_line) l
-            JOIN (VALUES (2), (4), (6), (8)) v ON length(l.hs_code) >= v.column1
-            WHERE l.next_code IS NULL OR substr(l.next_code, 1, length(l.hs_code)) <> l.hs_code
-            GROUP BY l.source, l.reporter, l.period, l.partner, l.flow, code;
-
-            CREATE TEMP TABLE rollup_months AS
-            SELECT source, reporter, substr(period, 1, 4) AS year,
-                   count(DISTINCT CASE WHEN length(period) = 7 THEN period END) AS months,
-                   max(length(period) = 4) AS has_annual
-            FROM temp.rollup_line GROUP BY 1, 2, 3;
+                  FROM temp.rollup_line)
+            WHERE next_code IS NULL OR substr(next_code, 1, length(hs_code)) <> hs_code
+            """)
+        for level in [8, 6, 4, 2] {
+            let prefixes = stride(from: 2, through: level, by: 2).map { "c\($0)" }.joined(separator: ", ")
+            try db.execute(sql: """
+                INSERT INTO temp.rollup_source_figure (reporter, source, period, partner, flow, hs_code,
+                                                       quantity_kg, value_usd)
+                SELECT reporter, source, period, partner, flow, c\(level), sum(quantity_kg), sum(value_usd)
+                FROM temp.rollup_leaf WHERE length(hs_code) >= \(level)
+                GROUP BY reporter, source, period, partner, flow, \(prefixes)
+                """)
+        }
+        try db.execute(sql: """
+            INSERT INTO temp.rollup_months (reporter, source, year, months)
+            SELECT reporter, source, substr(period, 1, 4), count(DISTINCT period)
+            FROM temp.rollup_line WHERE length(period) = 7 GROUP BY 1, 2, 3
             """)
     }
 
     /// Candidates (monthly figures, own annual figures, annual sums of months) and one winner per key.
     private static func computeWinners(_ db: Database) throws {
+        // A source's own annual figure goes in first, so its sum of months for the same key is ignored.
         try db.execute(sql: """
-            INSERT INTO temp.rollup_candidate (reporter, period, partner, flow, hs_code, quantity_kg, value_usd, source, months)
-            SELECT reporter, period, partner, flow, hs_code, quantity_kg, value_usd, source,
+            INSERT INTO temp.rollup_candidate (reporter, period, partner, flow, hs_code, source, quantity_kg, value_usd, months)
+            SELECT reporter, period, partner, flow, hs_code, source, quantity_kg, value_usd,
                    CASE WHEN length(period) = 7 THEN 1 ELSE 12 END
             FROM temp.rollup_source_figure;
 
-            INSERT INTO temp.rollup_candidate (reporter, period, partner, flow, hs_code, quantity_kg, value_usd, source, months)
-            SELECT f.reporter, m.year, f.partner, f.flow, f.hs_code, sum(f.quantity_kg), sum(f.value_usd), f.source, m.months
+            INSERT OR IGNORE INTO temp.rollup_candidate (reporter, period, partner, flow, hs_code, source,
+                                                         quantity_kg, value_usd, months)
+            SELECT f.reporter, m.year, f.partner, f.flow, f.hs_code, f.source, sum(f.quantity_kg), sum(f.value_usd), m.months
             FROM temp.rollup_source_figure f
-            JOIN temp.rollup_months m ON m.source = f.source AND m.reporter = f.reporter AND m.year = substr(f.period, 1, 4)
+            JOIN temp.rollup_months m ON m.reporter = f.reporter AND m.source = f.source AND m.year = substr(f.period, 1, 4)
             WHERE length(f.period) = 7
-              AND (NOT m.has_annual OR NOT EXISTS (
-                    SELECT 1 FROM temp.rollup_source_figure a
-                    WHERE a.source = f.source AND a.reporter = f.reporter AND a.period = m.year
-                      AND a.partner = f.partner AND a.flow = f.flow AND a.hs_code = f.hs_code))
-            GROUP BY f.source, f.reporter, m.year, f.partner, f.flow, f.hs_code;
+            GROUP BY f.reporter, f.source, m.year, f.partner, f.flow, f.hs_code;
 
-            CREATE TEMP TABLE rollup_rank AS
-            SELECT c.source, c.reporter,
-                   coalesce(CASE WHEN s.own_reporter = c.reporter THEN s.own_rank ELSE s.other_rank END,
-                            \(SourcePrecedence.otherRank)) AS rank,
-                   min(\(startOf("c.first_period"))) AS start
-            FROM coverage_year c LEFT JOIN rollup_source s ON s.source = c.source
-            WHERE c.reporter IN (SELECT reporter FROM temp.rollup_scope)
-            GROUP BY c.source, c.reporter;
+            INSERT INTO temp.rollup_rank (reporter, source, rank, ord)
+            SELECT reporter, source, rank, row_number() OVER (PARTITION BY reporter ORDER BY rank, start, source)
+            FROM (SELECT c.reporter, c.source,
+                         coalesce(CASE WHEN s.own_reporter = c.reporter THEN s.own_rank ELSE s.other_rank END,
+                                  \(SourcePrecedence.otherRank)) AS rank,
+                         min(\(startOf("c.first_period"))) AS start
+                  FROM coverage_year c LEFT JOIN rollup_source s ON s.source = c.source
+                  WHERE c.reporter IN (SELECT reporter FROM temp.rollup_scope)
+                  GROUP BY c.reporter, c.source);
             """)
         let scope = try Row.fetchAll(db, sql: "SELECT reporter, year FROM temp.rollup_scope")
         let delete = try db.makeStatement(sql: "DELETE FROM rollup_figure WHERE reporter = ? AND period BETWEEN ? AND ?")
@@ -191,19 +217,18 @@ enum RollupRefresh {
             let year: String = row["year"]
             try delete.execute(arguments: [row["reporter"] as String, year, year + "-12"])
         }
+        // One pass over the candidates in key order: min() picks the winning row (SQLite takes the
+        // other, bare columns from the row that holds the minimum); incomplete annual figures last.
         try db.execute(sql: """
             INSERT INTO rollup_figure (reporter, period, partner, flow, hs_code, quantity_kg, value_usd,
                                        source, months, precedence, sources)
             SELECT reporter, period, partner, flow, hs_code, quantity_kg, value_usd, source, months, rank, sources
-            FROM (SELECT c.*, coalesce(r.rank, \(SourcePrecedence.otherRank)) AS rank,
-                         row_number() OVER key AS pick, count(*) OVER key AS sources
+            FROM (SELECT c.reporter, c.period, c.partner, c.flow, c.hs_code, c.quantity_kg, c.value_usd, c.source,
+                         c.months, r.rank, count(*) AS sources,
+                         min((length(c.period) = 4 AND c.months < 12) * 1000000 + r.ord) AS best
                   FROM temp.rollup_candidate c
-                  LEFT JOIN temp.rollup_rank r ON r.source = c.source AND r.reporter = c.reporter
-                  WINDOW key AS (PARTITION BY c.reporter, c.period, c.partner, c.flow, c.hs_code
-                                 ORDER BY length(c.period) = 4 AND c.months < 12,
-                                          coalesce(r.rank, \(SourcePrecedence.otherRank)), r.start, c.source
-                                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
-            WHERE pick = 1
+                  JOIN temp.rollup_rank r ON r.reporter = c.reporter AND r.source = c.source
+                  GROUP BY c.reporter, c.period, c.partner, c.flow, c.hs_code)
             """)
     }
 }
