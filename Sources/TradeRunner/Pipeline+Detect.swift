@@ -67,6 +67,7 @@ extension Pipeline {
         let lock = try lock()
         defer { lock.release() }
         let warehouse = try openWarehouse()
+        try refreshRollup(warehouse)
         let runID = try beginRun(warehouse, command: "detect")
         let (anomalies, cases) = try detectStage(warehouse: warehouse, runID: runID, settings: settings)
         try warehouse.finishRun(runID, status: .succeeded, counts: RunCounts())

@@ -33,13 +33,15 @@ extension Pipeline {
 
     /// `tradewatch init`: create or migrate the warehouse and load the reference tables.
     public func initialize() throws -> CommandResult {
-        let (_, reference) = try loadConfiguration()
+        let (sources, reference) = try loadConfiguration()
         let lock = try lock()
         defer { lock.release() }
         let warehouse = try openWarehouse()
         try warehouse.replaceReference(countries: reference.countries, commodities: reference.commodities,
                                        exportControls: reference.exportControls, fxRates: reference.fxRates,
                                        concordance: reference.concordance)
+        try warehouse.updateSourcePrecedence(SourcePrecedence(definitions: sources))
+        try refreshRollup(warehouse)
         return CommandResult(status: .success, summary: "tradewatch: warehouse ready at \(options.warehousePath)")
     }
 
@@ -57,7 +59,10 @@ extension Pipeline {
             try warehouse.replaceReference(countries: reference.countries, commodities: reference.commodities,
                                            exportControls: reference.exportControls, fxRates: reference.fxRates,
                                            concordance: reference.concordance)
+            try warehouse.updateSourcePrecedence(SourcePrecedence(definitions: sources))
             load = try loadStage(warehouse: warehouse, runID: runID, sources: sources, reference: reference)
+            // After the files committed: one figure per question for the reporter-years they touched.
+            try refreshRollup(warehouse)
         } catch {
             recordFailedRun(runID, warehouse: warehouse, load: load)
             throw error
@@ -106,6 +111,17 @@ extension Pipeline {
         } catch {
             logger.error("could not record the failed run in the ledger: \(error)")
         }
+    }
+
+    /// Recomputes `trade_rollup` and `coverage` where loads (this one or one killed before its
+    /// refresh) or a precedence change queued reporter-years.
+    func refreshRollup(_ warehouse: Warehouse) throws {
+        let start = Date()
+        let refreshed = try warehouse.refreshRollup()
+        guard refreshed > 0 else { return }
+        logger.info("trade rollup refreshed", metadata: [
+            "reporter_years": "\(refreshed)",
+            "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(start)))"])
     }
 
     func counts(_ load: LoadReport) -> RunCounts {

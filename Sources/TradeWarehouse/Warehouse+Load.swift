@@ -45,6 +45,8 @@ extension Warehouse {
             for table in Self.observationTables where table.count(sink) > 0 {
                 superseded += try Self.supersedeByNaturalKey(db, table: table, fileID: fileID)
             }
+            // Rows superseded by natural key share their reporter-years with this file's rows.
+            try Self.queueRollup(db, reporterYears: sink.reporterYears, previousFile: previous)
 
             let loaded = sink.tradeRows + sink.mineralRows + sink.commodityRows + sink.observationRows
             try db.execute(literal: """

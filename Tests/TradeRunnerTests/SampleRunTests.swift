@@ -33,6 +33,8 @@ import TradeRunner
         #expect(ledger.count == 1)
         #expect(ledger[0][3] == "succeeded")
         #expect(Int(ledger[0][2])! == Int(try ws.scalar("select count(*) from rejected_rows"))!)
+        try checkRollupAnswersWithOneSource(ws)
+        try checkCoverage(ws)
 
         // A second run finds every file unchanged and loads nothing: all counts stay.
         let before = try counts(ws)
@@ -44,9 +46,74 @@ import TradeRunner
     }
 
     func counts(_ ws: Workspace) throws -> [String] {
-        try ["trade", "trade_history", "mineral_stats", "rejected_rows", "files", "anomalies", "commodities"].map {
+        try ["trade", "trade_history", "mineral_stats", "rejected_rows", "files", "anomalies", "commodities",
+             "trade_rollup", "coverage"].map {
             try ws.scalar("select count(*) from \($0)")
         }
+    }
+
+    /// China's yearly chapter-28 exports from `trade_rollup` are the published totals: China's
+    /// Comtrade declaration of 2020–2021 (also in `Raw/`) is not added on top of its customs
+    /// figures, and no question has two answers.
+    func checkRollupAnswersWithOneSource(_ ws: Workspace) throws {
+        let yearly = try ws.rows("""
+            select period, sum(quantity_kg) / 1000.0, min(months), max(months), group_concat(distinct source)
+            from trade_rollup
+            where reporter = 'CHN' and flow = 'export' and partner <> 'WLD' and frequency = 'A'
+              and hs_level = 4 and hs_code in ('2805', '2846')
+            group by period order by period
+            """)
+        let customs = try ws.rows("""
+            select substr(period, 1, 4), sum(quantity_kg) / 1000.0 from trade
+            where source = 'china-customs' and reporter = 'CHN' and flow = 'export' and partner <> 'WLD'
+              and (hs_code like '2805%' or hs_code like '2846%')
+            group by 1 order by 1
+            """)
+        #expect(yearly.map(\.[0]) == customs.map(\.[0]))
+        for (rollup, own) in zip(yearly, customs) {
+            #expect(abs(Double(rollup[1])! - Double(own[1])!) < 0.001, "\(rollup[0]): \(rollup[1]) t vs customs \(own[1]) t")
+            #expect(rollup[2] == "12" && rollup[3] == "12" && rollup[4] == "china-customs", "\(rollup)")
+        }
+        let published = try String(contentsOf: packageRoot.appendingPathComponent(
+            "Pipelines/reference/china_ree_exports_published.csv"), encoding: .utf8)
+        var years = 0
+        for line in published.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count > 2, fields[2] == "year", let tonnes = Double(fields[1]) else { continue }
+            let row = try #require(yearly.first { $0[0] == fields[0] }, "no rollup figure for \(fields[0])")
+            #expect(abs(Double(row[1])! - tonnes) <= 0.5, "\(fields[0]): rollup \(row[1]) t vs published \(tonnes) t")
+            years += 1
+        }
+        #expect(years >= 4)
+        #expect(try ws.scalar("""
+            select count(*) from (select 1 from trade_rollup
+                                  group by period, frequency, reporter, partner, flow, hs_code having count(*) > 1)
+            """) == "0")
+        // The one CHN figure Comtrade alone has (exports to the world) still answers.
+        #expect(try ws.scalar("""
+            select source || ' ' || months || ' ' || sources from trade_rollup
+            where reporter = 'CHN' and partner = 'WLD' and period = '2020' and hs_code = '2846' and flow = 'export'
+            """) == "comtrade 12 1")
+    }
+
+    /// `coverage` of the sample: China customs monthly 8-digit lines from January 2019 to
+    /// December 2025 (84 months), China's Comtrade declaration annual for 2020 and 2021 at 4 digits
+    /// (2846) and 6 digits (280530), and the partners' monthly 6-digit Comtrade declarations.
+    func checkCoverage(_ ws: Workspace) throws {
+        #expect(try ws.rows("select source, frequency, hs_level, first_period, last_period, periods from coverage where reporter = 'CHN' order by 1, 2, 3")
+                == [["china-customs", "M", "8", "2019-01", "2025-12", "84"],
+                    ["comtrade", "A", "4", "2020", "2021", "2"],
+                    ["comtrade", "A", "6", "2020", "2021", "2"]])
+        let partners = try ws.rows("""
+            select reporter, min(first_period), max(last_period), count(*) from coverage
+            where source = 'comtrade' and frequency = 'M' group by reporter order by reporter
+            """)
+        let expected = try ws.rows("""
+            select reporter, min(period), max(period), 1 from trade
+            where source = 'comtrade' and frequency = 'M' group by reporter order by reporter
+            """)
+        #expect(partners == expected)
+        #expect(partners.count == 10)
     }
 
     /// The China customs sample is calibrated to China's published rare-earth export totals

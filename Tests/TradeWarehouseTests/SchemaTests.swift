@@ -26,6 +26,9 @@ import TradeCore
         ("fx_rates", ["currency", "period", "units_per_usd"]),
         ("file_errors", ["id", "run_id", "path", "source", "message"]),
         ("detections", ["id", "run_id", "detector_version", "thresholds"]),
+        ("trade_rollup", ["period", "frequency", "reporter", "partner", "flow", "hs_level", "hs_code", "quantity_kg",
+                          "value_usd", "source", "months"]),
+        ("coverage", ["source", "reporter", "frequency", "hs_level", "first_period", "last_period", "periods"]),
     ]
 
     @Test(arguments: contract.map(\.view))

@@ -14,6 +14,8 @@ import Yams
 /// - `columns`: canonical field → header name, or list of alternative header names
 /// - `constants`: map of field → value for fields the file does not carry (`reporter`, `flow`, `period`, `currency`)
 /// - `cumulative`: true when figures are year-to-date and must be differenced (default false)
+/// - `precedence`: whole number 0…`maxPrecedence`; where sources publish the same declarer, the
+///   lowest wins (default: the declarer's own customs source 10, Comtrade 20, others 30)
 /// - `options`: free-form map for the reader (kept with locations)
 /// - `description`: free text, ignored
 public enum PipelineLoader {
@@ -22,7 +24,10 @@ public enum PipelineLoader {
 
     /// Top-level keys a source definition may have.
     public static let sourceKeys = ["name", "description", "format", "files", "encoding", "columns", "constants",
-                                    "cumulative", "options"]
+                                    "cumulative", "precedence", "options"]
+
+    /// The largest `precedence:` a definition may declare.
+    public static let maxPrecedence = 1_000_000
 
     /// Encodings a definition may name (lower case; `gbk` is read as GB18030, its superset).
     public static let encodings = ["auto", "utf-8", "utf8", "gb18030", "gbk", "utf-16", "utf16"]
@@ -75,6 +80,7 @@ public enum PipelineLoader {
         var columns: [String: [String]] = [:]
         var constants: [String: String] = [:]
         var cumulative = false
+        var precedence: Int?
         var options: [String: LocatedValue] = [:]
 
         for (key, keyNode, value) in pairs {
@@ -126,6 +132,13 @@ public enum PipelineLoader {
                 }
             case "cumulative":
                 cumulative = try doc.bool(value, what: "cumulative")
+            case "precedence":
+                let text = try doc.scalar(value, what: "precedence")
+                guard let rank = Int(text), (0...maxPrecedence).contains(rank) else {
+                    throw Diagnostic("precedence must be a whole number from 0 to \(maxPrecedence) (lower wins), found \"\(text)\"",
+                                     at: doc.location(value))
+                }
+                precedence = rank
             case "options":
                 for pair in try doc.mapping(value, what: "options") {
                     options[pair.key] = try doc.located(pair.value)
@@ -141,7 +154,7 @@ public enum PipelineLoader {
         let base = URL(fileURLWithPath: doc.display).deletingPathExtension().lastPathComponent
         return SourceDefinition(name: name ?? base, definitionFile: doc.display, format: format, patterns: patterns,
                                 encoding: encoding, columns: columns, constants: constants, cumulative: cumulative,
-                                options: options, keyLocations: keyLocations)
+                                precedence: precedence, options: options, keyLocations: keyLocations)
     }
 
     /// `detectors.yaml`: detector name → threshold key → number. The keys are the

@@ -21,6 +21,9 @@ public struct SourceDefinition: Sendable, Hashable {
     public var constants: [String: String]
     /// The file's figures are cumulative year-to-date (`累计`) and must be differenced per year.
     public var cumulative: Bool
+    /// The rank this source takes when several publish the same declarer (`precedence:`, lower
+    /// wins); nil takes `SourcePrecedence`'s default (own customs, then Comtrade, then others).
+    public var precedence: Int?
     /// Format-specific settings (sheet, header_row, sdmx dimension names, unit scales …).
     public var options: [String: LocatedValue]
     /// Where each top-level key was written, for located errors.
@@ -28,7 +31,7 @@ public struct SourceDefinition: Sendable, Hashable {
 
     public init(name: String, definitionFile: String, format: SourceFormat, patterns: [String],
                 encoding: String = "auto", columns: [String: [String]] = [:], constants: [String: String] = [:],
-                cumulative: Bool = false, options: [String: LocatedValue] = [:],
+                cumulative: Bool = false, precedence: Int? = nil, options: [String: LocatedValue] = [:],
                 keyLocations: [String: SourceLocation] = [:]) {
         self.name = name
         self.definitionFile = definitionFile
@@ -38,6 +41,7 @@ public struct SourceDefinition: Sendable, Hashable {
         self.columns = columns
         self.constants = constants
         self.cumulative = cumulative
+        self.precedence = precedence
         self.options = options
         self.keyLocations = keyLocations
     }

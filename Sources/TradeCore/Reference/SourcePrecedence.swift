@@ -39,6 +39,13 @@ public struct SourcePrecedence: Sendable, Hashable {
         return Self.defaultRank(format: entry.format, ownReporter: entry.ownReporter, declarer: declarer)
     }
 
+    /// The rank of `source` for every declarer that is not its own reporter.
+    public func rankForOtherDeclarers(source: String) -> Int {
+        guard let entry = entries[source] else { return Self.otherRank }
+        if let declared = entry.declared { return declared }
+        return Self.defaultRank(format: entry.format, ownReporter: nil, declarer: "")
+    }
+
     public static func defaultRank(format: String, ownReporter: String?, declarer: String) -> Int {
         if let own = ownReporter, own == declarer { return ownCustomsRank }
         if format.hasPrefix("comtrade") { return comtradeRank }

@@ -40,6 +40,9 @@ public final class FileLoadSink {
     private(set) var commodityRows = 0
     private(set) var observationRows = 0
     private(set) var rejectedRows = 0
+    /// The declarers and years of the trade rows stored, for the rollup refresh.
+    private(set) var reporterYears: Set<ReporterYear> = []
+    private var lastReporterYear: ReporterYear?
 
     /// Bytes of the raw file: with `bulkRowBytes`, whether its rows may outnumber a table's.
     private let fileSize: Int64
@@ -208,6 +211,12 @@ public final class FileLoadSink {
         switch try tradeInsert.step() {
         case .inserted:
             tradeRows += 1
+            // Files run through one declarer and year at a time: hash only when they change.
+            if lastReporterYear?.year != row.period.year || lastReporterYear?.reporter != row.reporter {
+                let key = ReporterYear(reporter: row.reporter, year: row.period.year)
+                reporterYears.insert(key)
+                lastReporterYear = key
+            }
         case .duplicate:
             let first = try Int.fetchOne(db, SQLRequest(literal: """
                 SELECT raw_line FROM trade_observation

@@ -13,6 +13,7 @@ enum WarehouseMigrations {
         migrator.registerMigration("v3-trade-period-check", migrate: cheaperTradePeriodCheck)
         migrator.registerMigration("v4-raw-file-key", migrate: keyRawFilesByRelativePath)
         migrator.registerMigration("v5-cases", migrate: createCases)
+        migrator.registerMigration("v6-trade-rollup", migrate: createTradeRollup)
         return migrator
     }
 
@@ -83,6 +84,82 @@ enum WarehouseMigrations {
                    a.first_run_id, a.detection_id, d.detector_version, d.created_at AS detected_at,
                    a.category, a.declared_by, a.case_id
             FROM anomaly_finding a JOIN detection d ON d.id = a.detection_id;
+            """)
+    }
+
+    // MARK: - v6-trade-rollup
+
+    /// One figure per question: `trade_rollup` holds, per (period, reporter, partner, flow, code at
+    /// level 2/4/6/8), the figure of the one source that answers for that declarer, and `coverage`
+    /// what each source published. Both are materialized per reporter-year and refreshed by
+    /// `Warehouse.refreshRollup()` for the reporter-years queued in `rollup_pending`; this migration
+    /// queues every reporter-year a warehouse already holds, so the next `init`, `load` or `run`
+    /// builds them.
+    private static func createTradeRollup(_ db: Database) throws {
+        try db.execute(sql: """
+            -- Which source answers for a declarer, written from the source definitions at each load:
+            -- the rank for figures of its own reporter and for every other declarer (lower wins).
+            CREATE TABLE rollup_source (
+                source       TEXT PRIMARY KEY CHECK (source <> ''),
+                format       TEXT NOT NULL,
+                own_reporter TEXT CHECK (own_reporter IS NULL OR length(own_reporter) = 3),
+                declared     INTEGER CHECK (declared IS NULL OR declared >= 0),
+                own_rank     INTEGER NOT NULL,
+                other_rank   INTEGER NOT NULL
+            ) STRICT;
+
+            -- Reporter-years whose rollup and coverage must be recomputed. Filled inside each file's
+            -- load transaction, emptied by the refresh: a run killed in between leaves them queued.
+            CREATE TABLE rollup_pending (
+                reporter TEXT NOT NULL,
+                year     TEXT NOT NULL,
+                PRIMARY KEY (reporter, year)
+            ) STRICT, WITHOUT ROWID;
+
+            -- What each source published per declarer, year, frequency and line length class.
+            CREATE TABLE coverage_year (
+                reporter     TEXT NOT NULL,
+                year         TEXT NOT NULL,
+                source       TEXT NOT NULL,
+                frequency    TEXT NOT NULL CHECK (frequency = 'M' OR frequency = 'A'),
+                hs_level     INTEGER NOT NULL CHECK (hs_level = 2 OR hs_level = 4 OR hs_level = 6 OR hs_level = 8),
+                first_period TEXT NOT NULL,
+                last_period  TEXT NOT NULL,
+                periods      INTEGER NOT NULL CHECK (periods >= 1),
+                PRIMARY KEY (reporter, year, source, frequency, hs_level)
+            ) STRICT, WITHOUT ROWID;
+
+            -- The key is the question: one figure per period, declarer, partner, flow and code.
+            CREATE TABLE rollup_figure (
+                reporter    TEXT NOT NULL,
+                period      TEXT NOT NULL,
+                partner     TEXT NOT NULL,
+                flow        TEXT NOT NULL,
+                hs_code     TEXT NOT NULL CHECK (length(hs_code) = 2 OR length(hs_code) = 4
+                                                 OR length(hs_code) = 6 OR length(hs_code) = 8),
+                quantity_kg REAL,
+                value_usd   REAL,
+                source      TEXT NOT NULL,
+                months      INTEGER NOT NULL CHECK (months BETWEEN 1 AND 12),
+                precedence  INTEGER NOT NULL,
+                sources     INTEGER NOT NULL CHECK (sources >= 1),
+                PRIMARY KEY (reporter, period, partner, flow, hs_code)
+            ) STRICT, WITHOUT ROWID;
+
+            CREATE VIEW trade_rollup AS
+            SELECT period, CASE WHEN length(period) = 7 THEN 'M' ELSE 'A' END AS frequency,
+                   reporter, partner, flow, length(hs_code) AS hs_level, hs_code, quantity_kg, value_usd,
+                   source, months, precedence, sources
+            FROM rollup_figure;
+
+            CREATE VIEW coverage AS
+            SELECT source, reporter, frequency, hs_level, min(first_period) AS first_period,
+                   max(last_period) AS last_period, sum(periods) AS periods
+            FROM coverage_year
+            GROUP BY source, reporter, frequency, hs_level;
+
+            INSERT INTO rollup_pending (reporter, year)
+            SELECT DISTINCT reporter, substr(period, 1, 4) FROM trade_observation WHERE superseded_by_file IS NULL;
             """)
     }
 
