@@ -38,13 +38,6 @@ public struct Inspector {
             try writer.finish()
         }
     }
-
-    /// The whole rendered result as one string (tests, small lookups).
-    public func query(_ sql: String, format: QueryOutputFormat, timeLimit: Double? = nil) throws -> String {
-        var out = Data()
-        try query(sql, format: format, timeLimit: timeLimit) { out.append($0) }
-        return String(decoding: out, as: UTF8.self)
-    }
 }
 
 /// Renders tables (`status`, `query`) as aligned text or CSV.

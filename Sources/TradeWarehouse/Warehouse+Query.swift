@@ -4,14 +4,6 @@ import GRDBSQLite
 import TradeCore
 
 extension Warehouse {
-    /// Runs one analyst SQL statement and returns its columns and rows (the whole result in memory:
-    /// for tests and small lookups; `query(_:timeLimit:columns:row:)` streams).
-    public func query(_ sql: String, timeLimit: Double? = nil) throws -> QueryResult {
-        var result = QueryResult(columns: [], rows: [])
-        try query(sql, timeLimit: timeLimit, columns: { result.columns = $0 }, row: { result.rows.append($0) })
-        return result
-    }
-
     /// Runs one analyst SQL statement, handing `columns` the column names and then `row` each row
     /// as SQLite steps to it: no more than one row is held here, whatever the result's size.
     ///

@@ -9,16 +9,16 @@ import TradeCore
 /// migrator runs when a writable warehouse is opened. Errors are `Diagnostic`s naming
 /// the warehouse and SQLite's message (`WarehouseError.locked` for the run lock).
 public final class Warehouse: Sendable {
-    /// The database file, nil for an in-memory warehouse.
-    public let path: String?
+    /// The database file.
+    public let path: String
     /// True for connections opened with `openReadOnly(path:)`.
     public let isReadOnly: Bool
-    /// The connection (pool, or queue for in-memory and read-only warehouses); internal to this module only.
+    /// The connection (pool, or queue for read-only warehouses); internal to this module only.
     let dbWriter: any DatabaseWriter
     /// The function allow-list of a read-only connection (nil on writers: the loader's own SQL is trusted).
     let authorizer: QueryAuthorizer?
 
-    private init(path: String?, isReadOnly: Bool, dbWriter: any DatabaseWriter, authorizer: QueryAuthorizer? = nil) {
+    private init(path: String, isReadOnly: Bool, dbWriter: any DatabaseWriter, authorizer: QueryAuthorizer? = nil) {
         self.path = path
         self.isReadOnly = isReadOnly
         self.dbWriter = dbWriter
@@ -85,19 +85,6 @@ public final class Warehouse: Sendable {
         guard rename(staging, path) == 0 else {
             throw Diagnostic("\(what): cannot rename \(staging) into place: \(String(cString: strerror(errno)))")
         }
-    }
-
-    /// A fresh, migrated in-memory warehouse (tests).
-    public static func inMemory() throws -> Warehouse {
-        let queue: DatabaseQueue
-        do {
-            queue = try DatabaseQueue(configuration: writerConfiguration())
-        } catch {
-            throw diagnostic("cannot open in-memory warehouse", error)
-        }
-        let warehouse = Warehouse(path: nil, isReadOnly: false, dbWriter: queue)
-        try warehouse.migrate()
-        return warehouse
     }
 
     /// Opens an existing warehouse for analysts' SQL: read-only file, `query_only`, no ATTACH,
@@ -223,7 +210,7 @@ public final class Warehouse: Sendable {
             try WarehouseMigrations.migrator.migrate(dbWriter)
             try dbWriter.writeWithoutTransaction { db in try Self.mark(db) }
         } catch {
-            throw Self.diagnostic("cannot migrate warehouse \(path ?? ":memory:")", error)
+            throw Self.diagnostic("cannot migrate warehouse \(path)", error)
         }
     }
 
@@ -263,7 +250,7 @@ public final class Warehouse: Sendable {
     /// Runs `body` in one write transaction; database errors become Diagnostics prefixed by `what`.
     func write<T>(_ what: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
         guard !isReadOnly else {
-            throw Diagnostic("\(what()): warehouse \(path ?? ":memory:") is open read-only")
+            throw Diagnostic("\(what()): warehouse \(path) is open read-only")
         }
         do {
             return try dbWriter.write(body)

@@ -3,7 +3,7 @@ import Testing
 import TradeCore
 @testable import TradeConfig
 
-private let fixtures = Bundle.module.resourceURL!.appendingPathComponent("Fixtures")
+private let fixtures = (Bundle.module.resourceURL ?? Bundle.module.bundleURL).appendingPathComponent("Fixtures")
 
 private func loadBroken(_ name: String) -> Diagnostic? {
     let url = fixtures.appendingPathComponent("broken/\(name)")
@@ -152,4 +152,11 @@ private func aliasBomb(levels: Int) -> String {
     #expect(error?.description == "Pipelines/x.yaml:4:16: error: option max_columns must be a whole number from 1 to 1000 [source=x]")
     #expect(try PipelineLoader.parseSource(yaml: "format: comtrade-csv\nfiles: a/*.csv\noptions:\n  max_columns: 1000\n",
                                            display: "Pipelines/x.yaml").intOption("max_columns", in: 1...1000) == 1000)
+}
+
+extension PipelineLoader {
+    /// One source definition from YAML text, as `loadSource(file:display:)` reads a file.
+    static func parseSource(yaml: String, display: String) throws -> SourceDefinition {
+        try parseSource(YAMLDocument(text: yaml, display: display))
+    }
 }

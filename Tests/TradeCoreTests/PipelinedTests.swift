@@ -101,8 +101,32 @@ import TradeCore
     }
 
     @Test func emptyProducerReturnsAtOnce() throws {
-        var count = 0
-        try Pipelined.run(produce: { (_: (Int) throws -> Void) in }, consume: { _ in count += 1 })
-        #expect(count == 0)
+        let consumed = Counter()
+        try Self.returns(within: 60) {
+            try Pipelined.run(produce: { (_: (Int) throws -> Void) in }, consume: { _ in consumed.increment() })
+        }
+        #expect(consumed.current == 0)
+    }
+
+    /// Runs `body` on a thread of its own and waits at most `seconds` for it. A pipeline that hangs
+    /// fails the test that calls it (the stuck thread is left behind) instead of stalling the run: a
+    /// time-limit trait cannot interrupt a synchronous wait.
+    static func returns(within seconds: Double, sourceLocation: Testing.SourceLocation = #_sourceLocation,
+                        _ body: @escaping @Sendable () throws -> Void) throws {
+        final class Outcome: @unchecked Sendable {
+            var result: Result<Void, any Error> = .success(())
+        }
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        // The semaphore orders the thread's write of `result` before the read below.
+        Thread {
+            outcome.result = Result { try body() }
+            done.signal()
+        }.start()
+        guard done.wait(timeout: .now() + seconds) == .success else {
+            Issue.record("did not return within \(seconds) s", sourceLocation: sourceLocation)
+            return
+        }
+        try outcome.result.get()
     }
 }

@@ -10,16 +10,19 @@ enum FormatsFixtures {
         .deletingLastPathComponent().deletingLastPathComponent()
 
     static func url(_ path: String) -> URL {
-        Bundle.module.resourceURL!.appendingPathComponent("Fixtures").appendingPathComponent(path)
+        (Bundle.module.resourceURL ?? Bundle.module.bundleURL).appendingPathComponent("Fixtures").appendingPathComponent(path)
     }
 
     static func file(_ path: String) -> RawFile {
         RawFile(url: url(path), displayPath: "Raw/\(path)")
     }
 
-    /// The committed country table, read with the test splitter.
-    static let reference: ReferenceData = {
-        let text = try! String(contentsOf: repoRoot.appendingPathComponent("Pipelines/reference/countries.csv"), encoding: .utf8)
+    /// The committed country table, read with the test splitter. Read once; a table that does not
+    /// load fails each test that uses it, not the whole run.
+    static var reference: ReferenceData { get throws { try loadedReference.get() } }
+
+    private static let loadedReference = Result {
+        let text = try String(contentsOf: repoRoot.appendingPathComponent("Pipelines/reference/countries.csv"), encoding: .utf8)
         let rows = csvRows(text)
         let countries = rows.dropFirst().filter { $0.count >= 7 }.map {
             Country(iso3: $0[0], iso2: $0[1], isoNumeric: $0[2], comtradeCode: $0[3], nameEN: $0[4], nameZH: $0[5],
@@ -28,7 +31,7 @@ enum FormatsFixtures {
         let fx = [FXRate(currency: "EUR", period: Period(year: 2024, month: 1), unitsPerUSD: 0.92),
                   FXRate(currency: "EUR", period: Period(year: 2024, month: 2), unitsPerUSD: 0.925)]
         return ReferenceData(countries: countries, fxRates: fx)
-    }()
+    }
 
     static func definition(_ format: SourceFormat, options: [String: YAMLValue] = [:]) -> SourceDefinition {
         var located: [String: LocatedValue] = [:]
@@ -50,9 +53,9 @@ enum FormatsFixtures {
     }
 
     static func read(_ reader: some SourceReader, _ file: RawFile, _ definition: SourceDefinition,
-                     reference: ReferenceData = reference) throws -> [RowOutcome] {
+                     reference: ReferenceData? = nil) throws -> [RowOutcome] {
         var out: [RowOutcome] = []
-        try reader.read(file, definition: definition, reference: reference) { out.append($0) }
+        try reader.read(file, definition: definition, reference: reference ?? Self.reference) { out.append($0) }
         return out
     }
 

@@ -32,12 +32,12 @@ import TradeTestSupport
     }
 
     /// The byte scanner against the regular-expression statement of the grammar, on generated texts.
-    @Test func scannerMatchesTheOracle() {
+    @Test func scannerMatchesTheOracle() throws {
         var rng = SeededGenerator(seed: 18)
         for _ in 0..<5_000 {
             let text = NumberGrammarOracle.text(&rng)
             for grouping in [false, true] {
-                let expected: Figure = switch NumberGrammarOracle.expected(text, grouping: grouping) {
+                let expected: Figure = switch try NumberGrammarOracle.expected(text, grouping: grouping) {
                 case .value(let v): .value(v)
                 case .negative(let v): .flawed(.negative(v))
                 case .notFinite: .flawed(.notFinite)

@@ -47,7 +47,7 @@ struct SDMXBigTests {
 
         var fx: [FXRate] = []
         for y in 2020...2024 { fx.append(FXRate(currency: "EUR", period: Period(year: y), unitsPerUSD: 0.9)) }
-        let reference = ReferenceData(countries: F.reference.countries, fxRates: fx)
+        let reference = ReferenceData(countries: try F.reference.countries, fxRates: fx)
         var trades = 0, rejected = 0
         start = Date()
         try SDMXReader().read(file, definition: F.definition(.sdmx, options: SDMXTests.comextOptions),

@@ -5,24 +5,23 @@ import TradeCore
 @testable import TradeIngest
 
 enum TestSupport {
-    static let fixtures = Bundle.module.resourceURL!.appendingPathComponent("Fixtures")
+    static let fixtures = (Bundle.module.resourceURL ?? Bundle.module.bundleURL).appendingPathComponent("Fixtures")
 
     static func fixture(_ path: String) -> URL { fixtures.appendingPathComponent(path) }
 
     /// Countries from the fixture copy of reference/countries.csv, CNY at the 2024 annual average.
-    static let reference: ReferenceData = {
-        do {
-            let countries = try ReferenceLoader.loadCountries(url: fixture("reference/countries.csv"),
-                                                              display: "reference/countries.csv")
-            let codes = try ReferenceLoader.loadCommodityCodes(url: fixture("reference/rare_earth_codes.csv"),
-                                                               display: "reference/rare_earth_codes.csv")
-            return ReferenceData(countries: countries,
-                                 fxRates: [FXRate(currency: "CNY", period: Period(year: 2024), unitsPerUSD: 7.189)],
-                                 commodities: codes)
-        } catch {
-            fatalError("reference fixtures: \(error)")
-        }
-    }()
+    /// Read once; a fixture that does not load fails each test that uses it, not the whole run.
+    static var reference: ReferenceData { get throws { try loadedReference.get() } }
+
+    private static let loadedReference = Result {
+        let countries = try ReferenceLoader.loadCountries(url: fixture("reference/countries.csv"),
+                                                          display: "reference/countries.csv")
+        let codes = try ReferenceLoader.loadCommodityCodes(url: fixture("reference/rare_earth_codes.csv"),
+                                                           display: "reference/rare_earth_codes.csv")
+        return ReferenceData(countries: countries,
+                             fxRates: [FXRate(currency: "CNY", period: Period(year: 2024), unitsPerUSD: 7.189)],
+                             commodities: codes)
+    }
 
     static func definition(_ format: SourceFormat, encoding: String = "auto", constants: [String: String] = [:],
                            cumulative: Bool = false, options: [String: LocatedValue] = [:]) -> SourceDefinition {

@@ -6,15 +6,18 @@ import TradeWarehouse
 /// The command-line contract of DESIGN.md, through the real binary: exit codes, the
 /// read-only query command, cron-quiet output, JSON logs, the lock, and the README's commands.
 @Suite(.serialized) struct CommandLineTests {
-    /// One workspace with the sample loaded, shared by the tests that only read it.
-    static let loaded: Workspace = {
-        let ws = try! Workspace.make()
-        _ = try! ws.pipeline().run()
+    /// One workspace with the sample loaded, shared by the tests that only read it. Made once; a
+    /// sample that does not load fails each test that reads it, not the whole run.
+    static var loaded: Workspace { get throws { try loadedSample.get() } }
+
+    private static let loadedSample = Result {
+        let ws = try Workspace.make()
+        _ = try ws.pipeline().run()
         return ws
-    }()
+    }
 
     @Test func queryAnswersAndIsReadOnly() throws {
-        let ws = Self.loaded
+        let ws = try Self.loaded
         let answer = try tradewatch(["query", "--warehouse", ws.warehousePath,
                                      "select reporter, count(*) from trade group by 1 order by 1"], in: ws.root)
         #expect(answer.status == 0)
@@ -33,7 +36,7 @@ import TradeWarehouse
     }
 
     @Test func queryFormats() throws {
-        let ws = Self.loaded
+        let ws = try Self.loaded
         let sql = "select country, value from mineral_stats where country = 'CHN' and year = 2021 and measure = 'mine_production' and source = 'usgs-mcs-world' order by value limit 1"
         let csv = try tradewatch(["query", "--csv", "--warehouse", ws.warehousePath, sql], in: ws.root)
         #expect(csv.stdout.hasPrefix("country,value\nCHN,"))
@@ -51,7 +54,7 @@ import TradeWarehouse
     }
 
     @Test func cronRunPrintsOneLineAndJSONLogs() throws {
-        let ws = Self.loaded
+        let ws = try Self.loaded
         let quiet = try tradewatch(["run", "--warehouse", ws.warehousePath], in: ws.root)
         #expect(quiet.status == 0)
         #expect(quiet.stdout.split(separator: "\n").count == 1)
@@ -71,13 +74,13 @@ import TradeWarehouse
     }
 
     @Test func failOnExits4() throws {
-        let ws = Self.loaded
+        let ws = try Self.loaded
         let result = try tradewatch(["run", "--fail-on", "high", "--warehouse", ws.warehousePath], in: ws.root)
         #expect(result.status == 4)
     }
 
     @Test func aSecondRunExits3WhileTheLockIsHeld() throws {
-        let ws = Self.loaded
+        let ws = try Self.loaded
         let lock = try Warehouse.acquireRunLock(warehousePath: ws.warehousePath, wait: false)
         let started = Date()
         let blocked = try tradewatch(["run", "--warehouse", ws.warehousePath], in: ws.root)

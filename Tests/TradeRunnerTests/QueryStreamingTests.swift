@@ -100,3 +100,12 @@ import TradeWarehouse
         #expect(error?.description == ws.path("Pipelines") + "/detectors.yaml:3:19: error: invalid value \(shown) for 'volume_spike.baseline_years': must be a whole number between 1 and 50")
     }
 }
+
+extension Inspector {
+    /// The whole rendered result of the streaming `query` as one string.
+    func query(_ sql: String, format: QueryOutputFormat, timeLimit: Double? = nil) throws -> String {
+        var out = Data()
+        try query(sql, format: format, timeLimit: timeLimit) { out.append($0) }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

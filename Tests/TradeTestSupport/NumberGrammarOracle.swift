@@ -12,17 +12,20 @@ public enum NumberGrammarOracle {
     }
 
     /// `-`? then digits (or 1–3 digits not starting with 0 and `,ddd` groups), an optional fraction
-    /// (or `.digits` alone), an optional exponent.
-    private static let grouped = try! NSRegularExpression(
-        pattern: #"^-?(?:(?:[0-9]+|[1-9][0-9]{0,2}(?:,[0-9]{3})+)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"#)
-    private static let ungrouped = try! NSRegularExpression(
-        pattern: #"^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"#)
-    private static let words = try! NSRegularExpression(pattern: #"^-?(?:inf|infinity|nan)$"#, options: .caseInsensitive)
+    /// (or `.digits` alone), an optional exponent; and the words that name no finite number. Compiled
+    /// once; a pattern that does not compile fails each test that asks the oracle, not the whole run.
+    private static let patterns = Result {
+        (grouped: try NSRegularExpression(
+            pattern: #"^-?(?:(?:[0-9]+|[1-9][0-9]{0,2}(?:,[0-9]{3})+)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"#),
+         ungrouped: try NSRegularExpression(pattern: #"^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"#),
+         words: try NSRegularExpression(pattern: #"^-?(?:inf|infinity|nan)$"#, options: .caseInsensitive))
+    }
 
-    public static func expected(_ text: String, grouping: Bool) -> Expected {
+    public static func expected(_ text: String, grouping: Bool) throws -> Expected {
+        let patterns = try Self.patterns.get()
         let range = NSRange(text.startIndex..., in: text)
-        if words.firstMatch(in: text, range: range) != nil { return .notFinite }
-        guard (grouping ? grouped : ungrouped).firstMatch(in: text, range: range) != nil,
+        if patterns.words.firstMatch(in: text, range: range) != nil { return .notFinite }
+        guard (grouping ? patterns.grouped : patterns.ungrouped).firstMatch(in: text, range: range) != nil,
               let value = Double(text.replacingOccurrences(of: ",", with: "")) else { return .notANumber }
         guard value.isFinite else { return .notFinite }
         return text.hasPrefix("-") ? .negative(value) : .value(value)

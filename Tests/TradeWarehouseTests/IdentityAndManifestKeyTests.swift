@@ -26,7 +26,6 @@ import TradeCore
         let path = dir.appendingPathComponent("w.sqlite").path
         _ = try Warehouse(path: path)
         #expect(try Self.value("PRAGMA application_id", at: path) == Int32(0x5457_7768))  // "TWwh"
-        #expect(try count(Warehouse.inMemory(), "SELECT application_id FROM pragma_application_id") == 0x5457_7768)
     }
 
     /// Another application's database with tables is refused and left exactly as it was (not turned to WAL).
@@ -142,7 +141,8 @@ import TradeCore
 /// The manifest identifies a file by its path relative to the raw directory (`key`).
 @Suite struct ManifestKeyTests {
     @Test func sameKeyUnderAnotherPathIsTheSameFile() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let run = try warehouse.beginRun(command: "load")
         let first = try warehouse.loadFile(FileIdentity(path: "Raw/cc/a.csv", key: "cc/a.csv", sha256: sha(1), size: 1, mtime: 1),
                                            source: "china-customs", runID: run) { _ in }

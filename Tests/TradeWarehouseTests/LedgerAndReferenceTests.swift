@@ -5,7 +5,8 @@ import TradeCore
 
 @Suite struct LedgerAndReferenceTests {
     @Test func runsAreRecordedWithCountsAndStatus() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let first = try warehouse.beginRun(command: "run")
         #expect(try column(warehouse, "SELECT status || '|' || coalesce(finished_at, 'NULL') FROM runs") == ["running|NULL"])
         try warehouse.finishRun(first, status: .partial, counts: RunCounts(filesSeen: 5, filesLoaded: 2, filesSkipped: 1,
@@ -31,7 +32,8 @@ import TradeCore
 
     /// A run left `running` by a dead process is closed as failed by the next run; finished runs keep their status.
     @Test func interruptedRunsAreClosedAsFailed() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let done = try warehouse.beginRun(command: "load")
         try warehouse.finishRun(done, status: .succeeded, counts: RunCounts(filesSeen: 1, filesLoaded: 1))
         let killed = try warehouse.beginRun(command: "run")
@@ -44,7 +46,8 @@ import TradeCore
     }
 
     @Test func referenceIsReplacedAndCommoditiesUnionLoadedLines() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let countries = [Country(iso3: "CHN", iso2: "CN", isoNumeric: "156", comtradeCode: "156", nameEN: "China",
                                  nameZH: "中国", aliases: ["PRC", "China, mainland"])]
         let reference = [CommodityRow(code: "28469015", level: 8, parent: "284690", descriptionEN: "Europium oxide",
@@ -83,7 +86,8 @@ import TradeCore
     }
 
     @Test func currentTradeFilters() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let run = try warehouse.beginRun(command: "load")
         _ = try warehouse.loadFile(file("Raw/cc/a.csv", 1), source: "china-customs", runID: run) { sink in
             try sink.add(trade("2023-12", "CHN", "SGP", "28469015", kg: 1, usd: 1, line: 2))
@@ -104,7 +108,8 @@ import TradeCore
     /// The detectors' bulk read: current rows only, every field, by source and then natural key
     /// (period, reporter, partner, flow, code) whatever order the files were loaded in.
     @Test func forEachCurrentTradeRowVisitsCurrentRowsInNaturalKeyOrder() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let run = try warehouse.beginRun(command: "load")
         _ = try warehouse.loadFile(file("Raw/ct/2024.csv", 1), source: "comtrade", runID: run) { sink in
             try sink.add(trade("2024-02", "JPN", "CHN", "2846", kg: 7, usd: 70, line: 2, flow: .import))
@@ -140,7 +145,8 @@ import TradeCore
     }
 
     @Test func replacingTwiceKeepsTheSameRowsAndIds() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let findings = [
             Self.finding("new_partner", .high, 9.5, partner: "TUR"),
             Self.finding("new_partner", .high, 7.0, partner: "SGP"),
@@ -179,7 +185,8 @@ import TradeCore
     }
 
     @Test func casesAndTheirFindingsReadBackInRankOrder() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         var conflict = Self.finding("source_conflict", .low, 0.4, partner: "SGP", summary: "Two sources of CHN disagree")
         conflict.declaredBy = "CHN"
         var mirror = Self.finding("mirror_gap", .medium, 3, partner: "TUR")
@@ -223,7 +230,8 @@ import TradeCore
     }
 
     @Test func invalidThresholdsJSONLeavesTheSetUnchanged() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let run = try warehouse.beginRun(command: "detect")
         try warehouse.replaceAnomalies(runID: run, detectorVersion: "1", thresholdsJSON: "{}", [Self.finding("new_partner", .high, 2, partner: "TUR")])
         #expect(throws: Diagnostic.self) {

@@ -7,7 +7,8 @@ import TradeCore
     struct BodyFailed: Error, Equatable {}
 
     @Test func loadsRowsAndBalancesCounts() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let run = try warehouse.beginRun(command: "load")
         let summary = try warehouse.loadFile(file("Raw/cc/2024-01.csv", 1), source: "china-customs", runID: run) { sink in
             try sink.add(trade("2024-01", "CHN", "SGP", kg: 1_000, usd: 50_000, line: 2))
@@ -54,7 +55,8 @@ import TradeCore
     }
 
     @Test func reloadingAChangedFileSupersedesItsPreviousVersion() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let run = try warehouse.beginRun(command: "load")
         let path = "Raw/cc/2024-eu.csv"
         let first = try warehouse.loadFile(file(path, 1), source: "china-customs", runID: run) { sink in
@@ -94,7 +96,8 @@ import TradeCore
     }
 
     @Test func aSecondFileWithTheSameKeysSupersedesOlderFigures() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let run = try warehouse.beginRun(command: "load")
         _ = try warehouse.loadFile(file("Raw/comtrade/2024-v1.csv", 1), source: "comtrade", runID: run) { sink in
             try sink.add(trade("2024", "CHN", "SGP", "2846", kg: 60_000, usd: 1e6, line: 2))
@@ -126,7 +129,8 @@ import TradeCore
     }
 
     @Test func aThrowingBodyLeavesNothingBehind() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let run = try warehouse.beginRun(command: "load")
         _ = try warehouse.loadFile(file("Raw/cc/a.csv", 1), source: "china-customs", runID: run) { sink in
             try sink.add(trade("2024-01", "CHN", "SGP", kg: 1, usd: 1, line: 2))
@@ -160,7 +164,8 @@ import TradeCore
     }
 
     @Test func aSinkUsedAfterItsLoadThrows() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let run = try warehouse.beginRun(command: "load")
         var escaped: FileLoadSink?
         _ = try warehouse.loadFile(file("Raw/cc/a.csv", 1), source: "china-customs", runID: run) { escaped = $0 }
@@ -168,7 +173,8 @@ import TradeCore
     }
 
     @Test func rowsTheSchemaRefusesBecomeRejectedRows() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let run = try warehouse.beginRun(command: "load")
         let summary = try warehouse.loadFile(file("Raw/cc/a.csv", 1), source: "china-customs", runID: run) { sink in
             try sink.add(trade("2024-01", "CHN", "SGP", "2846AB", kg: 1, usd: 1, line: 2)) // hs_code not digits
@@ -182,7 +188,8 @@ import TradeCore
     }
 
     @Test func mineralStatsAndSeriesAreSupersededByKey() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let run = try warehouse.beginRun(command: "load")
         func stat(_ country: String, _ year: Int, _ value: Double?, line: Int) -> RowOutcome {
             .mineral(MineralStat(country: country, year: year, measure: "mine_production", value: value,
@@ -215,7 +222,8 @@ import TradeCore
     }
 
     @Test func touchManifestUpdatesTheCurrentVersionOnly() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let run = try warehouse.beginRun(command: "load")
         let first = try warehouse.loadFile(file("Raw/cc/a.csv", 1, mtime: 10), source: "china-customs", runID: run) { _ in }
         let second = try warehouse.loadFile(file("Raw/cc/a.csv", 2, mtime: 11), source: "china-customs", runID: run) { _ in }

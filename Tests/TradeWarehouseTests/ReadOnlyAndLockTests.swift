@@ -181,9 +181,20 @@ import TradeCore
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("w.sqlite").path
-        do { _ = try Warehouse.acquireRunLock(warehousePath: path, wait: false) }
-        let lock = try Warehouse.acquireRunLock(warehousePath: path, wait: false)
-        lock.release()
+        var first: RunLock? = try Warehouse.acquireRunLock(warehousePath: path, wait: false)
+        // While the first lock lives, a second is refused (else the check below would prove nothing).
+        #expect(throws: WarehouseError.locked(holderPID: getpid(), lockPath: path + ".lock")) {
+            _ = try Warehouse.acquireRunLock(warehousePath: path, wait: false)
+        }
+        #expect(first != nil)
+        first = nil
+        do {
+            let second = try Warehouse.acquireRunLock(warehousePath: path, wait: false)
+            #expect(second.path == path + ".lock")
+            second.release()
+        } catch {
+            Issue.record("the lock outlived its deinit: \(error)")
+        }
     }
 }
 

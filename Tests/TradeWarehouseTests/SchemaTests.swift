@@ -33,7 +33,8 @@ import TradeCore
 
     @Test(arguments: contract.map(\.view))
     func viewHasContractColumnsFirst(view: String) throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let expected = Self.contract.first { $0.view == view }!.columns
         let actual = try column(warehouse, "SELECT name FROM pragma_table_info('\(view)')")
         #expect(Array(actual.prefix(expected.count)) == expected)
@@ -41,14 +42,16 @@ import TradeCore
     }
 
     @Test func tradeHistoryHasVersionColumns() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let columns = Set(try column(warehouse, "SELECT name FROM pragma_table_info('trade_history')"))
         #expect(columns.isSuperset(of: ["loaded_at", "sha256", "superseded", "superseded_by_file", "hs_edition",
                                         "valuation", "quantity_estimated", "file_id"]))
     }
 
     @Test func tablesAreStrict() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, scratch) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let loose = try column(warehouse, """
             SELECT name FROM pragma_table_list WHERE type = 'table' AND strict = 0
               AND name NOT LIKE 'sqlite_%' AND name <> 'grdb_migrations' AND schema = 'main'

@@ -12,9 +12,10 @@ func file(_ path: String, _ n: Int, mtime: Double = 1_700_000_000) -> FileIdenti
 }
 
 func trade(_ period: String, _ reporter: String = "CHN", _ partner: String, _ hs: String = "28469015",
-           kg: Double?, usd: Double?, line: Int, flow: Flow = .export) -> RowOutcome {
-    .trade(TradeRow(period: Period(period)!, reporter: reporter, partner: partner, flow: flow, hsCode: hs,
-                    quantityKg: kg, valueUSD: usd, valuation: .fob, rawLine: line))
+           kg: Double?, usd: Double?, line: Int, flow: Flow = .export) throws -> RowOutcome {
+    guard let period = Period(period) else { throw TestFailure("not a period: \(period)") }
+    return .trade(TradeRow(period: period, reporter: reporter, partner: partner, flow: flow, hsCode: hs,
+                           quantityKg: kg, valueUSD: usd, valuation: .fob, rawLine: line))
 }
 
 func rejected(_ file: String, line: Int, column: Int?, name: String?, reason: String, text: String) -> RowOutcome {
@@ -45,4 +46,25 @@ func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("tradewatch-wh-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
+}
+
+/// A fresh, migrated warehouse file in a directory of its own, which the caller removes.
+func scratchWarehouse() throws -> (warehouse: Warehouse, directory: URL) {
+    let directory = try temporaryDirectory()
+    return (try Warehouse(path: directory.appendingPathComponent("w.sqlite").path), directory)
+}
+
+/// An analyst query's column names and rows, collected whole.
+struct QueryResult: Hashable {
+    var columns: [String] = []
+    var rows: [[QueryValue]] = []
+}
+
+extension Warehouse {
+    /// Runs one analyst SQL statement through the streaming `query` and keeps the whole result.
+    func query(_ sql: String, timeLimit: Double? = nil) throws -> QueryResult {
+        var result = QueryResult()
+        try query(sql, timeLimit: timeLimit, columns: { result.columns = $0 }, row: { result.rows.append($0) })
+        return result
+    }
 }

@@ -141,6 +141,10 @@ if have("rerun"):
     add(f"Rerun over unchanged Raw/ of {sizes.get('rerun', '')} (ref: first load)", tw, first,
         None, "< 2 s absolute", abs_target=2.0)
     rows[-1][3] = "—"
+if have("revise"):
+    first = Side("revise", "first-load")
+    add(f"Load of a revised {sizes.get('revise', '')} file superseding every row (ref: its first load)",
+        Side("revise", "tradewatch"), first, 1.0, "(info)", info=True)
 if have("detect"):
     ld = Side("detect", "load")
     dt = Side("detect", "tradewatch")

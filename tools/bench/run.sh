@@ -7,7 +7,7 @@
 # Environment:
 #   BENCH_REPEAT=3        runs per side and case (TradeWatch and reference alternate)
 #   BENCH_QUICK=0|1       1: 100 k / 500 k-row CSV, 50 MB SDMX, 10 k-row XLSX, 1 M-row warehouse
-#   BENCH_CASES="csv1m csv5m sdmx xlsx rerun detect"   subset to run (default: all)
+#   BENCH_CASES="csv1m csv5m sdmx xlsx rerun revise detect"   subset to run (default: all)
 #   BENCH_DATA=bench-data  where inputs, temporary databases, logs and results go (gitignored)
 #   BENCH_PANDAS=1        0: skip the pandas reference (it is also skipped when pandas cannot be installed)
 #   BENCH_PANDAS_REPEAT=1 pandas runs (read_csv + to_sql is slow; it alternates with the first runs)
@@ -30,7 +30,7 @@ export LC_ALL=C.UTF-8
 
 REPEAT=${BENCH_REPEAT:-3}
 QUICK=${BENCH_QUICK:-0}
-CASES=${BENCH_CASES:-csv1m csv5m sdmx xlsx rerun detect}
+CASES=${BENCH_CASES:-csv1m csv5m sdmx xlsx rerun revise detect}
 PANDAS=${BENCH_PANDAS:-1}
 PANDAS_REPEAT=${BENCH_PANDAS_REPEAT:-1}
 if [ "$QUICK" = 1 ]; then
@@ -134,8 +134,12 @@ SDMX=$DATA/raw-sdmx/sdmx/comext-$SDMX_BYTES.xml
 XLSX=$DATA/raw-xlsx/china-customs/exports-$XLSX_ROWS.xlsx
 WH_DIR=$DATA/raw-wh/comtrade
 RERUN_DIR=$DATA/raw-rerun/comtrade
+REVISED=$DATA/revised/comtrade-$CSV_SMALL-v2.csv
+REVISE_DIR=$DATA/raw-revise/comtrade
 t_gen=$(date +%s)
-if has_case csv1m; then gen "$CSV1" gen_comtrade.py "$CSV_SMALL" OUT; fi
+if has_case csv1m || has_case revise; then gen "$CSV1" gen_comtrade.py "$CSV_SMALL" OUT; fi
+# Another seed: the same number of rows with other figures, published as a new version of the file.
+if has_case revise; then gen "$REVISED" gen_comtrade.py "$CSV_SMALL" OUT --seed 20240602; fi
 if has_case csv5m; then gen "$CSV5" gen_comtrade.py "$CSV_BIG" OUT; fi
 if has_case sdmx; then gen "$SDMX" gen_sdmx.py "$SDMX_BYTES" OUT; fi
 if has_case xlsx; then gen "$XLSX" gen_xlsx.py "$XLSX_ROWS" OUT; fi
@@ -274,6 +278,23 @@ if has_case rerun; then
   fresh "$W"
 fi
 
+if has_case revise; then
+  note "== revise: tradewatch load of a changed $(rows_h "$CSV_SMALL")-row file whose new version supersedes every row of the old"
+  for ((i = 1; i <= REPEAT; i++)); do
+    fresh "$W"
+    rm -rf "$DATA/raw-revise"; mkdir -p "$REVISE_DIR"
+    cp "$CSV1" "$REVISE_DIR/comtrade.csv"
+    measure revise first-load "$i" "$TW" load --raw "$DATA/raw-revise" --pipelines "$BENCH/pipelines" --warehouse "$W" || break
+    cp "$REVISED" "$REVISE_DIR/comtrade.csv"
+    measure revise tradewatch "$i" "$TW" load --raw "$DATA/raw-revise" --pipelines "$BENCH/pipelines" --warehouse "$W" || break
+    if [ "$i" = 1 ]; then
+      n=$(sqlite3 -readonly "$W" "SELECT count(*) FROM trade_history WHERE superseded = 1" 2>/dev/null) || n="?"
+      printf '%s\t%s\t%s\t%s\n' revise "${n:-?}" "$CSV_SMALL" "rows superseded by the revised version in \`revise\`" >>"$CHECKS"
+    fi
+  done
+  fresh "$W"; rm -rf "$DATA/raw-revise"
+fi
+
 if has_case detect; then
   note "== detect: tradewatch detect vs tradewatch load of the same $(rows_h $((WH_FILES * WH_ROWS)))-row warehouse"
   for ((i = 1; i <= REPEAT; i++)); do
@@ -293,6 +314,7 @@ python3 "$BENCH/report.py" "$RESULTS" "$CHECKS" \
   --sizes "sdmx=$( [ -f "$SDMX" ] && human "$(stat -c %s "$SDMX")")" \
   --sizes "xlsx=$(rows_h "$XLSX_ROWS") rows" \
   --sizes "rerun=$(human "${RERUN_TOTAL:-0}")" \
+  --sizes "revise=$(rows_h "$CSV_SMALL") rows" \
   --sizes "detect=$(rows_h $((WH_FILES * WH_ROWS))) rows" \
   --logs "$LOGDIR" | tee "$DATA/report-$RUN_ID.md"
 status=${PIPESTATUS[0]}

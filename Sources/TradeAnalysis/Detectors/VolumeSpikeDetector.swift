@@ -69,7 +69,8 @@ public struct VolumeSpikeDetector: Detector {
     }
 
     func check(observed: Double, observedAt: Int, atX: Double, baseline: [BaselinePoint], label: (Int) -> String,
-               s: DetectorSettings.VolumeSpike) -> Check? {
+               thresholds: DetectorSettings.VolumeSpike) -> Check? {
+        let s = thresholds
         guard observed >= s.minTonnes, baseline.count >= s.minBaselineYears,
               let tb = RobustStatistics.trendBaseline(x: baseline.map(\.x), y: baseline.map { log1p($0.tonnes) }, atX: atX,
                                                       maxSlope: log1p(s.maxTrendGrowth), scaleFloor: s.minLogScale)
@@ -83,137 +84,179 @@ public struct VolumeSpikeDetector: Detector {
                      trendGrowth: expm1(tb.slope))
     }
 
+    /// A run of anomalous periods of one series: its span, the check that scored it, and the mode
+    /// that found it (`annual`, `rolling_12_months` or `monthly`).
+    typealias Finding = (start: String, end: String, check: Check, mode: String)
+
     func evaluate(_ series: TradeCube.Series, declarer: String, flow: Flow, code: String, partner: String?,
                   input: DetectionInput, settings: DetectorSettings) -> [Anomaly] {
-        let s = settings.volumeSpike
-        let cube = input.cube
-        var findings: [(start: String, end: String, check: Check, mode: String)] = []
-
-        let coverage = cube.coverage(declarer, flow, key: code)
+        let thresholds = settings.volumeSpike
+        let coverage = input.cube.coverage(declarer, flow, key: code)
+        let findings: [Finding]
         if coverage.hasMonthlyData, TradeCube.hasMonthly(series) {
             guard let last = coverage.lastMonth, let months = DenseMonths(series, last: last) else { return [] }
-            let first = months.first
-            let tonnes = months.tonnes
-            /// Months of earlier rolling episodes, with the monthly level expected at the time: a later
-            /// window counts them at that level, so an episode's tail does not make a second finding.
-            var masked: [Int: Double] = [:]
-            func rolling(_ t: Int, masking: Bool) -> Double? {
-                guard coverage.contains(t) else { return nil }
-                var covered = 0
-                for m in (t - 11)...t where coverage.contains(m) { covered += 1 }
-                guard covered >= s.minCoveredMonths else { return nil }
-                var sum = 0.0
-                for m in (t - 11)...t { sum += (masking ? masked[m] : nil) ?? tonnes(m) }
-                return sum
-            }
-            var run: [(t: Int, check: Check)] = []
-            func flush() {
-                guard let peak = run.max(by: { $0.check.z < $1.check.z }) else { return }
-                let (t0, t1) = (run.first!.t, run.last!.t)
-                findings.append((AnomalyText.period(monthIndex: t0), AnomalyText.period(monthIndex: t1), peak.check, "rolling_12_months"))
-                // The months that drove the episode: from 11 months before its first window to its last.
-                for m in (t0 - 11)...t1 where masked[m] == nil { masked[m] = run.first!.check.expected / 12 }
-                run = []
-            }
-            var t = first
-            while t <= last {
-                var fired = false
-                // A window below min_tonnes never fires: its baseline need not be computed.
-                if let obs = rolling(t, masking: false), obs >= s.minTonnes {
-                    let baseline = (1...s.baselineYears).compactMap { k -> BaselinePoint? in
-                        guard let v = rolling(t - 12 * k, masking: false) else { return nil }
-                        return BaselinePoint(x: Double(-k), at: t - 12 * k, tonnes: v)
-                    }.reversed()
-                    if let c = check(observed: obs, observedAt: t, atX: 0, baseline: Array(baseline), label: Self.window, s: s) {
-                        // Still anomalous once earlier episodes' months are counted at their expected level?
-                        let echo = !masked.isEmpty && rolling(t, masking: true).map {
-                            check(observed: $0, observedAt: t, atX: 0, baseline: Array(baseline), label: Self.window, s: s) == nil
-                        } ?? true
-                        if !echo { run.append((t, c)); fired = true }
-                    }
-                }
-                if !fired { flush() }
-                t += 1
-            }
-            flush()
-            if s.monthlyCheck {
-                let rollingSpans = findings.map { (Period($0.start)!.monthIndex, Period($0.end)!.monthIndex) }
-                for e in monthlyEpisodes(months, last: last, coverage: coverage, s: s)
-                    where !rollingSpans.contains(where: { $0.0 <= e.end && e.start <= $0.1 }) {
-                    findings.append((AnomalyText.period(monthIndex: e.start), AnomalyText.period(monthIndex: e.end), e.check, "monthly"))
-                }
-            }
+            findings = monthlyFindings(months, last: last, coverage: coverage, thresholds: thresholds)
         } else {
-            let annual = TradeCube.annual(series)
-            let years = coverage.coveredYears.filter { coverage.yearComplete($0) }
-            for y in years {
-                let baseline = years.filter { $0 < y && $0 >= y - s.baselineYears }
-                    .map { BaselinePoint(x: Double($0), at: $0, tonnes: annual[$0]?.tonnes ?? 0) }
-                if let c = check(observed: annual[y]?.tonnes ?? 0, observedAt: y, atX: Double(y), baseline: baseline,
-                                 label: { String($0) }, s: s) {
-                    findings.append((String(y), String(y), c, "annual"))
-                }
-            }
+            findings = annualFindings(series, coverage: coverage, thresholds: thresholds)
         }
+        return findings.compactMap { finding in
+            anomaly(finding, declarer: declarer, flow: flow, code: code, partner: partner, input: input, settings: settings)
+        }
+    }
 
-        return findings.compactMap { f in
-            let c = f.check
-            let yearlyMedian = f.mode == "monthly" ? c.median * 12 : c.median
-            if partner != nil, yearlyMedian < s.partnerMinBaselineTonnes { return nil } // new_partner's case
-            let (exporter, importer) = AnomalyText.orient(declarer: declarer, partner: partner ?? "WLD", flow: flow)
-            let toFrom = (flow == .export || flow == .reExport) ? "to" : "from"
-            let who = partner.map { "\(toFrom) \($0)" } ?? "\(toFrom) all partners"
-            let firstBase = c.baseline.first?.period ?? "", lastBase = c.baseline.last?.period ?? ""
-            let baseSpan = f.mode == "annual" ? AnomalyText.span(firstBase, lastBase)
-                : "the same 12-month windows of " + AnomalyText.span(String(firstBase.suffix(7).prefix(4)), String(lastBase.suffix(7).prefix(4)))
-            let when = f.mode == "annual" ? "in \(c.observedPeriod)" : "in the 12 months \(c.observedPeriod)"
-            let began = f.mode == "annual" ? "" : (f.start == f.end ? "" : "; anomalous from \(f.start) to \(f.end)")
-            var summary = "\(declarer) \(AnomalyText.noun(flow)) of \(input.catalog.label(code)) \(who): "
-                + "\(AnomalyText.tonnes(c.observed)) \(when) vs \(AnomalyText.tonnes(c.expected)) expected from "
-                + "\(baseSpan) (median \(AnomalyText.tonnes(c.median))), robust z \(AnomalyText.number(c.z))\(began)."
-            if f.mode == "monthly" {
-                let months = (Period(f.end)!.monthIndex - Period(f.start)!.monthIndex) + 1
-                let season = c.seasonalLift > 0.005 ? " raised \(AnomalyText.change(c.seasonalLift)) for the season" : ""
-                let basis = "the trailing \(c.baseline.count) months (median \(AnomalyText.tonnes(c.median)) a month\(season))"
-                let peak = c.peak.map { p in
-                    months == 1 ? "" : "; the peak was \(AnomalyText.tonnes(p.observed)) in \(p.period) vs \(AnomalyText.tonnes(p.expected)) expected"
-                } ?? ""
-                summary = "\(declarer) \(AnomalyText.noun(flow)) of \(input.catalog.label(code)) \(who): "
-                    + "\(AnomalyText.tonnes(c.observed)) in \(c.observedPeriod)\(months > 1 ? " (\(months) months)" : "") vs "
-                    + "\(AnomalyText.tonnes(c.expected)) expected from \(basis)\(peak), robust z \(AnomalyText.number(c.z))."
+    /// Rolling 12-month episodes, then (with `monthly_check`) single-month episodes that overlap none of them.
+    func monthlyFindings(_ months: DenseMonths, last: Int, coverage: Coverage,
+                         thresholds: DetectorSettings.VolumeSpike) -> [Finding] {
+        var findings = rollingEpisodes(months, last: last, coverage: coverage, thresholds: thresholds)
+        if thresholds.monthlyCheck {
+            let rollingSpans = findings.map { (Period($0.start)!.monthIndex, Period($0.end)!.monthIndex) }
+            for e in monthlyEpisodes(months, last: last, coverage: coverage, thresholds: thresholds)
+                where !rollingSpans.contains(where: { $0.0 <= e.end && e.start <= $0.1 }) {
+                findings.append((AnomalyText.period(monthIndex: e.start), AnomalyText.period(monthIndex: e.end), e.check, "monthly"))
             }
-            // A total's rise is explained by the partners whose shipments rose most.
-            let gains = partner == nil
-                ? Self.partnerGains(input.cube, declarer: declarer, flow: flow, code: code,
-                                    observed: c.observedPeriod, baseline: c.baseline.map(\.period)) : []
-            if !gains.isEmpty {
-                let named = gains.map { g in
-                    "\(g.partner) \(AnomalyText.tonnes(g.observed)) vs \(AnomalyText.tonnes(g.usual)) usual" + (g.usual < 0.5 ? " (new)" : "")
-                }
-                summary = String(summary.dropLast()) + "; the rise came mostly from " + named.joined(separator: ", ") + "."
-            }
-            let evidence: JSONValue = [
-                "partner_gains": .array(gains.map { ["partner": .string($0.partner), "observed_t": AnomalyText.json($0.observed),
-                                                    "usual_t": AnomalyText.json($0.usual)] }),
-                "declared_by": .string(declarer), "flow": .string(flow.rawValue),
-                "series": partner == nil ? "total" : "partner", "mode": .string(f.mode),
-                "observed": ["period": .string(c.observedPeriod), "tonnes": AnomalyText.json(c.observed)],
-                "observed_t": AnomalyText.json(c.observed), "expected_t": AnomalyText.json(c.expected),
-                "baseline_median_t": AnomalyText.json(c.median),
-                "ratio": c.expected > 0 ? AnomalyText.json(c.observed / c.expected) : .null,
-                "statistic": f.mode == "monthly" ? "robust_z_log1p_month_vs_trailing_median_and_season" : "robust_z_log1p_tonnes_vs_theil_sen_trend", "z": AnomalyText.json(c.z),
-                "trend_growth_per_year": AnomalyText.json(c.trendGrowth),
-                "seasonal_lift": AnomalyText.json(c.seasonalLift),
-                "peak": c.peak.map { ["period": .string($0.period), "observed_t": AnomalyText.json($0.observed),
-                                      "expected_t": AnomalyText.json($0.expected)] } ?? .null,
-                "baseline": .array(c.baseline.map { ["period": .string($0.period), "tonnes": AnomalyText.json($0.tonnes)] }),
-                "periods_compared": ["observed": .string(c.observedPeriod), "baseline": .array(c.baseline.map { .string($0.period) })],
-                "thresholds": settings.thresholdsJSON(name),
-            ]
-            return Anomaly(detector: name, severity: AnomalyText.severity(c.z, medium: s.severityMedium, high: s.severityHigh),
-                           score: (c.z * 1000).rounded() / 1000, reporter: exporter, partner: importer, hsCode: code,
-                           periodStart: f.start, periodEnd: f.end, summary: summary, evidence: evidence)
         }
+        return findings
+    }
+
+    /// Each rolling 12-month sum against the same windows of earlier years; consecutive anomalous
+    /// windows form one episode, and an episode's months count at their expected level afterwards.
+    func rollingEpisodes(_ months: DenseMonths, last: Int, coverage: Coverage,
+                         thresholds: DetectorSettings.VolumeSpike) -> [Finding] {
+        let s = thresholds
+        let first = months.first
+        let tonnes = months.tonnes
+        var findings: [Finding] = []
+        /// Months of earlier rolling episodes, with the monthly level expected at the time: a later
+        /// window counts them at that level, so an episode's tail does not make a second finding.
+        var masked: [Int: Double] = [:]
+        func rolling(_ t: Int, masking: Bool) -> Double? {
+            guard coverage.contains(t) else { return nil }
+            var covered = 0
+            for m in (t - 11)...t where coverage.contains(m) { covered += 1 }
+            guard covered >= s.minCoveredMonths else { return nil }
+            var sum = 0.0
+            for m in (t - 11)...t { sum += (masking ? masked[m] : nil) ?? tonnes(m) }
+            return sum
+        }
+        var run: [(t: Int, check: Check)] = []
+        func flush() {
+            guard let peak = run.max(by: { $0.check.z < $1.check.z }) else { return }
+            let (t0, t1) = (run.first!.t, run.last!.t)
+            findings.append((AnomalyText.period(monthIndex: t0), AnomalyText.period(monthIndex: t1), peak.check, "rolling_12_months"))
+            // The months that drove the episode: from 11 months before its first window to its last.
+            for m in (t0 - 11)...t1 where masked[m] == nil { masked[m] = run.first!.check.expected / 12 }
+            run = []
+        }
+        var t = first
+        while t <= last {
+            var fired = false
+            // A window below min_tonnes never fires: its baseline need not be computed.
+            if let obs = rolling(t, masking: false), obs >= s.minTonnes {
+                let baseline = (1...s.baselineYears).compactMap { k -> BaselinePoint? in
+                    guard let v = rolling(t - 12 * k, masking: false) else { return nil }
+                    return BaselinePoint(x: Double(-k), at: t - 12 * k, tonnes: v)
+                }.reversed()
+                if let c = check(observed: obs, observedAt: t, atX: 0, baseline: Array(baseline), label: Self.window, thresholds: s) {
+                    // Still anomalous once earlier episodes' months are counted at their expected level?
+                    let echo = !masked.isEmpty && rolling(t, masking: true).map {
+                        check(observed: $0, observedAt: t, atX: 0, baseline: Array(baseline), label: Self.window, thresholds: s) == nil
+                    } ?? true
+                    if !echo { run.append((t, c)); fired = true }
+                }
+            }
+            if !fired { flush() }
+            t += 1
+        }
+        flush()
+        return findings
+    }
+
+    /// Each complete calendar year against the previous `baseline_years` complete years.
+    func annualFindings(_ series: TradeCube.Series, coverage: Coverage, thresholds: DetectorSettings.VolumeSpike) -> [Finding] {
+        let annual = TradeCube.annual(series)
+        let years = coverage.coveredYears.filter { coverage.yearComplete($0) }
+        var findings: [Finding] = []
+        for y in years {
+            let baseline = years.filter { $0 < y && $0 >= y - thresholds.baselineYears }
+                .map { BaselinePoint(x: Double($0), at: $0, tonnes: annual[$0]?.tonnes ?? 0) }
+            if let c = check(observed: annual[y]?.tonnes ?? 0, observedAt: y, atX: Double(y), baseline: baseline,
+                             label: { String($0) }, thresholds: thresholds) {
+                findings.append((String(y), String(y), c, "annual"))
+            }
+        }
+        return findings
+    }
+
+    /// The finding as an anomaly, nil for a partner series with too little history (`new_partner`'s case).
+    func anomaly(_ finding: Finding, declarer: String, flow: Flow, code: String, partner: String?,
+                 input: DetectionInput, settings: DetectorSettings) -> Anomaly? {
+        let thresholds = settings.volumeSpike
+        let c = finding.check
+        let yearlyMedian = finding.mode == "monthly" ? c.median * 12 : c.median
+        if partner != nil, yearlyMedian < thresholds.partnerMinBaselineTonnes { return nil }
+        let (exporter, importer) = AnomalyText.orient(declarer: declarer, partner: partner ?? "WLD", flow: flow)
+        // A total's rise is explained by the partners whose shipments rose most.
+        let gains = partner == nil
+            ? Self.partnerGains(input.cube, declarer: declarer, flow: flow, code: code,
+                                observed: c.observedPeriod, baseline: c.baseline.map(\.period)) : []
+        let summary = Self.summary(finding, declarer: declarer, flow: flow, partner: partner,
+                                   label: input.catalog.label(code), gains: gains)
+        let evidence: JSONValue = [
+            "partner_gains": .array(gains.map { ["partner": .string($0.partner), "observed_t": AnomalyText.json($0.observed),
+                                                "usual_t": AnomalyText.json($0.usual)] }),
+            "declared_by": .string(declarer), "flow": .string(flow.rawValue),
+            "series": partner == nil ? "total" : "partner", "mode": .string(finding.mode),
+            "observed": ["period": .string(c.observedPeriod), "tonnes": AnomalyText.json(c.observed)],
+            "observed_t": AnomalyText.json(c.observed), "expected_t": AnomalyText.json(c.expected),
+            "baseline_median_t": AnomalyText.json(c.median),
+            "ratio": c.expected > 0 ? AnomalyText.json(c.observed / c.expected) : .null,
+            "statistic": finding.mode == "monthly" ? "robust_z_log1p_month_vs_trailing_median_and_season" : "robust_z_log1p_tonnes_vs_theil_sen_trend", "z": AnomalyText.json(c.z),
+            "trend_growth_per_year": AnomalyText.json(c.trendGrowth),
+            "seasonal_lift": AnomalyText.json(c.seasonalLift),
+            "peak": c.peak.map { ["period": .string($0.period), "observed_t": AnomalyText.json($0.observed),
+                                  "expected_t": AnomalyText.json($0.expected)] } ?? .null,
+            "baseline": .array(c.baseline.map { ["period": .string($0.period), "tonnes": AnomalyText.json($0.tonnes)] }),
+            "periods_compared": ["observed": .string(c.observedPeriod), "baseline": .array(c.baseline.map { .string($0.period) })],
+            "thresholds": settings.thresholdsJSON(name),
+        ]
+        return Anomaly(detector: name, severity: AnomalyText.severity(c.z, medium: thresholds.severityMedium, high: thresholds.severityHigh),
+                       score: (c.z * 1000).rounded() / 1000, reporter: exporter, partner: importer, hsCode: code,
+                       periodStart: finding.start, periodEnd: finding.end, summary: summary, evidence: evidence)
+    }
+
+    /// One sentence: observed vs expected and from what, the episode's span or peak, and for a
+    /// total the partners the rise came from.
+    static func summary(_ finding: Finding, declarer: String, flow: Flow, partner: String?, label: String,
+                        gains: [(partner: String, observed: Double, usual: Double)]) -> String {
+        let c = finding.check
+        let toFrom = (flow == .export || flow == .reExport) ? "to" : "from"
+        let who = partner.map { "\(toFrom) \($0)" } ?? "\(toFrom) all partners"
+        let firstBase = c.baseline.first?.period ?? "", lastBase = c.baseline.last?.period ?? ""
+        let baseSpan = finding.mode == "annual" ? AnomalyText.span(firstBase, lastBase)
+            : "the same 12-month windows of " + AnomalyText.span(String(firstBase.suffix(7).prefix(4)), String(lastBase.suffix(7).prefix(4)))
+        let when = finding.mode == "annual" ? "in \(c.observedPeriod)" : "in the 12 months \(c.observedPeriod)"
+        let began = finding.mode == "annual" ? "" : (finding.start == finding.end ? "" : "; anomalous from \(finding.start) to \(finding.end)")
+        var summary = "\(declarer) \(AnomalyText.noun(flow)) of \(label) \(who): "
+            + "\(AnomalyText.tonnes(c.observed)) \(when) vs \(AnomalyText.tonnes(c.expected)) expected from "
+            + "\(baseSpan) (median \(AnomalyText.tonnes(c.median))), robust z \(AnomalyText.number(c.z))\(began)."
+        if finding.mode == "monthly" {
+            let months = (Period(finding.end)!.monthIndex - Period(finding.start)!.monthIndex) + 1
+            let season = c.seasonalLift > 0.005 ? " raised \(AnomalyText.change(c.seasonalLift)) for the season" : ""
+            let basis = "the trailing \(c.baseline.count) months (median \(AnomalyText.tonnes(c.median)) a month\(season))"
+            let peak = c.peak.map { p in
+                months == 1 ? "" : "; the peak was \(AnomalyText.tonnes(p.observed)) in \(p.period) vs \(AnomalyText.tonnes(p.expected)) expected"
+            } ?? ""
+            summary = "\(declarer) \(AnomalyText.noun(flow)) of \(label) \(who): "
+                + "\(AnomalyText.tonnes(c.observed)) in \(c.observedPeriod)\(months > 1 ? " (\(months) months)" : "") vs "
+                + "\(AnomalyText.tonnes(c.expected)) expected from \(basis)\(peak), robust z \(AnomalyText.number(c.z))."
+        }
+        if !gains.isEmpty {
+            let named = gains.map { g in
+                "\(g.partner) \(AnomalyText.tonnes(g.observed)) vs \(AnomalyText.tonnes(g.usual)) usual" + (g.usual < 0.5 ? " (new)" : "")
+            }
+            summary = String(summary.dropLast()) + "; the rise came mostly from " + named.joined(separator: ", ") + "."
+        }
+        return summary
     }
 
     /// The partners whose tonnage in the observed window rose most above their average over the
@@ -260,7 +303,8 @@ public struct VolumeSpikeDetector: Detector {
     /// `monthly_min_active_share` of trailing months with shipments) are not judged month by month.
     /// Consecutive anomalous months form one episode, scored by its peak month.
     func monthlyEpisodes(_ months: DenseMonths, last: Int, coverage: Coverage,
-                         s: DetectorSettings.VolumeSpike) -> [(start: Int, end: Int, check: Check)] {
+                         thresholds: DetectorSettings.VolumeSpike) -> [(start: Int, end: Int, check: Check)] {
+        let s = thresholds
         let first = months.first
         let tonnes = months.tonnes
         func covered(_ m: Int) -> Bool { m >= first && coverage.contains(m) }

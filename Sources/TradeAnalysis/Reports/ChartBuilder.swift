@@ -28,12 +28,44 @@ public enum ChartBuilder {
         let end = Period(anomaly.periodEnd).map { max($0, start) } ?? start
         let index = trade.byFrequency[start.frequency] ?? TradeIndex(rows: [])
         let key = anomaly.hsCode.map { $0.filter(\.isNumber) }.flatMap { $0.isEmpty ? nil : $0 }
+        guard let planned = plans(for: anomaly) else { return [] }
+        var chosen = choose(planned.plans, index: index, key: key)
+        guard !chosen.isEmpty else { return [] }
+        let prefixLength = compareLikeWithLike(&chosen, index: index, key: key, commonLevel: planned.commonLevel)
+        let (sums, unit) = sumPerPeriod(chosen, prefixLength: prefixLength, key: key)
 
+        // Time axis: up to `yearsBefore` before the flag (trimmed to the first data), a little after.
+        let dataPeriods = sums.flatMap(\.keys)
+        guard let firstData = dataPeriods.min(), let lastData = dataPeriods.max() else { return [] }
+        let axis = timeAxis(start: start, end: end, firstData: firstData, lastData: lastData)
+
+        return chosen.enumerated().map { i, entry in
+            let points = axis.map { period -> ChartSeries.Point in
+                let value: Double?
+                if let cell = sums[i][period] {
+                    value = unit == .tonnes ? cell.kg.map { $0 / 1000 } : cell.usd
+                } else {
+                    value = index.reported(entry.leg.declarer, entry.leg.flow, period) ? 0 : nil
+                }
+                return ChartSeries.Point(period: period.description, value: value)
+            }
+            return ChartSeries(label: label(entry, prefixLength: prefixLength[i], key: key), points: points, unit: unit,
+                               role: entry.role)
+        }
+    }
+
+    /// A leg with the declaration chosen for it, that declaration's rows and the HS level it is summed at.
+    typealias ChosenLeg = (leg: Leg, role: ChartSeries.Role, rows: [TradeRow], level: Int?)
+
+    /// The chart lines a finding calls for, each with the declarations that may supply it, and
+    /// whether the lines must be compared at one HS level (two declarations of one flow); nil when
+    /// the finding lacks a country the chart needs.
+    static func plans(for anomaly: Anomaly) -> (plans: [LegPlan], commonLevel: Bool)? {
         var plans: [LegPlan] = []
         var commonLevel = false
         switch anomaly.detector {
         case "mirror_gap":
-            guard let exporter = anomaly.reporter, let importer = anomaly.partner else { return [] }
+            guard let exporter = anomaly.reporter, let importer = anomaly.partner else { return nil }
             plans = [
                 LegPlan(candidates: [Leg(declarer: exporter, flow: .export, partner: importer,
                                          label: "\(exporter) → \(importer), declared by \(exporter) (exports)")],
@@ -44,7 +76,7 @@ public enum ChartBuilder {
             ]
             commonLevel = true
         case "transshipment_conduit":
-            guard let origin = anomaly.reporter, let destination = anomaly.partner, let via = anomaly.via else { return [] }
+            guard let origin = anomaly.reporter, let destination = anomaly.partner, let via = anomaly.via else { return nil }
             plans = [
                 LegPlan(candidates: [
                     Leg(declarer: via, flow: .import, partner: origin, label: "Leg 1: \(origin) → \(via) (\(via) imports)"),
@@ -57,7 +89,7 @@ public enum ChartBuilder {
             ]
             commonLevel = true
         default:
-            guard let reporter = anomaly.reporter else { return [] }
+            guard let reporter = anomaly.reporter else { return nil }
             if let partner = anomaly.partner, partner != "WLD" {
                 plans = [
                     LegPlan(candidates: [
@@ -75,8 +107,12 @@ public enum ChartBuilder {
             }
         }
 
-        // Choose, per leg, the first candidate declaration that has rows, and its HS level.
-        var chosen: [(leg: Leg, role: ChartSeries.Role, rows: [TradeRow], level: Int?)] = []
+        return (plans, commonLevel)
+    }
+
+    /// Per leg, the first candidate declaration that has rows, and its HS level.
+    static func choose(_ plans: [LegPlan], index: TradeIndex, key: String?) -> [ChosenLeg] {
+        var chosen: [ChosenLeg] = []
         for plan in plans {
             for leg in plan.candidates {
                 let matching = index.rows(leg: leg, compatibleWith: key)
@@ -86,8 +122,13 @@ public enum ChartBuilder {
                 }
             }
         }
-        guard !chosen.isEmpty else { return [] }
+        return chosen
+    }
 
+    /// The HS prefix length each leg is compared at (nil: the leg's own codes), with the legs' rows
+    /// widened to every line under a shorter prefix.
+    static func compareLikeWithLike(_ chosen: inout [ChosenLeg], index: TradeIndex, key: String?,
+                                    commonLevel: Bool) -> [Int?] {
         // Compare like with like: the shared prefix length across legs for two-declaration charts.
         let keyLength = key?.count
         var prefixLength: [Int?] = chosen.map { entry in
@@ -105,8 +146,12 @@ public enum ChartBuilder {
                 }
             }
         }
+        return prefixLength
+    }
 
-        // Sum each leg per period; quantities in tonnes unless no leg declared any quantity.
+    /// Each leg summed per period; quantities in tonnes unless no leg declared any quantity.
+    static func sumPerPeriod(_ chosen: [ChosenLeg], prefixLength: [Int?],
+                             key: String?) -> (sums: [[Period: (kg: Double?, usd: Double?)]], unit: ChartSeries.Unit) {
         var sums: [[Period: (kg: Double?, usd: Double?)]] = []
         var anyQuantity = false
         for (i, entry) in chosen.enumerated() {
@@ -120,33 +165,20 @@ public enum ChartBuilder {
             }
             sums.append(perPeriod)
         }
-        let unit: ChartSeries.Unit = anyQuantity ? .tonnes : .usd
+        return (sums, anyQuantity ? .tonnes : .usd)
+    }
 
-        // Time axis: up to `yearsBefore` before the flag (trimmed to the first data), a little after.
-        let dataPeriods = sums.flatMap(\.keys)
-        guard let firstData = dataPeriods.min(), let lastData = dataPeriods.max() else { return [] }
-        let axis = timeAxis(start: start, end: end, firstData: firstData, lastData: lastData)
-
-        return chosen.enumerated().map { i, entry in
-            let points = axis.map { period -> ChartSeries.Point in
-                let value: Double?
-                if let cell = sums[i][period] {
-                    value = unit == .tonnes ? cell.kg.map { $0 / 1000 } : cell.usd
-                } else {
-                    value = index.reported(entry.leg.declarer, entry.leg.flow, period) ? 0 : nil
-                }
-                return ChartSeries.Point(period: period.description, value: value)
-            }
-            var label = entry.leg.label
-            if let length = prefixLength[i], let key {
-                let shown = String(key.prefix(length))
-                label += " · HS \(shown)"
-                if let level = entry.level, level > length { label += " (sum of \(level)-digit lines)" }
-            } else if key == nil {
-                label += " · all codes"
-            }
-            return ChartSeries(label: label, points: points, unit: unit, role: entry.role)
+    /// The leg's label with the HS code it is charted at.
+    static func label(_ entry: ChosenLeg, prefixLength: Int?, key: String?) -> String {
+        var label = entry.leg.label
+        if let length = prefixLength, let key {
+            let shown = String(key.prefix(length))
+            label += " · HS \(shown)"
+            if let level = entry.level, level > length { label += " (sum of \(level)-digit lines)" }
+        } else if key == nil {
+            label += " · all codes"
         }
+        return label
     }
 
     /// The periods from the context start to the context end, monthly or annual as `start` is.

@@ -65,11 +65,6 @@ public enum PipelineLoader {
         try parseSource(YAMLDocument(url: file, display: display))
     }
 
-    /// One source definition from text (tests, tools).
-    public static func parseSource(yaml: String, display: String) throws -> SourceDefinition {
-        try parseSource(YAMLDocument(text: yaml, display: display))
-    }
-
     static func parseSource(_ doc: YAMLDocument) throws -> SourceDefinition {
         let pairs = try doc.rootMapping(what: "source settings (format, files, …)")
         var keyLocations: [String: SourceLocation] = [:]
@@ -161,11 +156,6 @@ public enum PipelineLoader {
     /// detectors' own; this only checks the shape (a mapping of mappings of numbers).
     public static func loadDetectorThresholds(file: URL, display: String) throws -> [String: [String: LocatedNumber]] {
         try parseDetectorThresholds(YAMLDocument(url: file, display: display))
-    }
-
-    /// Detector thresholds from text (tests, tools).
-    public static func parseDetectorThresholds(yaml: String, display: String) throws -> [String: [String: LocatedNumber]] {
-        try parseDetectorThresholds(YAMLDocument(text: yaml, display: display))
     }
 
     static func parseDetectorThresholds(_ doc: YAMLDocument) throws -> [String: [String: LocatedNumber]] {

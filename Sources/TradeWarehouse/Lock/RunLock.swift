@@ -93,12 +93,9 @@ public final class RunLock: @unchecked Sendable {
 }
 
 extension Warehouse {
-    /// Takes the run lock `<warehouse path>.lock` (see `RunLock.acquire`); in-memory warehouses have none.
+    /// Takes the run lock `<warehouse path>.lock` (see `RunLock.acquire`).
     public func acquireRunLock(wait: Bool) throws -> RunLock {
-        guard let path else {
-            throw Diagnostic("an in-memory warehouse has no run lock")
-        }
-        return try RunLock.acquire(path: Self.lockPath(forWarehouse: path), wait: wait)
+        try RunLock.acquire(path: Self.lockPath(forWarehouse: path), wait: wait)
     }
 
     /// Takes the run lock of the warehouse at `path` before opening it (so migrations run under the lock).

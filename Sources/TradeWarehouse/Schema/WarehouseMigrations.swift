@@ -241,6 +241,15 @@ enum WarehouseMigrations {
     // ephemeral index for the list on every execution, which halved the insert rate.
 
     private static func createTables(_ db: Database) throws {
+        try createLedgerTables(db)
+        try createObservationTables(db)
+        try createRejectionTables(db)
+        try createReferenceTables(db)
+        try createDetectionTables(db)
+    }
+
+    /// The run ledger and the manifest of loaded file versions.
+    private static func createLedgerTables(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE run_ledger (
                 id            INTEGER PRIMARY KEY,
@@ -278,7 +287,12 @@ enum WarehouseMigrations {
             CREATE UNIQUE INDEX raw_file_one_current_version ON raw_file(path) WHERE state = 'current';
             CREATE INDEX raw_file_by_content ON raw_file(sha256, source);
             CREATE INDEX raw_file_by_source ON raw_file(source, state);
+            """)
+    }
 
+    /// The loaded figures, one table per kind of row, each row tied to the file version that brought it.
+    private static func createObservationTables(_ db: Database) throws {
+        try db.execute(sql: """
             CREATE TABLE trade_observation (
                 id                 INTEGER PRIMARY KEY,
                 file_id            INTEGER NOT NULL REFERENCES raw_file(id),
@@ -353,7 +367,12 @@ enum WarehouseMigrations {
             ) STRICT;
             CREATE UNIQUE INDEX series_natural_key ON series_value(dataset, series_key, period, file_id);
             CREATE INDEX series_by_file ON series_value(file_id);
+            """)
+    }
 
+    /// Rows rejected with their location and reason, and files that could not be read at all.
+    private static func createRejectionTables(_ db: Database) throws {
+        try db.execute(sql: """
             CREATE TABLE rejected_row (
                 id          INTEGER PRIMARY KEY,
                 run_id      INTEGER NOT NULL REFERENCES run_ledger(id),
@@ -378,7 +397,12 @@ enum WarehouseMigrations {
                 recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
             ) STRICT;
             CREATE INDEX file_error_by_run ON file_error(run_id);
+            """)
+    }
 
+    /// The reference tables (countries, commodity codes, export controls, exchange rates), replaced whole on load.
+    private static func createReferenceTables(_ db: Database) throws {
+        try db.execute(sql: """
             CREATE TABLE ref_country (
                 iso3          TEXT PRIMARY KEY CHECK (length(iso3) = 3),
                 iso2          TEXT NOT NULL,
@@ -422,7 +446,12 @@ enum WarehouseMigrations {
                 units_per_usd REAL NOT NULL CHECK (units_per_usd > 0),
                 PRIMARY KEY (currency, period)
             ) STRICT;
+            """)
+    }
 
+    /// Detection runs and the current set of findings.
+    private static func createDetectionTables(_ db: Database) throws {
+        try db.execute(sql: """
             CREATE TABLE detection (
                 id               INTEGER PRIMARY KEY,
                 run_id           INTEGER NOT NULL REFERENCES run_ledger(id),
@@ -459,6 +488,15 @@ enum WarehouseMigrations {
     // MARK: - v1-views
 
     private static func createViews(_ db: Database) throws {
+        try createLedgerViews(db)
+        try createObservationViews(db)
+        try createRejectionViews(db)
+        try createReferenceViews(db)
+        try createDetectionViews(db)
+    }
+
+    /// `runs` and `files`: the ledger and the manifest as analysts see them.
+    private static func createLedgerViews(_ db: Database) throws {
         try db.execute(sql: """
             CREATE VIEW runs AS
             SELECT id, started_at, finished_at, status, files_loaded, rows_loaded, rows_rejected,
@@ -470,7 +508,12 @@ enum WarehouseMigrations {
                    (state = 'superseded') AS superseded, superseded_by, run_id
             FROM raw_file
             WHERE state <> 'loading';
+            """)
+    }
 
+    /// The figures: every version (`trade_history`) and the current ones (`trade`, …).
+    private static func createObservationViews(_ db: Database) throws {
+        try db.execute(sql: """
             CREATE VIEW trade_history AS
             SELECT t.period,
                    CASE WHEN length(t.period) = 7 THEN 'M' ELSE 'A' END AS frequency,
@@ -500,7 +543,12 @@ enum WarehouseMigrations {
                    f.path AS raw_file, s.raw_line, s.file_id, f.loaded_at
             FROM series_value s JOIN raw_file f ON f.id = s.file_id
             WHERE s.superseded_by_file IS NULL;
+            """)
+    }
 
+    /// `rejected_rows` and `file_errors`.
+    private static func createRejectionViews(_ db: Database) throws {
+        try db.execute(sql: """
             CREATE VIEW rejected_rows AS
             SELECT r.run_id, r.raw_file, r.raw_line, r.reason, r.raw_text,
                    r.raw_column, r.column_name, r.source, r.file_id,
@@ -509,7 +557,12 @@ enum WarehouseMigrations {
 
             CREATE VIEW file_errors AS
             SELECT id, run_id, path, source, message, recorded_at FROM file_error;
+            """)
+    }
 
+    /// The reference tables as analysts see them.
+    private static func createReferenceViews(_ db: Database) throws {
+        try db.execute(sql: """
             CREATE VIEW countries AS
             SELECT iso3, iso2, iso_numeric, comtrade_code, name_en, name_zh, aliases FROM ref_country;
 
@@ -531,7 +584,12 @@ enum WarehouseMigrations {
 
             CREATE VIEW fx_rates AS
             SELECT currency, period, units_per_usd FROM ref_fx_rate;
+            """)
+    }
 
+    /// `detections` and `anomalies`.
+    private static func createDetectionViews(_ db: Database) throws {
+        try db.execute(sql: """
             CREATE VIEW detections AS
             SELECT id, run_id, detector_version, thresholds, anomaly_count, created_at FROM detection;
 

@@ -7,8 +7,8 @@ import TradeCore
 /// countries (X.. codes), other codes and other years than the shipped sample.
 enum Fx {
     static func row(_ period: String, _ reporter: String, _ partner: String, _ flow: Flow = .export, _ code: String,
-                    kg: Double?, usd: Double? = nil, valuation: Valuation = .unknown, estimated: Bool = false) -> TradeRow {
-        TradeRow(period: Period(period)!, reporter: reporter, partner: partner, flow: flow, hsCode: code,
+                    kg: Double?, usd: Double? = nil, valuation: Valuation = .unknown, estimated: Bool = false) throws -> TradeRow {
+        TradeRow(period: try parsed(period, { Period($0) }, "period"), reporter: reporter, partner: partner, flow: flow, hsCode: code,
                  quantityKg: kg, valueUSD: usd ?? kg.map { $0 * 50 }, valuation: valuation,
                  quantityEstimated: estimated, rawLine: 0)
     }
@@ -32,7 +32,8 @@ enum Fx {
                        _ tonnesByYear: [Int: Double], usdPerKg: Double = 50) -> [TradeRow] {
         tonnesByYear.keys.sorted().map { y in
             TradeRow(period: Period(year: y), reporter: reporter, partner: partner, flow: flow, hsCode: code,
-                     quantityKg: tonnesByYear[y]! * 1000, valueUSD: tonnesByYear[y]! * 1000 * usdPerKg, rawLine: 0)
+                     quantityKg: tonnesByYear[y, default: 0] * 1000, valueUSD: tonnesByYear[y, default: 0] * 1000 * usdPerKg,
+                     rawLine: 0)
         }
     }
 
@@ -66,24 +67,37 @@ enum Fx {
     static func records(_ name: String) throws -> [[String: String]] {
         let text = try String(contentsOf: fixtureURL(name), encoding: .utf8)
         let lines = text.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("#") && !$0.isEmpty }
-        let header = fields(lines[0])
+        guard let first = lines.first else { throw FixtureError("\(name): no header") }
+        let header = fields(first)
         return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, fields($0))) }
+    }
+
+    /// A fixture value, or an error naming what is missing or malformed (a bad fixture fails the
+    /// tests that read it, not the run).
+    static func parsed<T>(_ text: String?, _ parse: (String) -> T?, _ what: String) throws -> T {
+        guard let text, let value = parse(text) else { throw FixtureError("\(what): \(text.map { "\"\($0)\"" } ?? "missing")") }
+        return value
     }
 
     static func commodities() throws -> [CommodityRow] {
         try records("commodities.csv").enumerated().map { i, r in
-            CommodityRow(code: r["code"]!, level: Int(r["level"]!)!, parent: nil, descriptionEN: r["description_en"]!,
-                         descriptionZH: nil, elements: r["elements"]!.split(separator: "|").map(String.init),
+            CommodityRow(code: try parsed(r["code"], { $0 }, "code"), level: try parsed(r["level"], { Int($0) }, "level"),
+                         parent: nil, descriptionEN: try parsed(r["description_en"], { $0 }, "description_en"),
+                         descriptionZH: nil, elements: try parsed(r["elements"], { $0 }, "elements").split(separator: "|").map(String.init),
                          nomenclature: "test", rawLine: i + 2)
         }
     }
 
     static func trade(_ name: String) throws -> [TradeRow] {
         try records(name).enumerated().map { i, r in
-            TradeRow(period: Period(r["period"]!)!, reporter: r["reporter"]!, partner: r["partner"]!, flow: Flow(code: r["flow"]!)!,
-                     hsCode: r["hs_code"]!, quantityKg: Double(r["quantity_kg"]!), valueUSD: Double(r["value_usd"]!),
-                     valuation: Valuation(rawValue: r["valuation"]!) ?? .unknown, quantityEstimated: r["estimated"] == "1",
-                     rawLine: i + 2)
+            func text(_ key: String) throws -> String { try parsed(r[key], { $0 }, "\(name):\(i + 2): \(key)") }
+            return TradeRow(period: try parsed(r["period"], { Period($0) }, "\(name):\(i + 2): period"),
+                            reporter: try text("reporter"), partner: try text("partner"),
+                            flow: try parsed(r["flow"], { Flow(code: $0) }, "\(name):\(i + 2): flow"),
+                            hsCode: try text("hs_code"), quantityKg: Double(try text("quantity_kg")),
+                            valueUSD: Double(try text("value_usd")),
+                            valuation: Valuation(rawValue: try text("valuation")) ?? .unknown,
+                            quantityEstimated: r["estimated"] == "1", rawLine: i + 2)
         }
     }
 
@@ -93,6 +107,11 @@ enum Fx {
                                    commodities: try commodities(), countries: countries)
         return detector.detect(input, settings: settings)
     }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Every anomaly carries the evidence the issue asks for.

@@ -52,7 +52,7 @@ import TradeCore
 
     func combinedInput(shuffled: Bool) throws -> DetectionInput {
         var rows = NewPartnerDetectorTests().scenario() + TransshipmentConduitDetectorTests().scenario()
-            + UnitValueOutlierDetectorTests().scenario() + (try MirrorGapDetectorTests().annualScenario())
+            + (try UnitValueOutlierDetectorTests().scenario()) + (try MirrorGapDetectorTests().annualScenario())
         if shuffled {
             var g = SeededGenerator(seed: 7)
             rows.shuffle(using: &g)

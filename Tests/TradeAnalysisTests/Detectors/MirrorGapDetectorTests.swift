@@ -70,7 +70,7 @@ import TradeCore
     /// 2012–2017 plus an unrelated 28469017 line to XLL, plus a Comtrade-like annual extract at 4 and
     /// 6 digits for WLD, XNN and XLL in 2013–2014 with figures of its own. XLL and XMM declare monthly
     /// 284610 imports, CIF 4 % above XKK's FOB; XMM declares 1.6× the weight in 2014 and 2015 when `inflated`.
-    func likeWithLikeScenario(inflated: Bool) -> [TradeRow] {
+    func likeWithLikeScenario(inflated: Bool) throws -> [TradeRow] {
         let years = 2012...2017
         var rows = Fx.background("XKK", years: years)
         for partner in ["XLL", "XMM"] {
@@ -80,8 +80,8 @@ import TradeCore
         rows += Fx.monthly("XKK", "XLL", .export, "28469017", years: years, usdPerKg: 90, valuation: .fob) { _, _ in 7 }
         for y in 2013...2014 {
             for (partner, t) in [("WLD", 900.0), ("XNN", 300.0), ("XLL", 40.0)] {
-                rows.append(Fx.row(String(y), "XKK", partner, .export, "2846", kg: t * 1000, usd: t * 1000 * 9, valuation: .fob))
-                rows.append(Fx.row(String(y), "XKK", partner, .export, "284610", kg: t * 500, usd: t * 500 * 5, valuation: .fob))
+                rows.append(try Fx.row(String(y), "XKK", partner, .export, "2846", kg: t * 1000, usd: t * 1000 * 9, valuation: .fob))
+                rows.append(try Fx.row(String(y), "XKK", partner, .export, "284610", kg: t * 500, usd: t * 500 * 5, valuation: .fob))
             }
         }
         for partner in ["XLL", "XMM"] {
@@ -115,13 +115,13 @@ import TradeCore
     @Test func nestedLevelsReportTheMostDetailedOnly() throws {
         // XPP declares both the heading and the subheading (annual, CIF); its 284610 is 1.6× XKK's
         // cerium lines in 2015. Only the 284610 comparison is made: one finding.
-        var rows = likeWithLikeScenario(inflated: false)
+        var rows = try likeWithLikeScenario(inflated: false)
         for y in 2014...2016 {
             let ce = 180_000.0 * (y == 2015 ? 1.6 : 1.0)
             rows += Fx.monthly("XKK", "XPP", .export, "28461010", years: y...y, usdPerKg: 4, valuation: .fob) { _, _ in 15 }
             rows += Fx.monthly("XKK", "XPP", .export, "28469017", years: y...y, usdPerKg: 90, valuation: .fob) { _, _ in 1 }
-            rows.append(Fx.row(String(y), "XPP", "XKK", .import, "284610", kg: ce, usd: ce * 4 * 1.04, valuation: .cif))
-            rows.append(Fx.row(String(y), "XPP", "XKK", .import, "2846", kg: ce + 12_000, usd: ce * 4 * 1.04 + 12_000 * 90 * 1.04,
+            rows.append(try Fx.row(String(y), "XPP", "XKK", .import, "284610", kg: ce, usd: ce * 4 * 1.04, valuation: .cif))
+            rows.append(try Fx.row(String(y), "XPP", "XKK", .import, "2846", kg: ce + 12_000, usd: ce * 4 * 1.04 + 12_000 * 90 * 1.04,
                                valuation: .cif))
         }
         let found = try Fx.run(MirrorGapDetector(), rows)
@@ -133,7 +133,7 @@ import TradeCore
     @Test func smallShippingLagAcrossTheYearEndIsNoGap() throws {
         // XKK ships 1.5 t a month to XRR from 2015-06 to 2016-02; XRR declares each lot a month later.
         // 2016: XRR declares 3 lots, XKK 2 — a 50 % "gap" on 1.5 t that the lag explains.
-        var rows = likeWithLikeScenario(inflated: false) + Fx.background("XRR", years: 2012...2017)
+        var rows = try likeWithLikeScenario(inflated: false) + Fx.background("XRR", years: 2012...2017)
         let burst = (2015 * 12 + 5)...(2016 * 12 + 1)
         rows += Fx.monthly("XKK", "XRR", .export, "28461010", years: 2015...2016, usdPerKg: 40, valuation: .fob) { y, m in
             burst.contains(y * 12 + m - 1) ? 1.5 : 0

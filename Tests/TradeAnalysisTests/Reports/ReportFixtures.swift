@@ -8,10 +8,12 @@ import TradeCore
 enum ReportFixtures {
     static let europiumName = "氧化铕"
 
-    static func monthly(_ from: String, _ to: String) -> [Period] {
-        let a = Period(from)!, b = Period(to)!
-        return (a.monthIndex...b.monthIndex).map { Period(monthIndex: $0) }
+    static func monthly(_ from: Period, _ to: Period) -> [Period] {
+        (from.monthIndex...to.monthIndex).map { Period(monthIndex: $0) }
     }
+
+    /// 1...12 of a period made by `monthly`.
+    static func month(_ period: Period) -> Int { period.monthIndex % 12 + 1 }
 
     static func row(_ period: Period, _ reporter: String, _ partner: String, _ flow: Flow, _ code: String,
                     tonnes: Double?, usdPerKg: Double = 30) -> TradeRow {
@@ -23,22 +25,22 @@ enum ReportFixtures {
     static let trade: [TradeRow] = {
         var rows: [TradeRow] = []
         // China's europium-oxide-like line: small steady exports to JPN, then TUR and SGP appear in 2024.
-        for (i, p) in monthly("2020-01", "2024-12").enumerated() {
+        for (i, p) in monthly(Period(year: 2020, month: 1), Period(year: 2024, month: 12)).enumerated() {
             rows.append(row(p, "CHN", "JPN", .export, "28469015", tonnes: 0.4 + Double(i % 5) * 0.1))
-            if p.year >= 2022, p.month! % 4 == 0 { rows.append(row(p, "CHN", "USA", .export, "28469015", tonnes: 0.2)) }
-            if p >= Period("2024-03")!, p <= Period("2024-09")! {
-                rows.append(row(p, "CHN", "TUR", .export, "28469015", tonnes: [12, 18, 24, 31, 27, 22, 18.4][p.month! - 3]))
+            if p.year >= 2022, month(p) % 4 == 0 { rows.append(row(p, "CHN", "USA", .export, "28469015", tonnes: 0.2)) }
+            if p >= Period(year: 2024, month: 3), p <= Period(year: 2024, month: 9) {
+                rows.append(row(p, "CHN", "TUR", .export, "28469015", tonnes: [12, 18, 24, 31, 27, 22, 18.4][month(p) - 3]))
             }
-            if p >= Period("2024-02")!, p <= Period("2024-06")! {
-                rows.append(row(p, "CHN", "SGP", .export, "28469015", tonnes: [9, 11, 14, 15, 11][p.month! - 2]))
+            if p >= Period(year: 2024, month: 2), p <= Period(year: 2024, month: 6) {
+                rows.append(row(p, "CHN", "SGP", .export, "28469015", tonnes: [9, 11, 14, 15, 11][month(p) - 2]))
             }
         }
         // Conduit: CHN → MYS → USA for 28469019, MYS's legs surging in the second half of 2023.
-        for p in monthly("2020-01", "2024-06") {
-            let surge = p >= Period("2023-07")! && p <= Period("2023-12")!
-            let lagged = p >= Period("2023-08")! && p <= Period("2024-01")!
-            rows.append(row(p, "MYS", "CHN", .import, "28469019", tonnes: surge ? 38 + Double(p.month! - 7) * 4 : 2.5))
-            rows.append(row(p, "MYS", "USA", .export, "28469019", tonnes: lagged ? 33 + Double((p.month! + 4) % 12) * 3 : 0.8))
+        for p in monthly(Period(year: 2020, month: 1), Period(year: 2024, month: 6)) {
+            let surge = p >= Period(year: 2023, month: 7) && p <= Period(year: 2023, month: 12)
+            let lagged = p >= Period(year: 2023, month: 8) && p <= Period(year: 2024, month: 1)
+            rows.append(row(p, "MYS", "CHN", .import, "28469019", tonnes: surge ? 38 + Double(month(p) - 7) * 4 : 2.5))
+            rows.append(row(p, "MYS", "USA", .export, "28469019", tonnes: lagged ? 33 + Double((month(p) + 4) % 12) * 3 : 0.8))
             rows.append(row(p, "CHN", "MYS", .export, "28469019", tonnes: surge ? 35 : 2.2))
         }
         // Mirror: CHN declares 8-digit lines (annual), JPN declares the 6-digit heading.
@@ -89,19 +91,21 @@ enum ReportFixtures {
         ReportFinding(id: id, anomaly: anomaly, charts: ChartBuilder.series(for: anomaly, trade: trade))
     }
 
-    static func date(_ s: String) -> Date { ISO8601DateFormatter().date(from: s)! }
+    /// 2025-02-03T04:00:00Z, when the fixture run started; the other instants are offsets from it.
+    static let runStart = Date(timeIntervalSince1970: 1_738_555_200)
+    static let day: TimeInterval = 86_400
 
     static let input = ReportInput(
-        run: RunSummary(runID: 42, startedAt: date("2025-02-03T04:00:00Z"), finishedAt: date("2025-02-03T04:03:12Z"),
+        run: RunSummary(runID: 42, startedAt: runStart, finishedAt: runStart + 3 * 60 + 12,
                         status: "succeeded", filesLoaded: 5, filesSkipped: 49, filesFailed: 0,
                         rowsLoaded: 6_120, rowsRejected: 20, detectorVersion: "2025.02-1"),
         sources: [
             SourceSummary(name: "china-customs", files: 48, rows: 12_840, rejected: 3, newestPeriod: Period("2024-12"),
-                          lastLoad: date("2025-02-03T04:01:10Z")),
+                          lastLoad: runStart + 70),
             SourceSummary(name: "comtrade", files: 6, rows: 48_211, rejected: 17, newestPeriod: Period("2024-06"),
-                          lastLoad: date("2024-10-01T04:00:00Z"), stale: true, daysBehind: 120),
+                          lastLoad: runStart - 125 * day, stale: true, daysBehind: 120),
             SourceSummary(name: "usgs-mcs", files: 1, rows: 842, rejected: 0, newestPeriod: Period("2024"),
-                          lastLoad: date("2025-01-31T04:00:00Z")),
+                          lastLoad: runStart - 3 * day),
         ],
         findings: [
             finding(5, unitValue), finding(2, spike), finding(3, conduit), finding(1, newPartner), finding(4, mirror),

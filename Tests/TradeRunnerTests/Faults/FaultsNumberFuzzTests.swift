@@ -23,10 +23,10 @@ extension Faults.Fuzz {
     }
 
     /// Comtrade import row: `netWgt` (kg; `-1` not available), `cifvalue` (0 or empty → `primaryValue` 1).
-    private static func comtrade(_ weight: String, _ cif: String) -> Expected {
+    private static func comtrade(_ weight: String, _ cif: String) throws -> Expected {
         var quantity: Double?
         if !weight.isEmpty {
-            let verdict = NumberGrammarOracle.expected(weight, grouping: false)
+            let verdict = try NumberGrammarOracle.expected(weight, grouping: false)
             switch verdict {
             case .value(let v): quantity = v
             case .negative(-1): break
@@ -34,23 +34,23 @@ extension Faults.Fuzz {
             }
         }
         guard !cif.isEmpty else { return .loaded(quantityKg: quantity, valueUSD: 1) }
-        let verdict = NumberGrammarOracle.expected(cif, grouping: false)
+        let verdict = try NumberGrammarOracle.expected(cif, grouping: false)
         guard case .value(let v) = verdict else { return .rejected(column: "cifvalue", reason: reason("cifvalue", cif, verdict)!) }
         return .loaded(quantityKg: quantity, valueUSD: v == 0 ? 1 : v)
     }
 
     /// China customs row: 第一数量 in 千克 (empty → no quantity), 美元 (required), thousands groups allowed.
-    private static func china(_ quantity: String, _ value: String) -> Expected {
+    private static func china(_ quantity: String, _ value: String) throws -> Expected {
         var kg: Double?
         if !quantity.isEmpty {
-            let verdict = NumberGrammarOracle.expected(quantity, grouping: true)
+            let verdict = try NumberGrammarOracle.expected(quantity, grouping: true)
             guard case .value(let v) = verdict else {
                 return .rejected(column: "第一数量", reason: reason("quantity", quantity, verdict)!)
             }
             kg = v
         }
         guard !value.isEmpty else { return .rejected(column: "美元", reason: "empty value") }
-        let verdict = NumberGrammarOracle.expected(value, grouping: true)
+        let verdict = try NumberGrammarOracle.expected(value, grouping: true)
         guard case .value(let v) = verdict else { return .rejected(column: "美元", reason: reason("value", value, verdict)!) }
         return .loaded(quantityKg: kg, valueUSD: v)
     }
@@ -87,9 +87,9 @@ extension Faults.Fuzz {
             let trimmed = pairs.map { ($0.0.trimmingCharacters(in: .whitespaces), $0.1.trimmingCharacters(in: .whitespaces)) }
             let paths: [(String, String, SourceDefinition, [Expected], (Int, (String, String)) -> String)] = [
                 ("freqCode,period,reporterCode,flowCode,partnerCode,cmdCode,netWgt,cifvalue,primaryValue\n", "comtrade.csv",
-                 comtrade, trimmed.map(Self.comtrade), { _, p in "A,2023,842,M,156,2846,\"\(p.0)\",\"\(p.1)\",1\n" }),
+                 comtrade, try trimmed.map(Self.comtrade), { _, p in "A,2023,842,M,156,2846,\"\(p.0)\",\"\(p.1)\",1\n" }),
                 ("数据年月,商品编码,商品名称,贸易伙伴编码,贸易伙伴名称,第一数量,第一计量单位,第二数量,第二计量单位,美元\n", "customs.csv",
-                 china, trimmed.map(Self.china), { i, p in "202401,28\(100_000 + i),钕,,日本,\"\(p.0)\",千克,,,\"\(p.1)\"\n" }),
+                 china, try trimmed.map(Self.china), { i, p in "202401,28\(100_000 + i),钕,,日本,\"\(p.0)\",千克,,,\"\(p.1)\"\n" }),
             ]
             for (header, name, definition, expected, row) in paths {
                 let url = dir.appendingPathComponent(name)

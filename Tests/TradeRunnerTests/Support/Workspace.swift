@@ -60,7 +60,9 @@ struct Workspace {
 
     /// Runs read-only SQL and returns the rows as text.
     func rows(_ sql: String) throws -> [[String]] {
-        try Warehouse.openReadOnly(path: warehousePath).query(sql).rows.map { $0.map(\.text) }
+        var rows: [[String]] = []
+        try Warehouse.openReadOnly(path: warehousePath).query(sql, columns: { _ in }, row: { rows.append($0.map(\.text)) })
+        return rows
     }
 
     func scalar(_ sql: String) throws -> String { try rows(sql).first?.first ?? "" }

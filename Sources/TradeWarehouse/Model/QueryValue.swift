@@ -19,14 +19,3 @@ public enum QueryValue: Sendable, Hashable {
         }
     }
 }
-
-/// The result of an analyst's SQL statement: column names and rows.
-public struct QueryResult: Sendable, Hashable {
-    public var columns: [String]
-    public var rows: [[QueryValue]]
-
-    public init(columns: [String], rows: [[QueryValue]]) {
-        self.columns = columns
-        self.rows = rows
-    }
-}
