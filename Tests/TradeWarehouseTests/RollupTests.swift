@@ -34,7 +34,8 @@ import TradeCore
     }
 
     @Test func oneFigureFromTheWinningSourceNeverASum() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, directory) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: directory) }
         try warehouse.updateSourcePrecedence(Self.precedence)
         try load(warehouse, "Raw/cc/2024.csv", 1, source: "china-customs", [
             trade("2024-01", "CHN", "USA", "28469014", kg: 100, usd: 1_000, line: 2),
@@ -74,7 +75,8 @@ import TradeCore
     }
 
     @Test func levelsSumTheMostDetailedLinesOnly() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, directory) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: directory) }
         try warehouse.updateSourcePrecedence(Self.precedence)
         try load(warehouse, "Raw/ct/2024.csv", 1, source: "comtrade", [
             // A heading total and its own subheadings: the heading is not a leaf.
@@ -107,17 +109,18 @@ import TradeCore
     }
 
     @Test func annualFiguresCountTheirMonthsAndCompleteOnesWin() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, directory) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: directory) }
         try warehouse.updateSourcePrecedence(Self.precedence)
         // 2023: twelve months; USA in every month, KOR in March only.
-        var rows2023 = (1...12).map { m in
-            trade(String(format: "2023-%02d", m), "CHN", "USA", "28469014", kg: 10, usd: 100, line: m + 1)
+        var rows2023 = try (1...12).map { m in
+            try trade(String(format: "2023-%02d", m), "CHN", "USA", "28469014", kg: 10, usd: 100, line: m + 1)
         }
-        rows2023.append(trade("2023-03", "CHN", "KOR", "28469014", kg: 4, usd: 40, line: 20))
+        rows2023.append(try trade("2023-03", "CHN", "KOR", "28469014", kg: 4, usd: 40, line: 20))
         try load(warehouse, "Raw/cc/2023.csv", 1, source: "china-customs", rows2023)
         // 2024: five published months so far.
-        let rows2024 = (1...5).map { m in
-            trade(String(format: "2024-%02d", m), "CHN", "USA", "28469014", kg: 20, usd: 200, line: m + 1)
+        let rows2024 = try (1...5).map { m in
+            try trade(String(format: "2024-%02d", m), "CHN", "USA", "28469014", kg: 20, usd: 200, line: m + 1)
         }
         try load(warehouse, "Raw/cc/2024.csv", 2, source: "china-customs", rows2024)
         // Comtrade: China's annual 2024 declaration to the USA, and one month of the same source.
@@ -141,7 +144,8 @@ import TradeCore
     }
 
     @Test func aSupersedingLoadRefreshesOnlyItsReporterYears() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, directory) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: directory) }
         try warehouse.updateSourcePrecedence(Self.precedence)
         try load(warehouse, "Raw/cc/2023.csv", 1, source: "china-customs", [
             trade("2023-06", "CHN", "USA", "28469014", kg: 30, usd: 300, line: 2)])
@@ -202,7 +206,8 @@ import TradeCore
     }
 
     @Test func coverageCountsPublishedPeriodsPerLevel() throws {
-        let warehouse = try Warehouse.inMemory()
+        let (warehouse, directory) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: directory) }
         try warehouse.updateSourcePrecedence(Self.precedence)
         try load(warehouse, "Raw/cc/a.csv", 1, source: "china-customs", [
             trade("2023-11", "CHN", "USA", "28469014", kg: 1, usd: 1, line: 2),
