@@ -1,8 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Module layering (DESIGN.md): imports go only downwards.
+// Module layering (docs/ARCHITECTURE.md, "Modules"): imports go only downwards.
 // 0 TradeCore · 1 TradeConfig, TradeWarehouse · 2 TradeIngest, TradeAnalysis · 3 TradeRunner · 4 tradewatch
+// Each target declares exactly the modules it imports: `make lint-imports` reads this manifest
+// and fails on an undeclared import, an unused declaration or a broken layer.
 let package = Package(
     name: "TradeWatch",
     platforms: [.macOS(.v14)],
@@ -21,7 +23,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"])]),
-        .target(name: "TradeCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "TradeCore"),
         .target(name: "TradeConfig", dependencies: ["TradeCore", "Yams"]),
         .target(name: "TradeWarehouse", dependencies: [
             "TradeCore",
@@ -32,20 +34,26 @@ let package = Package(
             "TradeCore", "TradeConfig", "CLibXML2", "ZIPFoundation",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "TradeAnalysis", dependencies: ["TradeCore", "TradeWarehouse", "Plot"]),
-        .target(name: "TradeRunner", dependencies: ["TradeCore", "TradeConfig", "TradeWarehouse", "TradeIngest", "TradeAnalysis"]),
+        .target(name: "TradeAnalysis", dependencies: ["TradeCore", "Plot"]),
+        .target(name: "TradeRunner", dependencies: [
+            "TradeCore", "TradeConfig", "TradeWarehouse", "TradeIngest", "TradeAnalysis",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "tradewatch", dependencies: [
-            "TradeRunner", "TradeCore",
+            "TradeRunner", "TradeAnalysis", "TradeCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "TradeCoreTests", dependencies: ["TradeCore"]),
-        .testTarget(name: "TradeConfigTests", dependencies: ["TradeConfig"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TradeWarehouseTests", dependencies: ["TradeWarehouse", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "TradeConfigTests", dependencies: ["TradeConfig", "TradeCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TradeWarehouseTests", dependencies: ["TradeWarehouse", "TradeCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "TradeTestSupport", path: "Tests/TradeTestSupport"),
-        .testTarget(name: "TradeIngestTests", dependencies: ["TradeIngest", "TradeTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TradeAnalysisTests", dependencies: ["TradeAnalysis", "TradeWarehouse", "TradeTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TradeRunnerTests", dependencies: ["TradeRunner", "TradeWarehouse", "TradeCore", "TradeIngest", "TradeConfig", "TradeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TradeIngestTests", dependencies: ["TradeIngest", "TradeConfig", "TradeCore", "TradeTestSupport", "ZIPFoundation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TradeAnalysisTests", dependencies: ["TradeAnalysis", "TradeCore", "TradeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TradeRunnerTests", dependencies: [
+            "TradeRunner", "TradeWarehouse", "TradeCore", "TradeIngest", "TradeConfig", "TradeTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

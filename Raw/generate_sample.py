@@ -2,8 +2,8 @@
 """Generate the calibrated sample in Raw/china-customs/ and Raw/comtrade/partners-*.csv.
 
 The files are a CALIBRATED SAMPLE, not a download: China customs monthly export
-tables (GB18030, Chinese headers, FORMATS.md section 1) and UN Comtrade monthly
-partner records (FORMATS.md section 2) for 2019-2025, built so that the monthly and
+tables (GB18030, Chinese headers, docs/FORMATS.md section 1) and UN Comtrade monthly
+partner records (docs/FORMATS.md section 2) for 2019-2025, built so that the monthly and
 annual chapter-28 rare-earth export totals equal the figures China customs
 published (Pipelines/reference/china_ree_exports_published.csv).
 

@@ -170,7 +170,7 @@ extension Pipeline {
     /// batches waiting: parsing and loading use both cores, in flat memory. `body` sees the outcomes
     /// in the reader's order, and a reader error only after every outcome emitted before it.
     /// Without, both run here: for a body as light as the dry run's counting, handing rows to
-    /// another thread costs more than it saves (SDMX 500 MB dry run: 6.1 s serial, 7.7–8.7 s pipelined).
+    /// another thread costs more than it saves (measured in `make bench`, SDMX dry run).
     func readFile(_ scanned: ScannedFile, definition: SourceDefinition, reference: ReferenceData,
                   pipelined: Bool = true, _ body: (RowOutcome) throws -> Void) throws {
         guard let reader = SourceReaders.reader(for: definition.format) else {

@@ -27,7 +27,7 @@ public struct RunOptions: Sendable {
     }
 }
 
-/// Exit codes of the command-line contract (DESIGN.md).
+/// Exit codes of the command-line contract (docs/ARCHITECTURE.md, "Command line").
 public enum ExitStatus: Int32, Sendable {
     case success = 0
     /// A failure; nothing was half-loaded.

@@ -188,8 +188,8 @@ public final class Warehouse: Sendable {
         config.prepareDatabase { db in
             hardenConnection(db)
             // A new warehouse gets 8 KiB pages (SQLite's default is 4 KiB): bulk loads write every
-            // page to the WAL and again at the checkpoint, and half as many pages cut the kernel's
-            // share of a million-row load by a third. Runs before GRDB turns on WAL; an existing
+            // page to the WAL and again at the checkpoint, so fewer, larger pages mean fewer writes
+            // for the kernel. Runs before GRDB turns on WAL; an existing
             // warehouse keeps its page size (SQLite ignores the pragma once the file has pages).
             try db.execute(sql: "PRAGMA page_size = 8192")
         }

@@ -12,7 +12,7 @@ struct TradeWatchCommand: ParsableCommand {
         discussion: "Exit codes: 0 success, 1 failure (nothing half-loaded), 2 usage error, 3 another run holds the lock, 4 a finding reached --fail-on.",
         subcommands: [Run.self, Init.self, Load.self, Detect.self, Report.self, Query.self, Status.self])
 
-    /// Parses, runs, and maps every outcome onto the exit codes of DESIGN.md.
+    /// Parses, runs, and maps every outcome onto the exit codes of docs/ARCHITECTURE.md.
     static func main() {
         do {
             var command = try parseAsRoot()

@@ -3,7 +3,7 @@ import Testing
 import TradeRunner
 import TradeWarehouse
 
-/// The command-line contract of DESIGN.md, through the real binary: exit codes, the
+/// The command-line contract of docs/ARCHITECTURE.md, through the real binary: exit codes, the
 /// read-only query command, cron-quiet output, JSON logs, the lock, and the README's commands.
 @Suite(.serialized) struct CommandLineTests {
     /// One workspace with the sample loaded, shared by the tests that only read it. Made once; a

@@ -4,7 +4,7 @@ import TradeCore
 @testable import TradeWarehouse
 
 @Suite struct SchemaTests {
-    /// The contract columns of DESIGN.md, in order; views may add columns after them.
+    /// The contract columns of docs/ARCHITECTURE.md ("Public views"), in order; views may add columns after them.
     static let contract: [(view: String, columns: [String])] = [
         ("trade", ["period", "frequency", "reporter", "partner", "flow", "hs_code", "quantity_kg", "value_usd",
                    "source", "raw_file", "raw_line"]),

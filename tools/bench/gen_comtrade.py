@@ -3,7 +3,7 @@
 
     gen_comtrade.py N OUT [--year-start 2015] [--years 10] [--seed 20240601]
 
-Writes N data rows (plus the 47-column header of FORMATS.md section 2) to OUT.
+Writes N data rows (plus the 47-column header of docs/FORMATS.md section 2) to OUT.
 Monthly data (freqCode M), periods YYYYMM from January of --year-start over
 --years years, ~60 real Comtrade reporter/partner codes (with ISO3 and
 descriptions), ~200 real HS6 codes (incl. 284690, 280530), flows X/M, totals

@@ -3,7 +3,7 @@
 
     gen_sdmx.py BYTES OUT [--seed 20240601]
 
-A Comext-like message (FORMATS.md section 5): EU reporters (ISO2), ~60 partners
+A Comext-like message (docs/FORMATS.md section 5): EU reporters (ISO2), ~60 partners
 (ISO2), CN8 product codes built on real HS6 codes (incl. 28469090, 28053010),
 flow 1 (import) / 2 (export), one indicator QUANTITY_IN_100KG, monthly
 observations 2002-01 .. 2024-12:

@@ -13,8 +13,7 @@ national 8-digit lines of reference/rare_earth_codes.csv (text, shared string),
 shared strings (t="s"), numbers inline; (period, code, partner) is unique.
 Written with zipfile and hand-written XML (standard library only).
 
---reference defaults to the repo's Pipelines/reference, else
-/work/shared/reference.
+--reference defaults to the repository's Pipelines/reference.
 """
 import argparse
 import csv
@@ -43,8 +42,7 @@ STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 def default_reference():
     here = os.path.dirname(os.path.abspath(__file__))
-    repo = os.path.normpath(os.path.join(here, "..", "..", "Pipelines", "reference"))
-    return repo if os.path.exists(os.path.join(repo, "countries.csv")) else "/work/shared/reference"
+    return os.path.normpath(os.path.join(here, "..", "..", "Pipelines", "reference"))
 
 
 def main(argv=None):

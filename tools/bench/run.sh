@@ -105,7 +105,7 @@ fi
 # Pipelines: the committed YAML plus the reference tables copied from Pipelines/ at run time.
 for d in pipelines pipelines-sdmx pipelines-xlsx; do
   mkdir -p "$BENCH/$d/reference"
-  cp Pipelines/reference/*.csv "$BENCH/$d/reference/" 2>/dev/null || cp /work/shared/reference/*.csv "$BENCH/$d/reference/"
+  cp Pipelines/reference/*.csv "$BENCH/$d/reference/"
 done
 [ -f Pipelines/detectors.yaml ] && cp Pipelines/detectors.yaml "$BENCH/pipelines/detectors.yaml"
 

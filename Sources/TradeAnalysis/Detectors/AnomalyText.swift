@@ -61,7 +61,8 @@ enum AnomalyText {
         }
     }
 
-    /// Exporter → importer orientation of a declared flow (DESIGN.md): imports are turned around.
+    /// Exporter → importer orientation of a declared flow (docs/ARCHITECTURE.md, `anomalies`):
+    /// imports are turned around.
     static func orient(declarer: String, partner: String, flow: Flow) -> (exporter: String, importer: String) {
         switch flow {
         case .export, .reExport: (declarer, partner)

@@ -1,7 +1,7 @@
 import Foundation
 import TradeCore
 
-/// The six detectors of DESIGN.md and `source_conflict`, run in a fixed order with a deterministic result.
+/// The seven detectors (docs/ARCHITECTURE.md, "Detect"), run in a fixed order with a deterministic result.
 public enum DetectorSuite {
     /// Recorded with every run's anomalies; bump when a method or a default changes.
     public static let version = "1.4.0"

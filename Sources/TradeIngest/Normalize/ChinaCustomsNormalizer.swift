@@ -2,7 +2,7 @@ import Foundation
 import TradeCore
 import TradeConfig
 
-/// China customs monthly tables (FORMATS.md §1) → `TradeRow`s, for any table container.
+/// China customs monthly tables (docs/FORMATS.md §1) → `TradeRow`s, for any table container.
 ///
 /// - Columns by header name: the definition's `columns` first, then the built-in Chinese
 ///   headers (`数据年月`, `商品编码`, `贸易伙伴名称`, `第一数量`, `第一计量单位`, `美元`/`人民币` …).

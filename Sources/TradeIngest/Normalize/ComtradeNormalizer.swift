@@ -4,7 +4,7 @@ import TradeConfig
 
 /// UN Comtrade v1 rows (bulk CSV or API JSON objects) → trade rows, by header name.
 ///
-/// Choices (FORMATS.md §2):
+/// Choices (docs/FORMATS.md §2):
 /// - Only totals are loaded: a row with `partner2Code` ≠ 0, `customsCode` ≠ `C00` or
 ///   `motCode` ≠ 0 is a breakdown of a total in the same extract and is emitted as
 ///   `.rejected` (reason says so) so the file still balances without double counting.

@@ -2,7 +2,7 @@ import Foundation
 import TradeCore
 import TradeConfig
 
-/// HS nomenclature table (`section,hscode,description,parent,level`, FORMATS.md §4) → `CommodityRow`s.
+/// HS nomenclature table (`section,hscode,description,parent,level`, docs/FORMATS.md §4) → `CommodityRow`s.
 ///
 /// - `nomenclature` is `options.nomenclature` (default `hs2022`).
 /// - Comtrade's pseudo-codes `99`, `9999`, `999999` ("commodities not specified according to

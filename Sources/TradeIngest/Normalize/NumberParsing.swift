@@ -67,7 +67,7 @@ public enum NumberParsing {
     }
 
     /// The grammar beyond the plain fast path: checks every byte, drops group separators and lets
-    /// `Double(String)` round the (now certainly decimal) text.
+    /// `Double(String)` round the text, which by then is certainly a decimal.
     private static func general(_ bytes: UnsafeBufferPointer<UInt8>, grouping: Bool) -> Figure {
         let n = bytes.count
         let negative = bytes[0] == UInt8(ascii: "-")

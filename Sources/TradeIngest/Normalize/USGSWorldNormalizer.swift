@@ -2,7 +2,7 @@ import Foundation
 import TradeCore
 import TradeConfig
 
-/// USGS MCS world table (`*_world.csv`, FORMATS.md §3) → `MineralStat`s, one per country × year column.
+/// USGS MCS world table (`*_world.csv`, docs/FORMATS.md §3) → `MineralStat`s, one per country × year column.
 ///
 /// - Years come from header names: `Prod_t_2020`, `Prod_t_Est_2021`, `Prod_t_est_2022`
 ///   (`est` → estimated) → `mine_production`; `Reserves_t` → `reserves`. USGS publishes

@@ -122,7 +122,7 @@ public final class FileLoadSink {
 
     /// A file is loaded in bulk when its table holds fewer rows than the file may add (its size over
     /// this many bytes a row): appending without indexes and sorting them once at the end is then
-    /// cheaper than maintaining them row by row (4–5× on million-row files).
+    /// cheaper than maintaining them row by row.
     static let bulkRowBytes: Int64 = 128
 
     /// Drops `table`'s indexes when this file is a bulk load for it; `finish()` builds them again in

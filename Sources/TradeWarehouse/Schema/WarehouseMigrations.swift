@@ -3,7 +3,7 @@ import GRDB
 /// The warehouse schema as named, append-only migrations: never edit a shipped one, add a new one.
 ///
 /// Tables are internal (`*_observation`, `raw_file`, `run_ledger`, …); the views created
-/// here are the analyst-facing contract of DESIGN.md ("Analyst-facing schema").
+/// here are the analyst-facing contract (docs/ARCHITECTURE.md, "Public views").
 enum WarehouseMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -25,7 +25,7 @@ enum WarehouseMigrations {
 
     /// The manifest's identity of a file becomes `raw_key`, its path relative to the canonical raw
     /// directory: `path` keeps the spelling the loading run was given (`Raw/…`, `./Raw/…`, an
-    /// absolute path) for display, and keying by it reloaded every file when the spelling changed.
+    /// absolute path) for display; keyed by that spelling, every file would load again whenever it changed.
     /// Rows loaded before this migration have no key until a load adopts them
     /// (`Warehouse.keyManifestEntries`), the one step that knows the raw directory.
     private static func keyRawFilesByRelativePath(_ db: Database) throws {
@@ -166,9 +166,8 @@ enum WarehouseMigrations {
     // MARK: - v3-trade-period-check
 
     /// The same rule for `trade_observation.period` (`YYYY`, or `YYYY-MM` with a month 01–12), written
-    /// as whole-value GLOBs instead of two GLOBs and a `substr`: the v1 form cost more per inserted
-    /// row than all the table's other checks together (a `substr` result is a new string on every
-    /// row); this one costs about a third of it (≈1.6k fewer instructions a row). Nothing else changes.
+    /// as three whole-value GLOBs: a `substr` in a CHECK makes a new string for every inserted row,
+    /// and a GLOB over the whole value does not. Nothing else changes.
     ///
     /// SQLite cannot alter a CHECK, so the table is rebuilt the documented way: the views that read
     /// it are set aside, rows copied, and the indexes and views created again from their saved SQL.
@@ -238,7 +237,7 @@ enum WarehouseMigrations {
     // MARK: - v1-tables
 
     // Per-row CHECKs avoid `x IN (a, b, c)`: with more than two constants SQLite builds an
-    // ephemeral index for the list on every execution, which halved the insert rate.
+    // ephemeral index for the list on every execution of the insert.
 
     private static func createTables(_ db: Database) throws {
         try createLedgerTables(db)
