@@ -20,8 +20,9 @@ public struct Pipeline {
 
     /// Source definitions and reference tables; any mistake is a located error before anything is loaded.
     func loadConfiguration() throws -> (sources: [SourceDefinition], reference: ReferenceData) {
+        try PathChecks.requirePipelines(options.pipelinesDirectory)
         let pipelines = URL(fileURLWithPath: options.pipelinesDirectory, isDirectory: true)
-        let sources = try PipelineLoader.loadSources(directory: pipelines, displayDirectory: options.pipelinesDirectory)
+        let sources = try SourceDefinitions.load(directory: options.pipelinesDirectory)
         let reference = try ReferenceLoader.load(
             directory: pipelines.appendingPathComponent("reference", isDirectory: true),
             displayDirectory: options.pipelinesDirectory + "/reference")
@@ -29,6 +30,7 @@ public struct Pipeline {
     }
 
     func loadDetectorSettings() throws -> DetectorSettings {
+        try PathChecks.requirePipelines(options.pipelinesDirectory)
         let display = options.pipelinesDirectory + "/detectors.yaml"
         let url = URL(fileURLWithPath: display)
         guard FileManager.default.fileExists(atPath: url.path) else { return DetectorSettings() }
