@@ -63,8 +63,8 @@ extension Pipeline {
 
     /// `tradewatch detect`: detection alone, under the lock, as its own ledger run.
     public func detect() throws -> CommandResult {
-        try PathChecks.requireWarehouse(options.warehousePath, command: "detect")
         let settings = try loadDetectorSettings()
+        try PathChecks.requireWarehouse(options.warehousePath, command: "detect")
         let lock = try lock()
         defer { lock.release() }
         let warehouse = try openWarehouse()

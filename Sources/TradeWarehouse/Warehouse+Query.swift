@@ -47,7 +47,7 @@ extension Warehouse {
                 throw Diagnostic("query refused: function \(name)() is not on the read-only allow-list (queries are read-only)")
             }
             let message = error.message ?? "\(error.resultCode)"
-            if message.hasSuffix("syntax error") || message.hasPrefix("unrecognized token") {
+            if message.hasSuffix("syntax error") || message.hasPrefix("unrecognized token") || message == "incomplete input" {
                 throw Diagnostic("SQL syntax error: \(message)")
             }
             throw Diagnostic("query failed: \(message)")

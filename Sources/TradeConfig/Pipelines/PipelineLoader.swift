@@ -208,7 +208,8 @@ public enum PipelineLoader {
             var keys: [String: LocatedNumber] = [:]
             for pair in try doc.mapping(detector.value, what: "thresholds of \(detector.key)") {
                 let value = try doc.number(pair.value, what: "\(detector.key).\(pair.key)")
-                keys[pair.key] = LocatedNumber(value, at: doc.location(pair.value))
+                keys[pair.key] = LocatedNumber(value, at: doc.location(pair.value), keyLocation: doc.location(pair.keyNode),
+                                               sectionLocation: doc.location(detector.keyNode))
             }
             result[detector.key] = keys
         }
