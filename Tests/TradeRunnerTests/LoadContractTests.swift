@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TradeCore
 import TradeRunner
+import Logging
 
 /// The load contract of the spine issue: bad rows are rejected with file, line, column and
 /// reason; bad files fail alone and located; a broken definition loads nothing; a revised
@@ -41,6 +42,27 @@ import TradeRunner
         #expect(try ws.scalar("select rows_loaded || '+' || rows_rejected from runs") == "2+6")
         let raw = try ws.scalar("select raw_text from rejected_rows where raw_line = 3")
         #expect(raw.contains("德国,12x5"))
+    }
+
+    /// A period after the current month (the clock injected) is a rejected row with that reason;
+    /// the current month itself loads.
+    @Test func aPeriodAfterTheCurrentMonthIsRejected() throws {
+        let ws = try Workspace.make(rawFolders: [])
+        defer { ws.remove() }
+        try ws.write("Raw/china-customs/exports-2025.csv", Self.header
+            + "202506,28469014,氧化铕,,日本,5000,千克,,,143000\n"
+            + "202507,28469014,氧化铕,,日本,5000,千克,,,143000\n"
+            + "203101,28469014,氧化铕,,德国,100,千克,,,1000\n")
+        var options = ws.options
+        options.now = ISO8601DateFormatter().date(from: "2025-06-30T23:00:00Z")
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        #expect(try Pipeline(options: options, logger: logger).load().status == .success)
+        #expect(try ws.rows("select period from trade") == [["2025-06"]])
+        let rejected = try ws.rows("select raw_line, column_name, reason from rejected_rows order by raw_line")
+        #expect(rejected == [["3", "period", "period 2025-07 is later than the current month (2025-06)"],
+                             ["4", "period", "period 2031-01 is later than the current month (2025-06)"]])
+        #expect(try ws.scalar("select rows_loaded || '+' || rows_rejected from runs") == "1+2")
     }
 
     @Test func badFilesFailAloneWithALocatedError() throws {
