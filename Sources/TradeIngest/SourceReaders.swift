@@ -1,7 +1,13 @@
+import Foundation
 import TradeConfig
 
 /// The reader for each source format this module implements.
 public enum SourceReaders {
+    /// The format's reader, with trade rows dated after `now`'s month rejected.
+    public static func reader(for format: SourceFormat, now: Date) -> (any SourceReader)? {
+        reader(for: format).map { FuturePeriodCheck($0, now: now) }
+    }
+
     /// Every `SourceFormat` has a reader; table-shaped formats pair a container with a normalizer.
     public static func reader(for format: SourceFormat) -> (any SourceReader)? {
         switch format {

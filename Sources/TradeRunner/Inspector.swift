@@ -4,36 +4,36 @@ import TradeWarehouse
 
 /// Output forms of `tradewatch query`.
 public enum QueryOutputFormat: Sendable {
-    case table, csv, json
+    case table, csv, tsv, markdown, json
 }
 
 /// Read-only views of the warehouse for people: `query` and `status`.
 public struct Inspector {
     public let warehousePath: String
     public let pipelinesDirectory: String
+    public let rawDirectory: String
 
-    public init(warehousePath: String, pipelinesDirectory: String = "Pipelines") {
+    public init(warehousePath: String, pipelinesDirectory: String = "Pipelines", rawDirectory: String = "Raw") {
         self.warehousePath = warehousePath
         self.pipelinesDirectory = pipelinesDirectory
+        self.rawDirectory = rawDirectory
     }
 
-    func openReadOnly() throws -> Warehouse {
-        guard FileManager.default.fileExists(atPath: warehousePath) else {
-            throw RunFailure(.failure, "tradewatch: no warehouse at \(warehousePath): run `tradewatch run` (or `make run`) first")
-        }
+    func openReadOnly(command: String) throws -> Warehouse {
+        try PathChecks.requireWarehouse(warehousePath, command: command)
         return try Warehouse.openReadOnly(path: warehousePath)
     }
 
     /// Runs SQL on a read-only connection and streams the rendered result to `output` in chunks of
     /// about `QueryWriter.chunkBytes` as SQLite steps through the rows: memory stays flat however
     /// many rows the query returns. `timeLimit` (seconds) stops a statement that runs longer.
-    public func query(_ sql: String, format: QueryOutputFormat, timeLimit: Double? = nil,
-                      output: (Data) throws -> Void) throws {
-        let warehouse = try openReadOnly()
+    public func query(_ sql: String, parameters: [String: String] = [:], format: QueryOutputFormat,
+                      timeLimit: Double? = nil, output: (Data) throws -> Void) throws {
+        let warehouse = try openReadOnly(command: "query")
         // The writer keeps `output` only while the query runs.
         try withoutActuallyEscaping(output) { output in
             var writer = QueryWriter(format: format, output: output)
-            try warehouse.query(sql, timeLimit: timeLimit, columns: { try writer.begin(columns: $0) },
+            try warehouse.query(sql, parameters: parameters, timeLimit: timeLimit, columns: { try writer.begin(columns: $0) },
                                 row: { try writer.row($0) })
             try writer.finish()
         }

@@ -25,8 +25,8 @@ extension Pipeline {
         try warehouse.replaceAnomalies(runID: runID, detectorVersion: DetectorSuite.version,
                                        thresholdsJSON: settings.fingerprintJSON, anomalies, cases: cases, unjudged: unjudged)
         let high = anomalies.filter { $0.severity == .high }.count
-        logger.info("detection finished", metadata: ["findings": "\(anomalies.count)", "high": "\(high)",
-                                                     "cases": "\(cases.count)",
+        logger.info("detection finished", metadata: ["findings": .stringConvertible(anomalies.count), "high": .stringConvertible(high),
+                                                     "cases": .stringConvertible(cases.count),
                                                      "detector.version": "\(DetectorSuite.version)"])
         return (anomalies, cases)
     }
@@ -64,6 +64,7 @@ extension Pipeline {
     /// `tradewatch detect`: detection alone, under the lock, as its own ledger run.
     public func detect() throws -> CommandResult {
         let settings = try loadDetectorSettings()
+        try PathChecks.requireWarehouse(options.warehousePath, command: "detect")
         let lock = try lock()
         defer { lock.release() }
         let warehouse = try openWarehouse()
@@ -74,6 +75,9 @@ extension Pipeline {
         var status = ExitStatus.success
         if let failOn = options.failOn, anomalies.contains(where: { $0.severity >= failOn }) { status = .findings }
         let high = anomalies.filter { $0.severity == .high }.count
-        return CommandResult(status: status, summary: "tradewatch: detect \(runID) ok — \(cases.count) cases from \(anomalies.count) findings (\(high) high)")
+        return CommandResult(status: status, summary: "tradewatch: detect \(runID) ok — \(cases.count) cases from \(anomalies.count) findings (\(high) high)",
+                             fields: ["command": .string("detect"), "run": .number(Double(runID)), "ok": .bool(true),
+                                      "cases": .number(Double(cases.count)),
+                                      "findings": .object(["total": .number(Double(anomalies.count)), "high": .number(Double(high))])])
     }
 }

@@ -102,13 +102,17 @@ extension Pipeline {
                     }
                 }
             } catch {
-                file = DryRunFile(path: file.path, source: definition.name, state: .failed, message: "\(error)")
-                logger.error("\(error)", metadata: ["source": "\(definition.name)"])
+                let message = PathChecks.message(error, path: file.path)
+                file = DryRunFile(path: file.path, source: definition.name, state: .failed, message: message)
+                logger.error("\(message)", metadata: ["source": "\(definition.name)"])
             }
             report.files.append(file)
         }
         progress.finish()
         plan.orphans.forEach(failed)
+        for path in plan.unclaimed {
+            logger.warning("\(Self.unclaimedWarning(path, pipelines: options.pipelinesDirectory))")
+        }
         return report
     }
 }

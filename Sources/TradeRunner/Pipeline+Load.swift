@@ -13,6 +13,8 @@ public struct LoadReport: Sendable {
     public var rowsLoaded = 0
     public var rowsRejected = 0
     public var failures: [String] = []
+    /// Files in a source folder that no definition reads or ignores (warnings, not failures).
+    public var unclaimed: [String] = []
 }
 
 extension Pipeline {
@@ -47,10 +49,10 @@ extension Pipeline {
                     report.rowsRejected += rejected
                     logger.info("loaded \(file.file.displayPath)", metadata: [
                         "source": "\(definition.name)", "file": "\(file.file.displayPath)",
-                        "rows.loaded": "\(loaded)", "rows.rejected": "\(rejected)"])
+                        "rows.loaded": .stringConvertible(loaded), "rows.rejected": .stringConvertible(rejected)])
                 }
             } catch {
-                try fail(&report, "\(error)", path: file.file.displayPath, source: definition.name,
+                try fail(&report, PathChecks.message(error, path: file.file.displayPath), path: file.file.displayPath, source: definition.name,
                          warehouse: warehouse, runID: runID)
             }
         }
@@ -59,6 +61,10 @@ extension Pipeline {
         for orphan in plan.orphans {
             report.filesSeen += 1
             try fail(&report, orphan.message, path: orphan.path, source: nil, warehouse: warehouse, runID: runID)
+        }
+        for path in plan.unclaimed {
+            report.unclaimed.append(path)
+            logger.warning("\(Self.unclaimedWarning(path, pipelines: options.pipelinesDirectory))")
         }
         return report
     }
@@ -76,8 +82,16 @@ extension Pipeline {
     struct FilePlan {
         var work: [(definition: SourceDefinition, file: ScannedFile)] = []
         var failures: [PlannedFailure] = []
-        /// Files in a source folder that no definition reads (reported after the work).
+        /// Entries in a source folder that cannot be read as files (reported after the work).
         var orphans: [PlannedFailure] = []
+        /// Files in a source folder that no definition reads or ignores: warnings.
+        var unclaimed: [String] = []
+    }
+
+    /// The warning for a file no definition reads, located at the file.
+    static func unclaimedWarning(_ path: String, pipelines: String) -> String {
+        Diagnostic("matches no source definition in \(pipelines)/ and was not read (add it to a definition's `files`, or its `ignore`)",
+                   at: SourceLocation(file: path, line: 1), severity: .warning).description
     }
 
     /// Scans every definition's patterns (no hashing) and finds the files no definition claims.
@@ -88,8 +102,11 @@ extension Pipeline {
         guard FileManager.default.fileExists(atPath: rawRoot.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw Diagnostic("the raw directory \(options.rawDirectory) does not exist or is not a folder (see --raw)")
         }
-        // Display paths already planned: a file two definitions claim, or an entry refused by two scans, once.
+        // Display paths already planned: an entry refused by two scans is reported once.
         var claimed = Set<String>()
+        // Which definitions found each file: one file read by two sources would count twice.
+        var owners: [String: [SourceDefinition]] = [:]
+        var found: [(definition: SourceDefinition, file: ScannedFile)] = []
         // Scan every definition first, so progress knows the total and a bad pattern fails early.
         for definition in sources {
             let scan: RawFileScan
@@ -113,11 +130,29 @@ extension Pipeline {
             }
             for file in scan.files {
                 claimed.insert(file.file.displayPath)
-                plan.work.append((definition, file))
+                owners[file.file.displayPath, default: []].append(definition)
+                found.append((definition, file))
             }
         }
-        plan.orphans = unclaimedEntries(under: rawRoot, excluding: claimed)
+        var reported = Set<String>()
+        for (definition, file) in found {
+            let path = file.file.displayPath
+            guard let both = owners[path], both.count > 1 else { plan.work.append((definition, file)); continue }
+            guard reported.insert(path).inserted else { continue }
+            plan.failures.append(PlannedFailure(message: Self.ambiguousMessage(path, both), path: path,
+                                                source: nil, countsAsFile: true))
+        }
+        let ignore = sources.flatMap(\.ignore) + RawFileScanner.defaultIgnore
+        (plan.orphans, plan.unclaimed) = unclaimedEntries(under: rawRoot, excluding: claimed, ignoring: ignore)
         return plan
+    }
+
+    /// A file two definitions find: neither reads it, and the error names both, at their `files`.
+    static func ambiguousMessage(_ path: String, _ definitions: [SourceDefinition]) -> String {
+        let named = definitions.map { "\($0.name) (\($0.location(of: "files")))" }.joined(separator: " and ")
+        return Diagnostic("matched by \(definitions.count) source definitions, \(named); a file belongs to one source, "
+                          + "so it was not read (narrow a definition's `files` or add the file to its `ignore`)",
+                          at: SourceLocation(file: path, line: 1)).description
     }
 
     /// Keys the manifest entries loaded before files were keyed by their path relative to the raw
@@ -173,7 +208,7 @@ extension Pipeline {
     /// another thread costs more than it saves (measured in `make bench`, SDMX dry run).
     func readFile(_ scanned: ScannedFile, definition: SourceDefinition, reference: ReferenceData,
                   pipelined: Bool = true, _ body: (RowOutcome) throws -> Void) throws {
-        guard let reader = SourceReaders.reader(for: definition.format) else {
+        guard let reader = SourceReaders.reader(for: definition.format, now: options.now ?? Date()) else {
             throw Diagnostic("no reader for format \(definition.format.rawValue)",
                              at: definition.location(of: "format"), source: definition.name)
         }
@@ -211,27 +246,27 @@ extension Pipeline {
     }
 
     /// Entries of the raw directory's source folders (not its top level, not hidden) that no scan
-    /// planned: a file dropped into a source folder that no definition reads is an error, not
-    /// silence, and so is an entry no scan reached that cannot be read as a file (a FIFO, a name
-    /// that is not UTF-8, an unreadable folder).
-    func unclaimedEntries(under rawRoot: URL, excluding claimed: Set<String>) -> [PlannedFailure] {
+    /// planned. A file no definition reads and no `ignore` pattern (a definition's or the
+    /// defaults) covers is returned as unclaimed, a warning: a stray note must not fail every cron
+    /// run, yet a data file no definition reads must be seen. An entry no scan reached that cannot
+    /// be read as a file (a FIFO, a name that is not UTF-8, an unreadable folder) is an error.
+    func unclaimedEntries(under rawRoot: URL, excluding claimed: Set<String>,
+                          ignoring ignore: [String]) -> (problems: [PlannedFailure], unclaimed: [String]) {
         let root = RawFileScanner.canonicalRoot(rawRoot)
         let listing = RawDirectoryWalker.walk(root: root.path, under: "")
-        var orphans: [PlannedFailure] = []
-        for relative in listing.files where relative.contains("/") {
+        var unclaimed: [String] = []
+        for relative in listing.files where relative.contains("/") && !RawFileScanner.isIgnored(relative, by: ignore) {
             let display = RawFileScanner.displayPath(options.rawDirectory, relative)
-            guard !claimed.contains(display) else { continue }
-            let message = Diagnostic("matches no source definition in \(options.pipelinesDirectory)/ (add a pattern to a definition's `files`)",
-                                     at: SourceLocation(file: display, line: 1)).description
-            orphans.append(PlannedFailure(message: message, path: display, source: nil, countsAsFile: true))
+            if !claimed.contains(display) { unclaimed.append(display) }
         }
+        var problems: [PlannedFailure] = []
         for problem in listing.problems where problem.relativePath.isEmpty || problem.relativePath.contains("/") {
             let display = RawFileScanner.displayPath(options.rawDirectory, problem.relativePath)
             guard !claimed.contains(display) else { continue }
             let message = Diagnostic(problem.message, at: SourceLocation(file: display, line: 1)).description
-            orphans.append(PlannedFailure(message: message, path: display, source: nil, countsAsFile: true))
+            problems.append(PlannedFailure(message: message, path: display, source: nil, countsAsFile: true))
         }
-        return orphans.sorted { $0.path < $1.path }
+        return (problems.sorted { $0.path < $1.path }, unclaimed.sorted())
     }
 
     /// Loads one file unless the manifest already holds this exact content.

@@ -12,11 +12,32 @@ public struct CommandResult: Sendable {
     public var summary: String
     /// A one-screen overview (top findings) for a person at a terminal; nil when there is none.
     public var details: String?
+    /// A document for stdout (a filtered report); the summary line then goes to stderr.
+    public var document: Data?
+    /// The summary's figures, for `--log-format json` (one JSON object instead of the line).
+    public var fields: [String: JSONValue]
 
-    public init(status: ExitStatus, summary: String, details: String? = nil) {
+    public init(status: ExitStatus, summary: String, details: String? = nil, document: Data? = nil,
+                fields: [String: JSONValue] = [:]) {
         self.status = status
         self.summary = summary
         self.details = details
+        self.document = document
+        self.fields = fields
+    }
+}
+
+extension CommandResult {
+    /// The result as one JSON object on one line (`--log-format json`): the figures as numbers,
+    /// the exit status and the human summary line.
+    public var jsonLine: String {
+        var object = fields
+        object["exit"] = .number(Double(status.rawValue))
+        object["summary"] = .string(summary)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(JSONValue.object(object))) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
     }
 }
 
@@ -99,8 +120,22 @@ extension Pipeline {
             line += ", \(cases.count) cases from \(findings.count) findings (\(high) high)"
         }
         if let reportPath { line += " → \(reportPath)" }
+        var fields: [String: JSONValue] = [
+            "command": .string(command), "run": .number(Double(runID)), "ok": .bool(exit != .failure),
+            "files": .object(["seen": .number(Double(load.filesSeen)), "loaded": .number(Double(load.filesLoaded)),
+                              "unchanged": .number(Double(load.filesSkipped)), "failed": .number(Double(load.filesFailed))]),
+            "rows": .object(["loaded": .number(Double(load.rowsLoaded)), "rejected": .number(Double(load.rowsRejected))]),
+            "unclaimed_files": .array(load.unclaimed.map { .string($0) }),
+        ]
+        if detect {
+            fields["cases"] = .number(Double(cases.count))
+            fields["findings"] = .object(["total": .number(Double(findings.count)),
+                                          "high": .number(Double(findings.filter { $0.severity == .high }.count))])
+        }
+        if let reportPath { fields["report"] = .string(reportPath) }
         return CommandResult(status: exit, summary: line,
-                             details: detect ? topCases(cases, findings: findings, failures: load.failures) : nil)
+                             details: detect ? topCases(cases, findings: findings, failures: load.failures) : nil,
+                             fields: fields)
     }
 
     /// Marks a run that stopped on an error `failed` in the ledger (a ledger error is only logged:

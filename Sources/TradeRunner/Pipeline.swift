@@ -21,8 +21,9 @@ public struct Pipeline {
 
     /// Source definitions and reference tables; any mistake is a located error before anything is loaded.
     func loadConfiguration() throws -> (sources: [SourceDefinition], reference: ReferenceData) {
+        try PathChecks.requirePipelines(options.pipelinesDirectory)
         let pipelines = URL(fileURLWithPath: options.pipelinesDirectory, isDirectory: true)
-        let sources = try PipelineLoader.loadSources(directory: pipelines, displayDirectory: options.pipelinesDirectory)
+        let sources = try SourceDefinitions.load(directory: options.pipelinesDirectory)
         let reference = try ReferenceLoader.load(
             directory: pipelines.appendingPathComponent("reference", isDirectory: true),
             displayDirectory: options.pipelinesDirectory + "/reference")
@@ -30,6 +31,7 @@ public struct Pipeline {
     }
 
     func loadDetectorSettings() throws -> DetectorSettings {
+        try PathChecks.requirePipelines(options.pipelinesDirectory)
         let display = options.pipelinesDirectory + "/detectors.yaml"
         let url = URL(fileURLWithPath: display)
         guard FileManager.default.fileExists(atPath: url.path) else { return DetectorSettings() }
@@ -38,14 +40,31 @@ public struct Pipeline {
         for (detector, keys) in located {
             for (key, number) in keys { overrides[detector, default: [:]][key] = number.value }
         }
+        // Each key alone first, in file order: the error is the first one in the file, at the key
+        // for an unknown name, at the value for a refused number.
+        let ordered = located.flatMap { detector, keys in keys.map { (detector, $0.key, $0.value) } }
+            .sorted { ($0.2.keyLocation?.line ?? 0, $0.2.keyLocation?.column ?? 0) < ($1.2.keyLocation?.line ?? 0, $1.2.keyLocation?.column ?? 0) }
+        for (detector, key, number) in ordered {
+            do {
+                _ = try DetectorSettings(overrides: [detector: [key: number.value]])
+            } catch let error as DetectorSettingsError {
+                throw Diagnostic("\(error)", at: Self.location(of: error, number, display: display))
+            }
+        }
         do {
             return try DetectorSettings(overrides: overrides)
         } catch let error as DetectorSettingsError {
-            // Point at the value the detectors did not accept (an unknown detector: its first value).
-            let section = located[error.detector] ?? [:]
-            let location = error.key.flatMap { section[$0]?.location }
-                ?? section.values.map(\.location).min { ($0.line, $0.column ?? 0) < ($1.line, $1.column ?? 0) }
-            throw Diagnostic("\(error)", at: location ?? SourceLocation(file: display, line: 1, column: 1))
+            // A value refused only with the others (a relation between keys): at that value.
+            let number = error.key.flatMap { located[error.detector]?[$0] }
+            throw Diagnostic("\(error)", at: number?.location ?? SourceLocation(file: display, line: 1, column: 1))
+        }
+    }
+
+    static func location(of error: DetectorSettingsError, _ number: LocatedNumber, display: String) -> SourceLocation {
+        switch error {
+        case .unknownDetector: return number.sectionLocation ?? number.location
+        case .unknownKey: return number.keyLocation ?? number.location
+        case .invalidValue: return number.location
         }
     }
 

@@ -4,7 +4,7 @@ import TradeWarehouse
 
 /// Renders `query` rows as they arrive and hands the text on in chunks of about `chunkBytes`.
 ///
-/// CSV and JSON need nothing but the current row. The aligned table needs column widths: they
+/// CSV, TSV, Markdown and JSON need nothing but the current row. The aligned table needs column widths: they
 /// come from the first `tableSampleRows` rows, held until then; a later, wider cell pushes the
 /// rest of its line right instead of widening the column (the table would otherwise need the
 /// whole result first).
@@ -34,6 +34,9 @@ struct QueryWriter {
         switch format {
         case .table: break
         case .csv: try write(TableRenderer.csvLine(columns))
+        case .tsv: try write(Self.tsvLine(columns))
+        case .markdown:
+            try write(Self.markdownLine(columns) + "|" + columns.map { _ in " --- |" }.joined() + "\n")
         case .json:
             var last: [String: Int] = [:]
             for (i, name) in columns.enumerated() { last[name] = i }
@@ -47,6 +50,10 @@ struct QueryWriter {
         switch format {
         case .csv:
             try write(TableRenderer.csvLine(values.map { $0 == .null ? nil : $0.text }))
+        case .tsv:
+            try write(Self.tsvLine(values.map { $0 == .null ? "" : $0.text }))
+        case .markdown:
+            try write(Self.markdownLine(values.map { $0 == .null ? "NULL" : $0.text }))
         case .json:
             try write((rowCount == 1 ? "\n" : ",\n") + jsonObject(values))
         case .table:
@@ -62,7 +69,7 @@ struct QueryWriter {
 
     mutating func finish() throws {
         switch format {
-        case .csv: break
+        case .csv, .tsv, .markdown: break
         case .json: try write(rowCount == 0 ? "]\n" : "\n]\n")
         case .table:
             if widths == nil { try writeTableSample() }
@@ -97,9 +104,46 @@ struct QueryWriter {
                 throw Diagnostic("query failed: row \(rowCount), column \(column) holds \(d), which JSON cannot represent (use --csv)")
             }
             return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
-        case .text(let t): return Self.jsonString(t)
+        case .text(let t): return Self.embeddedJSON(t) ?? Self.jsonString(t)
         case .blob(let b): return Self.jsonString(b.base64EncodedString())
         }
+    }
+
+    /// A text value that holds a JSON object or array (`evidence`), as that JSON rather than a
+    /// string of it; nil for any other text.
+    static func embeddedJSON(_ text: String) -> String? {
+        guard let first = text.first(where: { !$0.isWhitespace }), first == "{" || first == "[",
+              let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)),
+              let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A tab-separated line: tabs, newlines and backslashes in a cell escaped as `\t`, `\n`, `\\`
+    /// (the convention of PostgreSQL's and MySQL's text formats), so every row is one line.
+    static func tsvLine(_ cells: [String]) -> String {
+        cells.map { cell in
+            var out = ""
+            for c in cell {
+                switch c {
+                case "\\": out += "\\\\"
+                case "\t": out += "\\t"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\r\n": out += "\\r\\n"
+                default: out.append(c)
+                }
+            }
+            return out
+        }.joined(separator: "\t") + "\n"
+    }
+
+    /// A Markdown table row: `|` escaped, line breaks as `<br>`.
+    static func markdownLine(_ cells: [String]) -> String {
+        "|" + cells.map { cell in
+            " " + cell.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\r\n", with: "<br>")
+                .replacingOccurrences(of: "\n", with: "<br>") + " |"
+        }.joined() + "\n"
     }
 
     /// A JSON string literal: quotes, backslashes and control characters escaped, `/` and non-ASCII as they are.

@@ -13,6 +13,8 @@ public struct RunOptions: Sendable {
     public var failOn: Anomaly.Severity?
     /// Show progress (files, rows/s) on stderr; only when stderr is a terminal.
     public var showProgress: Bool
+    /// The time rows are judged against (a period after its month is rejected); nil: the clock.
+    public var now: Date?
 
     public init(warehousePath: String = "Warehouse/tradewatch.sqlite", rawDirectory: String = "Raw",
                 pipelinesDirectory: String = "Pipelines", reportsDirectory: String = "Warehouse/reports",

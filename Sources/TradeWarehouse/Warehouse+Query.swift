@@ -10,15 +10,18 @@ extension Warehouse {
     /// Only reading statements run (SELECT/WITH/VALUES/EXPLAIN that SQLite reports read-only,
     /// PRAGMAs without a value), inside a read transaction; ATTACH is disabled on every connection.
     /// With `timeLimit` (seconds), SQLite is interrupted once that much time has passed since the
-    /// statement started. Errors are Diagnostics carrying SQLite's message.
-    public func query(_ sql: String, timeLimit: Double? = nil, columns: ([String]) throws -> Void,
-                      row: ([QueryValue]) throws -> Void) throws {
+    /// statement started. `parameters` gives the values of named parameters (`:code`, `@code`,
+    /// `$code`, keyed without the prefix); every parameter needs one and every one given must be
+    /// used. Errors are Diagnostics carrying SQLite's message.
+    public func query(_ sql: String, parameters: [String: String] = [:], timeLimit: Double? = nil,
+                      columns: ([String]) throws -> Void, row: ([QueryValue]) throws -> Void) throws {
         let deadline = timeLimit.map { QueryDeadline(seconds: $0) }
         authorizer?.clear()
         do {
             // Always a read transaction (query_only): `query` never writes, whatever the connection.
             try dbWriter.read { db in
                 let statement = try Self.prepareAnalystStatement(sql, db)
+                statement.setUncheckedArguments(try Self.arguments(parameters, for: statement))
                 try columns(statement.columnNames)
                 deadline?.install(on: db)
                 defer { deadline?.remove(from: db) }
@@ -34,7 +37,11 @@ extension Warehouse {
             if let name = authorizer?.deniedFunction {
                 throw Diagnostic("query refused: function \(name)() is not on the read-only allow-list (queries are read-only)")
             }
-            throw Diagnostic("query failed: \(error.message ?? "\(error.resultCode)")")
+            let message = error.message ?? "\(error.resultCode)"
+            if message.hasSuffix("syntax error") || message.hasPrefix("unrecognized token") || message == "incomplete input" {
+                throw Diagnostic("SQL syntax error: \(message)")
+            }
+            throw Diagnostic("query failed: \(message)")
         }
     }
 
@@ -44,6 +51,7 @@ extension Warehouse {
         let isPragma: Bool
         switch QueryGuard.verdict(for: sql) {
         case .refused(let reason): throw Diagnostic("query refused: \(reason) (queries are read-only)")
+        case .syntaxError(let reason): throw Diagnostic("SQL syntax error: \(reason)")
         case .allowed(let pragma): isPragma = pragma
         }
         let statement = try db.makeStatement(sql: sql)
@@ -51,6 +59,36 @@ extension Warehouse {
             throw Diagnostic("query refused: the statement would change the warehouse (queries are read-only)")
         }
         return statement
+    }
+
+    /// The statement's named parameters bound from `parameters`: a whole number without leading
+    /// zeros as an integer (`LIMIT :n`), anything else as text; column affinity converts either
+    /// for comparisons (`hs_code = :code`).
+    static func arguments(_ parameters: [String: String], for statement: Statement) throws -> StatementArguments {
+        var names: [String] = []
+        for index in 0..<sqlite3_bind_parameter_count(statement.sqliteStatement) {
+            guard let name = sqlite3_bind_parameter_name(statement.sqliteStatement, index + 1) else {
+                throw Diagnostic("query parameters must be named (:name), not ?: give values with -p name value")
+            }
+            let text = String(cString: name)
+            let bare = String(text.dropFirst())
+            if !names.contains(bare) { names.append(bare) }
+            if text.hasPrefix("?") { throw Diagnostic("query parameters must be named (:name), not \(text)") }
+        }
+        if let missing = names.first(where: { parameters[$0] == nil }) {
+            throw Diagnostic("the query uses :\(missing) but no value was given (-p \(missing) VALUE)")
+        }
+        if let unused = parameters.keys.sorted().first(where: { !names.contains($0) }) {
+            let has = names.isEmpty ? "it has none" : "it has " + names.map { ":" + $0 }.joined(separator: ", ")
+            throw Diagnostic("-p \(unused): the query has no parameter :\(unused) (\(has))")
+        }
+        var values: [String: (any DatabaseValueConvertible)?] = [:]
+        for name in names {
+            let text = parameters[name]!
+            let whole = Int64(text).flatMap { _ in text == "0" || !(text.hasPrefix("0") || text.hasPrefix("-0") || text.hasPrefix("+")) ? Int64(text) : nil }
+            values[name] = whole.map { $0 as any DatabaseValueConvertible } ?? text
+        }
+        return StatementArguments(values)
     }
 
     /// `1` for whole seconds, `0.5` otherwise.

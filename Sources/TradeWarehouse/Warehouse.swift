@@ -33,7 +33,7 @@ public final class Warehouse: Sendable {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
-                throw Diagnostic("\(what): cannot create directory \(directory): \(error.localizedDescription)")
+                throw Diagnostic("\(what): cannot create directory \(directory): \(ErrorText.reason(error))")
             }
         }
         if !FileManager.default.fileExists(atPath: path) {
@@ -68,7 +68,7 @@ public final class Warehouse: Sendable {
             do {
                 try FileManager.default.removeItem(atPath: leftover)
             } catch {
-                throw Diagnostic("\(what): cannot remove the leftover \(leftover): \(error.localizedDescription)")
+                throw Diagnostic("\(what): cannot remove the leftover \(leftover): \(ErrorText.reason(error))")
             }
         }
         do {

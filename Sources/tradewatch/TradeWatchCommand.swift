@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TradeCore
 import TradeRunner
+import TradeAnalysis
 
 /// `tradewatch`: the root command. Subcommands are declared in `Commands/`.
 @main
@@ -10,7 +11,9 @@ struct TradeWatchCommand: ParsableCommand {
         commandName: "tradewatch",
         abstract: "Rare-earth trade statistics: extract → normalize → load → detect → report.",
         discussion: "Exit codes: 0 success, 1 failure (nothing half-loaded), 2 usage error, 3 another run holds the lock, 4 a finding reached --fail-on.",
-        subcommands: [Run.self, Init.self, Load.self, Detect.self, Report.self, Query.self, Status.self])
+        version: "tradewatch \(TradeWatchVersion.string) (detectors \(DetectorSuite.version))",
+        subcommands: [Run.self, Init.self, Load.self, Detect.self, Report.self, Query.self, Status.self,
+                      Completion.self])
 
     /// Parses, runs, and maps every outcome onto the exit codes of docs/ARCHITECTURE.md.
     static func main() {
@@ -24,6 +27,10 @@ struct TradeWatchCommand: ParsableCommand {
             Foundation.exit(failure.status.rawValue)
         } catch let diagnostic as Diagnostic {
             FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
+            Foundation.exit(ExitStatus.failure.rawValue)
+        } catch let error as NSError where error.domain == NSCocoaErrorDomain || error.domain == NSPOSIXErrorDomain {
+            // Foundation's own text names a domain and a number; say what happened instead.
+            FileHandle.standardError.write(Data("tradewatch: error: \(ErrorText.reason(error))\n".utf8))
             Foundation.exit(ExitStatus.failure.rawValue)
         } catch {
             let code = exitCode(for: error)
@@ -42,3 +49,24 @@ struct TradeWatchCommand: ParsableCommand {
 struct CommandExit: Error {
     var status: ExitStatus
 }
+
+extension TradeWatchCommand {
+    /// `tradewatch completion bash|zsh|fish`: the shell completion script, on stdout.
+    struct Completion: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the shell completion script (bash, zsh or fish).",
+            discussion: """
+                bash: tradewatch completion bash > /etc/bash_completion.d/tradewatch
+                zsh:  tradewatch completion zsh > "${fpath[1]}/_tradewatch"
+                fish: tradewatch completion fish > ~/.config/fish/completions/tradewatch.fish
+                """)
+        @Argument(help: "bash, zsh or fish.")
+        var shell: CompletionShell
+
+        func run() throws {
+            print(TradeWatchCommand.completionScript(for: shell), terminator: "")
+        }
+    }
+}
+
+extension CompletionShell: ExpressibleByArgument {}

@@ -59,18 +59,31 @@ import TradeWarehouse
         #expect(quiet.status == 0)
         #expect(quiet.stdout.split(separator: "\n").count == 1)
         #expect(quiet.stderr.isEmpty)
-        // A failing file: loud on stderr, one JSON object per line, exit 1.
-        try ws.write("Raw/comtrade/stray.txt", "no definition reads me\n")
-        defer { try? FileManager.default.removeItem(atPath: ws.path("Raw/comtrade/stray.txt")) }
-        let loud = try tradewatch(["run", "--log-format", "json", "--warehouse", ws.warehousePath], in: ws.root)
+        // A failing file: loud on stderr, one JSON object per line, exit 1; the summary on stdout is
+        // one JSON object whose counts are numbers.
+        try ws.write("Raw/china-customs/broken-2022.csv", Data([0xFF, 0xFE, 0x41]))
+        defer { try? FileManager.default.removeItem(atPath: ws.path("Raw/china-customs/broken-2022.csv")) }
+        let loud = try tradewatch(["run", "--log-format", "json", "--verbose", "--warehouse", ws.warehousePath], in: ws.root)
         #expect(loud.status == 1)
         let lines = loud.stderr.split(separator: "\n")
         #expect(!lines.isEmpty)
+        var numbers = 0
         for line in lines {
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             #expect(object?["level"] != nil && object?["message"] != nil)
+            if let findings = object?["findings"] {
+                #expect(findings is NSNumber, "findings logged as \(type(of: findings))")
+                numbers += 1
+            }
         }
-        #expect(loud.stderr.contains("stray.txt"))
+        #expect(numbers == 1, "no `detection finished` line: \(loud.stderr)")
+        #expect(loud.stderr.contains("broken-2022.csv"))
+        let summaryLines = loud.stdout.split(separator: "\n")
+        #expect(summaryLines.count == 1)
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(loud.stdout.utf8)) as? [String: Any])
+        #expect((summary["files"] as? [String: Any])?["failed"] as? Int == 1)
+        #expect(summary["exit"] as? Int == 1)
+        #expect(summary["command"] as? String == "run")
     }
 
     @Test func failOnExits4() throws {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TradeCore
 import TradeRunner
+import Logging
 
 /// The load contract of the spine issue: bad rows are rejected with file, line, column and
 /// reason; bad files fail alone and located; a broken definition loads nothing; a revised
@@ -43,6 +44,27 @@ import TradeRunner
         #expect(raw.contains("德国,12x5"))
     }
 
+    /// A period after the current month (the clock injected) is a rejected row with that reason;
+    /// the current month itself loads.
+    @Test func aPeriodAfterTheCurrentMonthIsRejected() throws {
+        let ws = try Workspace.make(rawFolders: [])
+        defer { ws.remove() }
+        try ws.write("Raw/china-customs/exports-2025.csv", Self.header
+            + "202506,28469014,氧化铕,,日本,5000,千克,,,143000\n"
+            + "202507,28469014,氧化铕,,日本,5000,千克,,,143000\n"
+            + "203101,28469014,氧化铕,,德国,100,千克,,,1000\n")
+        var options = ws.options
+        options.now = ISO8601DateFormatter().date(from: "2025-06-30T23:00:00Z")
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        #expect(try Pipeline(options: options, logger: logger).load().status == .success)
+        #expect(try ws.rows("select period from trade") == [["2025-06"]])
+        let rejected = try ws.rows("select raw_line, column_name, reason from rejected_rows order by raw_line")
+        #expect(rejected == [["3", "period", "period 2025-07 is later than the current month (2025-06)"],
+                             ["4", "period", "period 2031-01 is later than the current month (2025-06)"]])
+        #expect(try ws.scalar("select rows_loaded || '+' || rows_rejected from runs") == "1+2")
+    }
+
     @Test func badFilesFailAloneWithALocatedError() throws {
         let ws = try Workspace.make(rawFolders: ["usgs-mcs"])
         defer { ws.remove() }
@@ -51,15 +73,16 @@ import TradeRunner
         try ws.write("Raw/china-customs/exports-2023.csv", Self.header + "202301,28469014,\"氧化铕,,日本,50")
         // Not decodable as the declared encoding: a UTF-16 BOM followed by an odd byte count.
         try ws.write("Raw/china-customs/exports-2022.csv", Data([0xFF, 0xFE, 0x41]))
-        // Matches no source definition.
+        // Matches no source definition: a note is ignored by default, a data file is a warning.
         try ws.write("Raw/comtrade/notes.txt", "downloaded by hand\n")
+        try ws.write("Raw/comtrade/partners.dat", "1,2,3\n")
         let result = try ws.pipeline().load()
         #expect(result.status == .failure)
-        #expect(result.summary.contains("3 failed"), "\(result.summary)")
+        #expect(result.summary.contains("2 failed"), "\(result.summary)")
         let errors = try ws.rows("select path, message from file_errors order by path").map(\.[1])
-        #expect(errors.count == 3)
+        #expect(errors.count == 2)
         #expect(errors.contains { $0.contains("exports-2023.csv:2") && $0.contains("error:") })
-        #expect(errors.contains { $0.contains("notes.txt") && $0.contains("matches no source definition") })
+        #expect(result.fields["unclaimed_files"] == .array([.string(ws.path("Raw/comtrade/partners.dat"))]))
         // The good files loaded; nothing of the bad ones did.
         #expect(try ws.scalar("select count(*) from trade") == "1")
         #expect(Int(try ws.scalar("select count(*) from mineral_stats"))! > 0)

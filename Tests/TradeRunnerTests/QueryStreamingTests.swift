@@ -20,7 +20,7 @@ import TradeWarehouse
 
     /// The output reaches the writer in bounded chunks while the rows are read, in every format,
     /// instead of as one string after the whole result is in memory.
-    @Test(arguments: [QueryOutputFormat.csv, .json, .table])
+    @Test(arguments: [QueryOutputFormat.csv, .tsv, .markdown, .json, .table])
     func queryOutputIsStreamedInBoundedChunks(format: QueryOutputFormat) throws {
         let (root, path) = try Self.emptyWarehouse()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -37,6 +37,10 @@ import TradeWarehouse
         switch format {
         case .csv:
             #expect(output == "i,label\n" + (1...Self.rows).map { "\($0),row \($0)\n" }.joined())
+        case .tsv:
+            #expect(output == "i\tlabel\n" + (1...Self.rows).map { "\($0)\trow \($0)\n" }.joined())
+        case .markdown:
+            #expect(output == "| i | label |\n| --- | --- |\n" + (1...Self.rows).map { "| \($0) | row \($0) |\n" }.joined())
         case .json:
             let objects = try #require(try JSONSerialization.jsonObject(with: text) as? [[String: Any]])
             #expect(objects.count == Self.rows)

@@ -10,6 +10,7 @@ extension ReportWriter {
         let shown = layout.findings
         let run = input.run
         var md = "# TradeWatch report — run \(run.runID) (\(Self.cell(run.status)))\n\n"
+        if !filter.isUnrestricted { md += "**\(Self.inline(filterText))** (a filtered view of run \(run.runID))\n\n" }
         var when = "Started \(ReportFormat.timestamp(run.startedAt))"
         if let finished = run.finishedAt {
             when += ", finished \(ReportFormat.timestamp(finished)) (\(ReportFormat.duration(finished.timeIntervalSince(run.startedAt))))"

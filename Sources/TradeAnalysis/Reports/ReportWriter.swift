@@ -40,7 +40,7 @@ public struct ReportWriter: Sendable {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw ReportWriteError(path: directory.path, reason: "cannot create the reports directory: \(error.localizedDescription)")
+            throw ReportWriteError(path: directory.path, reason: "cannot create the reports directory: \(ErrorText.reason(error))")
         }
         Self.removeOrphanedTemporaries(in: directory)
         var written: [URL] = []
@@ -63,7 +63,7 @@ public struct ReportWriter: Sendable {
             try data.write(to: temporary)
         } catch {
             unlink(temporary.path)
-            throw ReportWriteError(path: temporary.path, reason: "cannot write: \(error.localizedDescription)")
+            throw ReportWriteError(path: temporary.path, reason: "cannot write: \(ErrorText.reason(error))")
         }
         guard rename(temporary.path, target.path) == 0 else {
             let reason = String(cString: strerror(errno))

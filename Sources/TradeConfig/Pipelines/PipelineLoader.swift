@@ -10,6 +10,8 @@ import Yams
 /// - `name`: pipeline name stored as `trade.source` (optional, default: the file's base name)
 /// - `format`: a `SourceFormat` raw value (required)
 /// - `files`: a glob or list of globs relative to the raw directory (required; `*`, `?`, `**`)
+/// - `ignore`: globs of files in the source's folders that are not data (a pattern with `/` is
+///   relative to the raw directory, one without matches file names): never read, never reported
 /// - `encoding`: `auto` (default), `utf-8`, `gb18030` (`gbk` accepted), `utf-16`
 /// - `columns`: canonical field → header name, or list of alternative header names
 /// - `constants`: map of field → value for fields the file does not carry (`reporter`, `flow`, `period`, `currency`)
@@ -18,13 +20,27 @@ import Yams
 ///   lowest wins (default: the declarer's own customs source 10, Comtrade 20, others 30)
 /// - `options`: free-form map for the reader (kept with locations)
 /// - `description`: free text, ignored
+/// The keys the readers understand, so a misspelt `constants:` or `options:` key is an error at
+/// the key rather than a setting silently ignored. The readers (TradeIngest) supply it.
+public struct DefinitionVocabulary: Sendable {
+    /// `constants:` keys any definition may set.
+    public var constants: Set<String>
+    /// `options:` keys each format's reader reads.
+    public var options: [SourceFormat: Set<String>]
+
+    public init(constants: Set<String>, options: [SourceFormat: Set<String>]) {
+        self.constants = constants
+        self.options = options
+    }
+}
+
 public enum PipelineLoader {
     /// YAML files in `Pipelines/` that are not source definitions.
     public static let nonSourceFiles: Set<String> = ["detectors.yaml"]
 
     /// Top-level keys a source definition may have.
-    public static let sourceKeys = ["name", "description", "format", "files", "encoding", "columns", "constants",
-                                    "cumulative", "precedence", "options"]
+    public static let sourceKeys = ["name", "description", "format", "files", "ignore", "encoding", "columns",
+                                    "constants", "cumulative", "precedence", "options"]
 
     /// The largest `precedence:` a definition may declare.
     public static let maxPrecedence = 1_000_000
@@ -35,12 +51,13 @@ public enum PipelineLoader {
     /// Every `*.yaml`/`*.yml` in `directory` except `nonSourceFiles`, sorted by file name.
     /// `displayDirectory` is how the folder is named in diagnostics (e.g. `Pipelines`).
     /// Two definitions with the same `name` are an error.
-    public static func loadSources(directory: URL, displayDirectory: String) throws -> [SourceDefinition] {
+    public static func loadSources(directory: URL, displayDirectory: String,
+                                   vocabulary: DefinitionVocabulary? = nil) throws -> [SourceDefinition] {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         } catch {
-            throw Diagnostic("cannot list pipeline directory: \(error.localizedDescription)",
+            throw Diagnostic("cannot list pipeline directory: \(ErrorText.reason(error))",
                              at: SourceLocation(file: displayDirectory, line: 1))
         }
         let files = names.filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !nonSourceFiles.contains($0) }
@@ -49,7 +66,8 @@ public enum PipelineLoader {
         var seen: [String: String] = [:]
         for name in files {
             let display = displayDirectory.isEmpty ? name : "\(displayDirectory)/\(name)"
-            let definition = try loadSource(file: directory.appendingPathComponent(name), display: display)
+            let definition = try loadSource(file: directory.appendingPathComponent(name), display: display,
+                                            vocabulary: vocabulary)
             if let other = seen[definition.name] {
                 throw Diagnostic("pipeline name \"\(definition.name)\" is already used by \(other)",
                                  at: definition.location(of: "name"))
@@ -61,22 +79,26 @@ public enum PipelineLoader {
     }
 
     /// One source definition file.
-    public static func loadSource(file: URL, display: String) throws -> SourceDefinition {
-        try parseSource(YAMLDocument(url: file, display: display))
+    public static func loadSource(file: URL, display: String, vocabulary: DefinitionVocabulary? = nil) throws -> SourceDefinition {
+        try parseSource(YAMLDocument(url: file, display: display), vocabulary: vocabulary)
     }
 
-    static func parseSource(_ doc: YAMLDocument) throws -> SourceDefinition {
+    static func parseSource(_ doc: YAMLDocument, vocabulary: DefinitionVocabulary? = nil) throws -> SourceDefinition {
         let pairs = try doc.rootMapping(what: "source settings (format, files, …)")
         var keyLocations: [String: SourceLocation] = [:]
         var name: String?
         var format: SourceFormat?
         var patterns: [String]?
+        var ignore: [String] = []
         var encoding = "auto"
         var columns: [String: [String]] = [:]
         var constants: [String: String] = [:]
         var cumulative = false
         var precedence: Int?
         var options: [String: LocatedValue] = [:]
+        // Where each constant and option key was written, in file order, for the vocabulary check.
+        var constantKeys: [(String, SourceLocation)] = []
+        var optionKeys: [(String, SourceLocation)] = []
 
         for (key, keyNode, value) in pairs {
             keyLocations[key] = doc.location(keyNode)
@@ -104,6 +126,13 @@ public enum PipelineLoader {
                     keyLocations["files.\(i)"] = location
                 }
                 patterns = list.map(\.0)
+            case "ignore":
+                let list = try doc.scalarList(value, what: "ignore")
+                for (i, (pattern, location)) in list.enumerated() {
+                    guard !pattern.isEmpty else { throw Diagnostic("empty ignore pattern", at: location) }
+                    keyLocations["ignore.\(i)"] = location
+                }
+                ignore = list.map(\.0)
             case "encoding":
                 let text = try doc.scalar(value, what: "encoding").lowercased()
                 guard encodings.contains(text) else {
@@ -123,6 +152,7 @@ public enum PipelineLoader {
             case "constants":
                 for pair in try doc.mapping(value, what: "constants (field → value)") {
                     constants[pair.key] = try doc.scalar(pair.value, what: "constant \"\(pair.key)\"")
+                    constantKeys.append((pair.key, doc.location(pair.keyNode)))
                     keyLocations["constants.\(pair.key)"] = doc.location(pair.value)
                 }
             case "cumulative":
@@ -137,6 +167,7 @@ public enum PipelineLoader {
             case "options":
                 for pair in try doc.mapping(value, what: "options") {
                     options[pair.key] = try doc.located(pair.value)
+                    optionKeys.append((pair.key, doc.location(pair.keyNode)))
                 }
             default:
                 throw Diagnostic("unknown key \"\(key)\" (expected one of: \(sourceKeys.joined(separator: ", ")))",
@@ -146,10 +177,25 @@ public enum PipelineLoader {
         let rootLocation = doc.root.map(doc.location) ?? doc.start
         guard let format else { throw Diagnostic("missing required key \"format\"", at: rootLocation) }
         guard let patterns else { throw Diagnostic("missing required key \"files\"", at: rootLocation) }
+        if let vocabulary {
+            try checkKeys(constantKeys, known: vocabulary.constants, what: "constant")
+            try checkKeys(optionKeys, known: vocabulary.options[format] ?? [], what: "option",
+                          forFormat: format.rawValue)
+        }
         let base = URL(fileURLWithPath: doc.display).deletingPathExtension().lastPathComponent
         return SourceDefinition(name: name ?? base, definitionFile: doc.display, format: format, patterns: patterns,
-                                encoding: encoding, columns: columns, constants: constants, cumulative: cumulative,
-                                precedence: precedence, options: options, keyLocations: keyLocations)
+                                ignore: ignore, encoding: encoding, columns: columns, constants: constants,
+                                cumulative: cumulative, precedence: precedence, options: options, keyLocations: keyLocations)
+    }
+
+    /// The first key not in `known`, located at the key, with the keys that are.
+    static func checkKeys(_ keys: [(String, SourceLocation)], known: Set<String>, what: String,
+                          forFormat format: String? = nil) throws {
+        for (key, location) in keys where !known.contains(key) {
+            let scope = format.map { " for format \($0)" } ?? ""
+            let expected = known.isEmpty ? "this format takes none" : "expected one of: \(known.sorted().joined(separator: ", "))"
+            throw Diagnostic("unknown \(what) \"\(key)\"\(scope) (\(expected))", at: location)
+        }
     }
 
     /// `detectors.yaml`: detector name → threshold key → number. The keys are the
@@ -165,7 +211,8 @@ public enum PipelineLoader {
             var keys: [String: LocatedNumber] = [:]
             for pair in try doc.mapping(detector.value, what: "thresholds of \(detector.key)") {
                 let value = try doc.number(pair.value, what: "\(detector.key).\(pair.key)")
-                keys[pair.key] = LocatedNumber(value, at: doc.location(pair.value))
+                keys[pair.key] = LocatedNumber(value, at: doc.location(pair.value), keyLocation: doc.location(pair.keyNode),
+                                               sectionLocation: doc.location(detector.keyNode))
             }
             result[detector.key] = keys
         }

@@ -13,7 +13,7 @@ struct YAMLDocument {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw Diagnostic("cannot read file: \(error.localizedDescription)", at: SourceLocation(file: display, line: 1))
+            throw Diagnostic("cannot read file: \(ErrorText.reason(error))", at: SourceLocation(file: display, line: 1))
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw Diagnostic("file is not valid UTF-8", at: SourceLocation(file: display, line: 1))

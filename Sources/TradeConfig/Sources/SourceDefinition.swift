@@ -13,6 +13,10 @@ public struct SourceDefinition: Sendable, Hashable {
     public var format: SourceFormat
     /// Glob patterns relative to the raw directory (`china-customs/*.csv`); `**` spans folders.
     public var patterns: [String]
+    /// Globs of files that are not data (`README*`, `notes/*.pdf`): no file of the source's is read
+    /// from them, and none is reported as unclaimed. With a `/` relative to the raw directory,
+    /// otherwise matched against the file name.
+    public var ignore: [String]
     /// `auto` (BOM / UTF-8 validity / GB18030 fallback), `utf-8`, `gb18030`, `utf-16`.
     public var encoding: String
     /// Canonical field → header names it may appear under, in preference order.
@@ -30,13 +34,15 @@ public struct SourceDefinition: Sendable, Hashable {
     public var keyLocations: [String: SourceLocation]
 
     public init(name: String, definitionFile: String, format: SourceFormat, patterns: [String],
-                encoding: String = "auto", columns: [String: [String]] = [:], constants: [String: String] = [:],
-                cumulative: Bool = false, precedence: Int? = nil, options: [String: LocatedValue] = [:],
+                ignore: [String] = [], encoding: String = "auto", columns: [String: [String]] = [:],
+                constants: [String: String] = [:], cumulative: Bool = false, precedence: Int? = nil,
+                options: [String: LocatedValue] = [:],
                 keyLocations: [String: SourceLocation] = [:]) {
         self.name = name
         self.definitionFile = definitionFile
         self.format = format
         self.patterns = patterns
+        self.ignore = ignore
         self.encoding = encoding
         self.columns = columns
         self.constants = constants

@@ -49,7 +49,7 @@ public enum RawFileScanner {
             }
             let glob = GlobPattern(pattern)
             let listing = RawDirectoryWalker.walk(root: root.path, under: glob.literalPrefix.joined(separator: "/"))
-            for relative in listing.files where glob.matches(relative) {
+            for relative in listing.files where glob.matches(relative) && !isIgnored(relative, by: definition.ignore) {
                 found[relative] = root.appendingPathComponent(relative)
             }
             for problem in listing.problems { problems[problem.relativePath] = problem.message }
@@ -70,6 +70,19 @@ public enum RawFileScanner {
             }
         }
         return RawFileScan(files: files, skipped: skipped)
+    }
+
+    /// Files no definition has to claim: editor backups, hidden and temporary files, notes
+    /// (`README.txt`, `partners.csv~`). A definition's `files:` still reads one it names.
+    public static let defaultIgnore = ["*~", ".*", "*.bak", "*.tmp", "*.swp", "#*#", "README*", "*.md", "*.txt"]
+
+    /// True when an `ignore:` pattern matches: one with `/` the path relative to the raw
+    /// directory, one without the file name.
+    public static func isIgnored(_ relative: String, by patterns: [String]) -> Bool {
+        let name = relative.split(separator: "/").last.map(String.init) ?? relative
+        return patterns.contains { pattern in
+            GlobPattern(pattern).matches(pattern.contains("/") ? relative : name)
+        }
     }
 
     /// The raw directory with `.`, `..` and symlinks resolved: every spelling of it (`Raw`, `./Raw`,
@@ -107,7 +120,7 @@ public enum RawFileScanner {
         do {
             attributes = try FileManager.default.attributesOfItem(atPath: resolved)
         } catch {
-            throw Diagnostic("skipped: cannot read file attributes: \(error.localizedDescription)")
+            throw Diagnostic("skipped: cannot read file attributes: \(ErrorText.reason(error))")
         }
         let size = (attributes[.size] as? NSNumber)?.int64Value ?? Int64(info.st_size)
         let modified = (attributes[.modificationDate] as? Date) ?? Date(timeIntervalSince1970: 0)

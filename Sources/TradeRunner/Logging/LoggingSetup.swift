@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TradeCore
 
 /// stderr log line formats.
 public enum LogFormat: String, Sendable, CaseIterable {
@@ -35,16 +36,33 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// A metadata value as JSON: counts and measures logged as numbers (`.stringConvertible(n)`)
+    /// stay numbers, so a log reader can sum them without parsing strings.
+    static func json(_ value: Logger.MetadataValue) -> JSONValue {
+        switch value {
+        case .string(let s): return .string(s)
+        case .stringConvertible(let v):
+            switch v {
+            case let n as any BinaryInteger: return .number(Double(n))
+            case let d as Double where d.isFinite: return .number(d)
+            case let b as Bool: return .bool(b)
+            default: return .string(v.description)
+            }
+        case .array(let items): return .array(items.map(json))
+        case .dictionary(let map): return .object(map.mapValues(json))
+        }
+    }
+
     public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
                     source: String, file: String, function: String, line: UInt) {
-        var object: [String: String] = [
-            "time": ISO8601DateFormatter().string(from: Date()),
-            "level": level.rawValue,
-            "label": label,
-            "message": message.description,
+        var object: [String: JSONValue] = [
+            "time": .string(ISO8601DateFormatter().string(from: Date())),
+            "level": .string(level.rawValue),
+            "label": .string(label),
+            "message": .string(message.description),
         ]
         for (key, value) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) {
-            object[key] = "\(value)"
+            object[key] = Self.json(value)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -105,7 +105,7 @@ extension Warehouse {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
-                throw Diagnostic("cannot create directory \(directory) for \(path): \(error.localizedDescription)")
+                throw Diagnostic("cannot create directory \(directory) for \(path): \(ErrorText.reason(error))")
             }
         }
         return try RunLock.acquire(path: lockPath(forWarehouse: path), wait: wait)

@@ -7,7 +7,7 @@ public enum WarehouseError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .locked(let pid, let path):
             let who = pid.map { "another tradewatch run (pid \($0))" } ?? "another tradewatch run"
-            return "error: \(who) holds \(path)"
+            return "error: \(who) holds \(path); this one stops here (exit 3). Give --wait to queue behind it instead"
         }
     }
 }

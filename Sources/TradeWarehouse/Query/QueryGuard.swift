@@ -11,12 +11,20 @@ enum QueryGuard {
     /// What the guard allows.
     enum Verdict: Equatable {
         case refused(String)
+        /// The text is no SQL statement SQLite knows (a misspelt keyword): a mistake, not a write.
+        case syntaxError(String)
         /// A reading statement; `sqlite3_stmt_readonly` must still confirm it unless it is a PRAGMA.
         case allowed(isPragma: Bool)
     }
 
     /// Leading keywords of statements that only read.
     static let readKeywords: Set<String> = ["SELECT", "WITH", "VALUES", "EXPLAIN"]
+
+    /// Leading keywords of SQLite's other statements: refused as writes, not as misspellings.
+    static let otherStatementKeywords: Set<String> = [
+        "INSERT", "UPDATE", "DELETE", "REPLACE", "UPSERT", "CREATE", "DROP", "ALTER", "ATTACH", "DETACH",
+        "VACUUM", "REINDEX", "ANALYZE", "BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE",
+    ]
 
     /// PRAGMAs that take an argument yet only read (schema introspection and checks).
     static let readPragmasWithArgument: Set<String> = [
@@ -47,6 +55,9 @@ enum QueryGuard {
             return .allowed(isPragma: true)
         }
         guard readKeywords.contains(keyword) else {
+            if !otherStatementKeywords.contains(keyword) {
+                return .syntaxError("no SQL statement starts with \"\(keyword.lowercased())\" (statements start with SELECT, WITH, VALUES, EXPLAIN or PRAGMA)")
+            }
             return .refused("only SELECT, WITH, VALUES, EXPLAIN and reading PRAGMA statements are allowed, not \(keyword)")
         }
         return .allowed(isPragma: false)

@@ -38,12 +38,18 @@ struct CommonOptions: ParsableArguments {
 extension LogFormat: ExpressibleByArgument {}
 extension Anomaly.Severity: ExpressibleByArgument {}
 
-/// Prints a command's result line (and, when asked or on a terminal, its one-screen
-/// overview) and exits with its status when it is not 0.
-func finish(_ result: CommandResult, summary: Bool? = nil) throws {
-    if let details = result.details, summary ?? (isatty(STDOUT_FILENO) == 1) {
-        print(details)
+/// Prints a command's result line (and, when asked or on a terminal, its one-screen overview; with
+/// `--log-format json`, one JSON object instead) and exits with its status when it is not 0.
+func finish(_ result: CommandResult, summary: Bool? = nil, format: LogFormat = .human) throws {
+    if let document = result.document {
+        FileHandle.standardOutput.write(document)
+    } else if format == .json {
+        print(result.jsonLine)
+    } else {
+        if let details = result.details, summary ?? (isatty(STDOUT_FILENO) == 1) {
+            print(details)
+        }
+        print(result.summary)
     }
-    print(result.summary)
     if result.status != .success { throw CommandExit(status: result.status) }
 }

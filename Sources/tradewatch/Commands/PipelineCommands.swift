@@ -21,7 +21,7 @@ extension TradeWatchCommand {
         func run() throws {
             let pipeline = Pipeline(options: common.runOptions(reports: reports, wait: wait, failOn: failOn),
                                     logger: common.makeLogger())
-            try finish(try pipeline.run(), summary: summary)
+            try finish(try pipeline.run(), summary: summary, format: common.logFormat)
         }
     }
 
@@ -30,7 +30,7 @@ extension TradeWatchCommand {
         @OptionGroup var common: CommonOptions
 
         func run() throws {
-            try finish(try Pipeline(options: common.runOptions(), logger: common.makeLogger()).initialize())
+            try finish(try Pipeline(options: common.runOptions(), logger: common.makeLogger()).initialize(), format: common.logFormat)
         }
     }
 
@@ -49,9 +49,9 @@ extension TradeWatchCommand {
         func run() throws {
             let pipeline = Pipeline(options: common.runOptions(wait: wait), logger: common.makeLogger())
             if dryRun {
-                try finish(try pipeline.dryRun(), summary: true)
+                try finish(try pipeline.dryRun(), summary: true, format: common.logFormat)
             } else {
-                try finish(try pipeline.load())
+                try finish(try pipeline.load(), format: common.logFormat)
             }
         }
     }
@@ -66,7 +66,7 @@ extension TradeWatchCommand {
 
         func run() throws {
             try finish(try Pipeline(options: common.runOptions(wait: wait, failOn: failOn),
-                                    logger: common.makeLogger()).detect())
+                                    logger: common.makeLogger()).detect(), format: common.logFormat)
         }
     }
 
@@ -79,8 +79,12 @@ extension TradeWatchCommand {
         var since: String?
         @Option(help: "Only findings of at least this severity.")
         var minSeverity: Anomaly.Severity?
-        @Option(help: "Only this detector (repeatable).")
+        @Option(help: "Only this detector (repeatable; volume_spike, new_partner, mirror_gap, …).")
         var detector: [String] = []
+        @Option(help: ArgumentHelp("Write the report to this file (.html, .md or .json) instead of the reports directory.",
+                                   discussion: "A filtered report (--since, --min-severity, --detector) goes to stdout as Markdown without it; it never replaces a run's own run-N.* or latest.* files.",
+                                   valueName: "file"))
+        var output: String?
 
         func validate() throws {
             if let since, Period(since) == nil {
@@ -92,7 +96,7 @@ extension TradeWatchCommand {
             let filter = ReportFilter(since: since.flatMap { Period($0) }, minSeverity: minSeverity ?? .low,
                                       detectors: detector.isEmpty ? nil : Set(detector))
             try finish(try Pipeline(options: common.runOptions(reports: reports), logger: common.makeLogger())
-                .report(filter: filter))
+                .report(filter: filter, output: output), format: common.logFormat)
         }
     }
 }
