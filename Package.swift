@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "TradeIngestTests", dependencies: ["TradeIngest", "TradeConfig", "TradeCore", "TradeTestSupport", "ZIPFoundation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TradeAnalysisTests", dependencies: ["TradeAnalysis", "TradeCore", "TradeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TradeRunnerTests", dependencies: [
-            "TradeRunner", "TradeWarehouse", "TradeCore", "TradeIngest", "TradeConfig", "TradeTestSupport",
+            "TradeRunner", "TradeWarehouse", "TradeCore", "TradeIngest", "TradeConfig", "TradeAnalysis", "TradeTestSupport",
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Fixtures")]),
     ],

@@ -167,7 +167,8 @@ import TradeCore
         let error = #expect(throws: WarehouseError.self) { _ = try two.acquireRunLock(wait: false) }
         #expect(error == .locked(holderPID: getpid(), lockPath: path + ".lock"))
         #expect(Date().timeIntervalSince(started) < 2)
-        #expect(error?.description == "error: another tradewatch run (pid \(getpid())) holds \(path).lock")
+        #expect(error?.description == "error: another tradewatch run (pid \(getpid())) holds \(path).lock; "
+                + "this one stops here (exit 3). Give --wait to queue behind it instead")
         #expect(throws: WarehouseError.self) { _ = try Warehouse.acquireRunLock(warehousePath: path, wait: false) }
 
         lock.release()
