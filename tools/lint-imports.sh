@@ -10,7 +10,7 @@ allowed() {
     TradeCore)      echo "Foundation Logging Glibc" ;;
     TradeConfig)    echo "Foundation TradeCore Yams Glibc" ;;
     TradeWarehouse) echo "Foundation TradeCore GRDB GRDBSQLite Glibc" ;;
-    TradeIngest)    echo "Foundation FoundationEssentials TradeCore TradeConfig CLibXML2 ZIPFoundation Crypto Glibc" ;;
+    TradeIngest)    echo "Foundation FoundationEssentials TradeCore TradeConfig CLibXML2 CLibZ ZIPFoundation Crypto Glibc" ;;
     TradeAnalysis)  echo "Foundation TradeCore TradeWarehouse Plot Glibc" ;;
     TradeRunner)    echo "Foundation Logging TradeCore TradeConfig TradeWarehouse TradeIngest TradeAnalysis Glibc Dispatch" ;;
     tradewatch)     echo "Foundation TradeRunner TradeCore TradeConfig TradeWarehouse TradeIngest TradeAnalysis ArgumentParser Logging Glibc Dispatch" ;;
@@ -20,7 +20,7 @@ allowed() {
 status=0
 for dir in Sources/*/; do
   module=$(basename "$dir")
-  [ "$module" = CLibXML2 ] && continue
+  case "$module" in CLibXML2|CLibZ) continue ;; esac
   ok="$(allowed "$module") $platform"
   grep -rnE '^[[:space:]]*(@_exported[[:space:]]+|@preconcurrency[[:space:]]+)?import[[:space:]]+(class |struct |enum |func )?[A-Za-z_][A-Za-z_0-9]*' "$dir" --include='*.swift' |
   while IFS= read -r hit; do
