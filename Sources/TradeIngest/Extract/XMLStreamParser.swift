@@ -129,8 +129,8 @@ extension XMLStreamHandler {
 ///
 /// `parse` runs the input (file reads, ZIP inflation and its checksum) on a worker thread that
 /// sends the document's bytes in pieces, while the calling thread runs libxml2 and the handler: the
-/// two halves of the work use two cores, and the handler sees exactly the events, lines and errors
-/// of a serial parse. An input error arrives after every event of the bytes sent before it, and an
+/// reading and inflating overlap the parse, and the handler sees exactly the events, lines and
+/// errors of a serial parse. An input error arrives after every event of the bytes sent before it, and an
 /// error the handler throws stops the input thread.
 ///
 /// Any `<!DOCTYPE` is refused with a located error (SDMX-ML and OOXML never carry one),
