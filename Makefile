@@ -4,7 +4,7 @@ RELEASE_BIN = .build/release/tradewatch
 DEBS        = libsqlite3-dev libxml2-dev zlib1g-dev pkg-config sqlite3 libxml2-utils python3
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: all deps build build-release run test lint-imports bench fuzz clean report-png
+.PHONY: all deps build build-release run test lint-imports bench fuzz sanitize clean report-png
 
 all: build
 
@@ -38,7 +38,7 @@ lint-imports: deps
 	@sh tools/lint-imports.sh --self-test
 
 clean:
-	rm -rf .build Warehouse/*.sqlite* Warehouse/reports
+	rm -rf .build .build-asan Warehouse/*.sqlite* Warehouse/reports
 
 ## Benchmarks (not tests): TradeWatch vs sqlite3 .import, xmllint --stream, openpyxl, pandas.
 ## BENCH_QUICK=1 for a small smoke run; see tools/bench/README.md.
@@ -49,6 +49,13 @@ bench: deps
 report-png:
 	bash tools/render-report.sh Warehouse/reports/latest.html Warehouse/reports/latest.png
 
-## Fuzz the CSV reader, the China customs normalizer, the number grammar (Comtrade and China customs) and the XML scanner (against libxml2) for FUZZ_SECONDS (default 300); see tools/fuzz/run.sh.
+## Fuzz the CSV reader, the China customs normalizer, the number grammar (Comtrade and China customs) and
+## mutated XML through libxml2's callbacks for FUZZ_SECONDS (default 300), every other round under
+## AddressSanitizer (FUZZ_ASAN=0: never); see tools/fuzz/run.sh.
 fuzz: deps
 	bash tools/fuzz/run.sh
+
+## A short AddressSanitizer pass (build in .build-asan, then the fuzz and hostile-input tests once,
+## within SANITIZE_SECONDS, default 1200): the C boundaries (libxml2 callbacks, sqlite3 binds, iconv).
+sanitize: deps
+	bash tools/fuzz/run.sh --short

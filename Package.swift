@@ -23,6 +23,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CLibZ", path: "Sources/CLibZ", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "TradeCore"),
         .target(name: "TradeConfig", dependencies: ["TradeCore", "Yams"]),
         .target(name: "TradeWarehouse", dependencies: [
@@ -31,7 +32,7 @@ let package = Package(
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         .target(name: "TradeIngest", dependencies: [
-            "TradeCore", "TradeConfig", "CLibXML2", "ZIPFoundation",
+            "TradeCore", "TradeConfig", "CLibXML2", "CLibZ", "ZIPFoundation",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "TradeAnalysis", dependencies: ["TradeCore", "Plot"]),

@@ -216,6 +216,31 @@ private struct EchoNormalizer: TableNormalizer {
         let ok = try F.read(reader, RawFile(url: url, displayPath: "liar.xlsx"), F.definition(.chinaCustomsXLSX))
         #expect(ok.isEmpty)
     }
+
+    /// A stored (uncompressed) sheet with one byte changed after the archive was written: it
+    /// inflates, but its CRC-32 no longer matches the one the ZIP records.
+    @Test func damagedEntryIsRefusedByItsChecksum() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("damaged-\(UUID().uuidString).xlsx")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let archive = try Archive(url: url, accessMode: .create)
+        try addText(#"<workbook xmlns:r="r"><sheets><sheet name="S" r:id="rId1"/></sheets></workbook>"#, as: "xl/workbook.xml", to: archive)
+        try addText(#"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#,
+                    as: "xl/_rels/workbook.xml.rels", to: archive)
+        let sheet = Data("<worksheet><sheetData>\n<row r=\"1\"><c t=\"inlineStr\"><is><t>h</t></is></c></row>\n"
+            .appending("<row r=\"2\"><c t=\"inlineStr\"><is><t>intact</t></is></c></row>\n</sheetData></worksheet>\n").utf8)
+        try archive.addEntry(with: "xl/worksheets/sheet1.xml", type: .file, uncompressedSize: Int64(sheet.count),
+                             compressionMethod: .none) { pos, size in sheet.subdata(in: Int(pos)..<Int(pos) + size) }
+        var bytes = try Data(contentsOf: url)
+        let marker = Data("intact".utf8)
+        let at = try #require(bytes.range(of: marker))
+        bytes[at.lowerBound] = UInt8(ascii: "I")
+        try bytes.write(to: url)
+        let error = #expect(throws: Diagnostic.self) {
+            _ = try F.read(reader, RawFile(url: url, displayPath: "Raw/china-customs/damaged.xlsx"), F.definition(.chinaCustomsXLSX))
+        }
+        #expect(error?.message == "cannot read ZIP entry xl/worksheets/sheet1.xml: its CRC-32 does not match (damaged file)")
+        #expect(error?.location?.file == "Raw/china-customs/damaged.xlsx!xl/worksheets/sheet1.xml")
+    }
 }
 
 /// Adds `text` to `archive` as a deflated entry.

@@ -31,7 +31,7 @@ public struct SDMXReader: SourceReader {
         try withoutActuallyEscaping(emit) { emit in
             let handler = try SDMXHandler(file: file, definition: definition, reference: reference,
                                           trade: trade, emit: emit)
-            try XMLStreamParser.parse(fileAt: file.url, displayPath: file.displayPath, handler: handler, engine: .scanner)
+            try XMLStreamParser.parse(fileAt: file.url, displayPath: file.displayPath, handler: handler)
             try handler.finish()
         }
     }

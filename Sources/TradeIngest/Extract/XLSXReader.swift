@@ -1,4 +1,5 @@
 import Foundation
+import CLibZ
 import TradeCore
 import ZIPFoundation
 
@@ -82,41 +83,46 @@ public final class XLSXReader {
     /// The sheet named `name`, else nil.
     public func sheet(named name: String) -> XLSXSheet? { sheets.first { $0.name == name } }
 
-    /// Streams one ZIP entry into a SAX handler: inflating, checksumming and libxml2 run on a worker
-    /// thread, the handler on this one (see `XMLStreamParser.parse`).
+    /// Streams one ZIP entry into a SAX handler: inflating and checksumming run on a worker
+    /// thread, libxml2 and the handler on this one (see `XMLStreamParser.parse`).
     func parse(entryAt path: String, handler: XMLStreamHandler) throws {
         guard let entry = archive[path] else {
             throw Diagnostic("XLSX part \(path) is missing", at: SourceLocation(file: displayPath, line: 1))
         }
-        let partPath = "\(displayPath)!\(path)"
-        // The archive and `streamedTotal` are used by the parsing thread only while this call blocks.
-        try XMLStreamParser.parse(displayPath: partPath, handler: handler, engine: .scanner) { parser in
-            var streamed: UInt64 = 0
-            // The checksum is ours (`ZipCRC32`, faster than ZIPFoundation's) and checked after the last byte.
-            var crc = ZipCRC32()
-            do {
-                _ = try archive.extract(entry, bufferSize: XMLStreamParser.chunkSize, skipCRC32: true) { data in
-                    data.withUnsafeBytes { crc.update($0) }
-                    streamed += UInt64(data.count)
-                    self.streamedTotal += UInt64(data.count)
-                    if streamed > self.limits.maxEntryBytes || self.streamedTotal > self.limits.maxTotalBytes {
-                        throw Diagnostic("ZIP entry \(path) inflates past the limit of \(min(self.limits.maxEntryBytes, self.limits.maxTotalBytes)) "
-                                         + "bytes (declared \(entry.uncompressedSize); possible ZIP bomb)",
-                                         at: SourceLocation(file: partPath, line: parser.currentLine))
-                    }
-                    try parser.feed(data)
+        // The archive and `streamedTotal` are used by the input thread only while this call blocks.
+        try XMLStreamParser.parse(displayPath: "\(displayPath)!\(path)", handler: handler) { send in
+            try inflate(entry, send: send)
+        }
+    }
+
+    /// Sends the inflated bytes of `entry`, bounded by `limits`, then checks its CRC-32 (zlib's;
+    /// ZIPFoundation's own on Linux goes a byte at a time).
+    private func inflate(_ entry: Entry, send: (Data) throws -> Void) throws {
+        var streamed: UInt64 = 0
+        var crc: uLong = 0
+        do {
+            _ = try archive.extract(entry, bufferSize: XMLStreamParser.chunkSize, skipCRC32: true) { data in
+                data.withUnsafeBytes { crc = CLibZ.crc32(crc, $0.bindMemory(to: Bytef.self).baseAddress, uInt($0.count)) }
+                streamed += UInt64(data.count)
+                streamedTotal += UInt64(data.count)
+                if streamed > limits.maxEntryBytes || streamedTotal > limits.maxTotalBytes {
+                    throw XMLStreamParser.InputFailure(
+                        "ZIP entry \(entry.path) inflates past the limit of \(min(limits.maxEntryBytes, limits.maxTotalBytes)) "
+                            + "bytes (declared \(entry.uncompressedSize); possible ZIP bomb)")
                 }
-            } catch let error as Diagnostic {
-                throw error
-            } catch let error as Pipelined.PipelineCancelled {
-                throw error
-            } catch {
-                throw Diagnostic("cannot read ZIP entry \(path): \(error)", at: SourceLocation(file: partPath, line: parser.currentLine))
+                try send(data)
             }
-            if crc.value != entry.checksum {
-                throw Diagnostic("cannot read ZIP entry \(path): its CRC-32 does not match (damaged file)",
-                                 at: SourceLocation(file: partPath, line: parser.currentLine))
-            }
+        } catch let error as XMLStreamParser.InputFailure {
+            throw error
+        } catch let error as Diagnostic {
+            throw error
+        } catch let error as Pipelined.PipelineCancelled {
+            throw error
+        } catch {
+            throw XMLStreamParser.InputFailure("cannot read ZIP entry \(entry.path): \(error)")
+        }
+        if UInt32(truncatingIfNeeded: crc) != entry.checksum {
+            throw XMLStreamParser.InputFailure("cannot read ZIP entry \(entry.path): its CRC-32 does not match (damaged file)")
         }
     }
 
@@ -438,28 +444,14 @@ private final class SheetHandler: XMLStreamHandler {
             capturing = false
         } else if name == "c" {
             guard inRow else { return }
-            let value: String
-            let bytes = text.bytes
-            switch type {
-            case UInt8(ascii: "s"):
-                let i = Self.integer(bytes) ?? Int(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces))
-                guard let i, i >= 0, i < strings.count else {
-                    throw Diagnostic("cell refers to shared string \"\(String(decoding: bytes, as: UTF8.self))\" but the table has \(strings.count)",
-                                     at: SourceLocation(file: partPath, line: element.line))
-                }
-                value = strings[i]
-            case UInt8(ascii: "b") where bytes.count == 1 && (bytes[0] == UInt8(ascii: "1") || bytes[0] == UInt8(ascii: "0")):
-                value = bytes[0] == UInt8(ascii: "1") ? "TRUE" : "FALSE"
-            default:
-                value = String(decoding: bytes, as: UTF8.self)
-            }
+            let value = try text.withBytes { try cellValue($0, line: element.line) }
             if column >= 16_384 {
                 throw Diagnostic("cell column beyond XFD", at: SourceLocation(file: partPath, line: element.line))
             }
             // Gaps (cells not written) become "".
             while cells.count < column { cells.append("") }
             if column == cells.count { cells.append(value) } else { cells[column] = value }
-            if isDateSerial && !bytes.isEmpty { dateCells.append(column) }
+            if isDateSerial && text.count > 0 { dateCells.append(column) }
         } else if name == "row" {
             inRow = false
             if !cells.isEmpty { try body(rowNumber, cells, dateCells) }
@@ -467,6 +459,23 @@ private final class SheetHandler: XMLStreamHandler {
             inInline = false
         } else if name == "rPh" {
             phonetic -= 1
+        }
+    }
+
+    /// The text of the cell that ends, by its type: a shared string's text, `TRUE`/`FALSE`, else as written.
+    private func cellValue(_ bytes: UnsafeBufferPointer<UInt8>, line: Int) throws -> String {
+        switch type {
+        case UInt8(ascii: "s"):
+            let i = Self.integer(bytes) ?? Int(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces))
+            guard let i, i >= 0, i < strings.count else {
+                throw Diagnostic("cell refers to shared string \"\(String(decoding: bytes, as: UTF8.self))\" but the table has \(strings.count)",
+                                 at: SourceLocation(file: partPath, line: line))
+            }
+            return strings[i]
+        case UInt8(ascii: "b") where bytes.count == 1 && (bytes[0] == UInt8(ascii: "1") || bytes[0] == UInt8(ascii: "0")):
+            return bytes[0] == UInt8(ascii: "1") ? "TRUE" : "FALSE"
+        default:
+            return String(decoding: bytes, as: UTF8.self)
         }
     }
 

@@ -111,8 +111,8 @@ public struct XMLEndElement {
 /// Receives the events of an `XMLStreamParser`, as borrowed bytes: a handler makes Strings only
 /// of what it keeps. A thrown error stops the parse and is rethrown by `parse`.
 ///
-/// The handler runs on the thread that called `parse`, never on the parsing thread, so it may use
-/// thread-confined resources (a database connection).
+/// The handler runs on the thread that called `parse`, inside libxml2's callbacks (never on the
+/// input thread), so it may use thread-confined resources (a database connection).
 public protocol XMLStreamHandler: AnyObject {
     func startElement(_ element: XMLStartElement) throws
     func endElement(_ element: XMLEndElement) throws
@@ -124,22 +124,18 @@ extension XMLStreamHandler {
     public func characters(_ bytes: UnsafeBufferPointer<UInt8>) throws {}
 }
 
-/// Streaming XML for untrusted input, fed chunk by chunk (from a file, a ZIP entry, anything), with
-/// DTDs, entities and network access off. Two tokenizers give the same SAX2 events (`Engine`):
-/// libxml2's push parser, the reference, and `XMLScanner`, which the SDMX and XLSX readers use
-/// because it does the same work in less than half the instructions (it hands a document that is
-/// not UTF-8 to libxml2 before any event).
+/// Streaming XML for untrusted input: libxml2's SAX2 push parser, fed chunk by chunk (from a file,
+/// a ZIP entry, anything), with DTDs, entities and network access off.
 ///
-/// `parse` runs the input (file reads, ZIP inflation) and the tokenizer on a worker thread that records
-/// the events on `XMLEventTape`s, while the calling thread replays them into the handler: the two
-/// halves of the work use two cores. The handler sees exactly the events, lines and errors of a
-/// serial parse: a malformed-XML or limit error arrives after every event before it, and an error the
-/// handler throws stops the parsing thread.
+/// `parse` runs the input (file reads, ZIP inflation and its checksum) on a worker thread that
+/// sends the document's bytes in pieces, while the calling thread runs libxml2 and the handler: the
+/// reading and inflating overlap the parse, and the handler sees exactly the events, lines and
+/// errors of a serial parse. An input error arrives after every event of the bytes sent before it, and an
+/// error the handler throws stops the input thread.
 ///
 /// Any `<!DOCTYPE` is refused with a located error (SDMX-ML and OOXML never carry one),
 /// so neither external entities (XXE) nor entity expansion (billion laughs) can happen;
-/// libxml2's SAX entity handlers are also replaced so nothing is resolved even if it asked, and the
-/// scanner knows only the five predefined entities.
+/// libxml2's SAX entity handlers are also replaced so nothing is resolved even if it asked.
 /// Element depth, attribute size and text size are bounded.
 public final class XMLStreamParser {
     public struct Limits: Sendable {
@@ -155,7 +151,15 @@ public final class XMLStreamParser {
         }
     }
 
-    /// libxml2 2.9 initializes its globals on first use without a lock; parsers now run on worker
+    /// An input failure whose location is where the parse stands when it arrives (`parse` adds the
+    /// line: the input thread does not know it).
+    public struct InputFailure: Error {
+        public var message: String
+
+        public init(_ message: String) { self.message = message }
+    }
+
+    /// libxml2 2.9 initializes its globals on first use without a lock; parsers run on several
     /// threads (and tests run several at once), so it is initialized once, here (Swift runs a static
     /// initializer exactly once, thread-safely).
     private static let libraryInitialized: Void = xmlInitParser()
@@ -163,33 +167,18 @@ public final class XMLStreamParser {
     /// Size of the pieces streamed out of a ZIP entry (XLSX parts).
     public static let chunkSize = 256 * 1024
 
-    /// Tapes waiting between the parsing thread and the handler's (each up to `XMLEventTape.byteLimit`).
-    static let tapesInFlight = 4
-
-    /// Which tokenizer reads the document.
-    public enum Engine: Sendable {
-        /// libxml2's SAX2 push parser: every encoding, the reference.
-        case libxml2
-        /// `XMLScanner`, which the SDMX and XLSX readers use: the same events in less than half the
-        /// instructions; a document in another encoding is handed to libxml2 before any event.
-        case scanner
-    }
+    /// Pieces waiting between the input thread and the parsing one.
+    static let chunksInFlight = 4
 
     private let state: XMLStreamParserState
     private var context: xmlParserCtxtPtr?
-    private var scanner: XMLScanner?
     private var sax = xmlSAXHandler()
     private var finished = false
 
-    /// A parser whose events go to `output`: straight to a handler (serial, on this thread), or
-    /// onto tapes shipped to `sink`.
-    private init(displayPath: String, output: XMLStreamParserState.Output, limits: Limits, engine: Engine) {
-        state = XMLStreamParserState(displayPath: displayPath, output: output, limits: limits)
-        if engine == .scanner {
-            let scanner = XMLScanner(state: state, displayPath: displayPath, limits: limits)
-            self.scanner = scanner
-            state.scanner = scanner
-        }
+    /// A serial parser: `feed` and `finish` on the calling thread, events handed to `handler` inside
+    /// libxml2's callbacks.
+    public init(displayPath: String, handler: XMLStreamHandler, limits: Limits = Limits()) {
+        state = XMLStreamParserState(displayPath: displayPath, handler: handler, limits: limits)
         sax.initialized = UInt32(XML_SAX2_MAGIC)
         sax.startElementNs = xmlStreamStartElement
         sax.endElementNs = xmlStreamEndElement
@@ -204,76 +193,53 @@ public final class XMLStreamParser {
         sax.serror = xmlStreamStructuredError
     }
 
-    /// A serial parser: the tokenizer and the handler on the calling thread, events handed over
-    /// inside its callbacks. The reference `parse` is tested against; readers use `parse`.
-    convenience init(displayPath: String, handler: XMLStreamHandler, limits: Limits = Limits(), engine: Engine = .libxml2) {
-        self.init(displayPath: displayPath, output: .handler(handler), limits: limits, engine: engine)
-    }
-
     deinit {
         if let context { xmlFreeParserCtxt(context) }
     }
 
-    /// Parses the document whose bytes `input` feeds (`parser.feed(_:)`, piece by piece): `input`
-    /// and libxml2 run on a worker thread, `handler` on this one. Memory stays flat: a few tapes
-    /// are in flight, and they are reused.
+    /// Parses the document whose bytes `input` sends, piece by piece: `input` runs on a worker
+    /// thread, libxml2 and `handler` on this one. Memory stays flat: a few pieces are in flight.
     ///
-    /// Errors arrive in document order: the handler sees every event before a malformed-XML,
-    /// limit or input error, which `parse` then throws; an error the handler throws stops the
-    /// parsing thread (its next `feed` throws `Pipelined.PipelineCancelled`, which `input` should
-    /// let propagate) and is rethrown.
+    /// Errors arrive in document order: the handler sees every event of the bytes sent before an
+    /// input error, which `parse` then throws (an `InputFailure` as a `Diagnostic` at the line the
+    /// parse reached); a malformed-XML, limit or handler error stops the input thread (its next
+    /// `send` throws `Pipelined.PipelineCancelled`, which `input` should let propagate) and is rethrown.
     public static func parse(displayPath: String, handler: XMLStreamHandler, limits: Limits = Limits(),
-                             engine: Engine = .libxml2, input: (_ parser: XMLStreamParser) throws -> Void) throws {
-        let pool = XMLEventTape.Pool(limit: tapesInFlight + 2)
-        let player = XMLEventPlayer(handler: handler)
-        try Pipelined.run(capacity: tapesInFlight, produce: { (send: (XMLEventTape) throws -> Void) in
-            // The parser (which keeps `send`) does not outlive this closure.
-            try withoutActuallyEscaping(send) { send in
-                let parser = XMLStreamParser(displayPath: displayPath, output: .tapes(pool: pool, sink: send), limits: limits,
-                                             engine: engine)
-                do {
-                    try input(parser)
-                } catch {
-                    // The events recorded before the input failed come first. Shipping them fails only
-                    // when the handler's side already stopped (PipelineCancelled): its own error is
-                    // then what `run` reports, so `error` is rethrown either way.
-                    do { try parser.state.ship() } catch {}
-                    throw error
-                }
-                try parser.finish()
-            }
-        }, consume: { (tape: XMLEventTape) in
-            defer { pool.recycle(tape) }
-            try player.play(tape)
-        })
+                             input: (_ send: (Data) throws -> Void) throws -> Void) throws {
+        let parser = XMLStreamParser(displayPath: displayPath, handler: handler, limits: limits)
+        do {
+            try Pipelined.run(capacity: chunksInFlight, produce: input, consume: { (chunk: Data) in try parser.feed(chunk) })
+        } catch let failure as InputFailure {
+            throw Diagnostic(failure.message, at: SourceLocation(file: displayPath, line: parser.currentLine))
+        }
+        try parser.finish()
     }
 
-    /// Parses a whole file, read in `fileChunkSize` pieces into one reused buffer (see `parse(displayPath:handler:limits:input:)`).
+    /// Parses a whole file, read in `fileChunkSize` pieces on the input thread (see `parse(displayPath:handler:limits:input:)`).
     public static func parse(fileAt url: URL, displayPath: String, handler: XMLStreamHandler,
-                             limits: Limits = Limits(), engine: Engine = .libxml2) throws {
+                             limits: Limits = Limits()) throws {
         let fd = open(url.path, O_RDONLY)
         guard fd >= 0 else {
             throw Diagnostic("cannot open file", at: SourceLocation(file: displayPath, line: 1))
         }
         defer { close(fd) }
-        try parse(displayPath: displayPath, handler: handler, limits: limits, engine: engine) { parser in
-            try parser.feed(fileDescriptor: fd)
+        try parse(displayPath: displayPath, handler: handler, limits: limits) { send in
+            try Self.send(fileDescriptor: fd, to: send)
         }
     }
 
-    /// Feeds everything `fd` reads, in `fileChunkSize` pieces.
-    func feed(fileDescriptor fd: Int32) throws {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.fileChunkSize, alignment: 16)
-        defer { buffer.deallocate() }
+    /// Sends everything `fd` reads, in `fileChunkSize` pieces.
+    private static func send(fileDescriptor fd: Int32, to send: (Data) throws -> Void) throws {
         while true {
-            let n = read(fd, buffer.baseAddress, Self.fileChunkSize)
+            var chunk = Data(count: fileChunkSize)
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, fileChunkSize) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw Diagnostic("read error: \(String(cString: strerror(errno)))",
-                                 at: SourceLocation(file: state.displayPath, line: currentLine))
+                throw InputFailure("read error: \(String(cString: strerror(errno)))")
             }
-            if n == 0 { break }
-            try feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            if n == 0 { return }
+            chunk.count = n
+            try send(chunk)
         }
     }
 
@@ -282,11 +248,7 @@ public final class XMLStreamParser {
     public static let fileChunkSize = 1 << 18
 
     /// Current line of the parser input (1 before anything was fed).
-    public var currentLine: Int {
-        if let scanner { return Int(scanner.line) }
-        guard let context else { return 1 }
-        return Int(xmlSAX2GetLineNumber(context))
-    }
+    public var currentLine: Int { state.line }
 
     /// Parses the next piece of the document.
     public func feed(_ data: Data) throws {
@@ -297,56 +259,40 @@ public final class XMLStreamParser {
     public func feed(_ raw: UnsafeRawBufferPointer) throws {
         precondition(!finished, "feed after finish")
         guard raw.count > 0 else { return }
-        if let scanner {
-            do {
-                try scanner.feed(raw)
-            } catch is XMLScanner.NotUTF8 {
-                try handOverToLibxml2()
-                return
-            } catch {
-                try stop(error)
-            }
-            try check(0)
-            return
+        guard context == nil else { return try parse(raw) }
+        if head.isEmpty && raw.count >= Self.headSize { return try start(raw) }
+        head.append(contentsOf: raw)
+        guard head.count >= Self.headSize else { return }
+        let held = head
+        head = []
+        try held.withUnsafeBytes { try start($0) }
+    }
+
+    /// Bytes libxml2 needs to detect the encoding (a byte order mark, `<?xm`): a document's first
+    /// pieces are held until there are this many.
+    private static let headSize = 4
+    private var head: [UInt8] = []
+
+    /// Creates the push parser with the document's first bytes, then parses the rest of `raw`.
+    private func start(_ raw: UnsafeRawBufferPointer) throws {
+        Self.libraryInitialized
+        let first = min(Self.headSize, raw.count)
+        let userData = Unmanaged.passUnretained(state).toOpaque()
+        guard let ctxt = xmlCreatePushParserCtxt(&sax, userData, raw.baseAddress?.assumingMemoryBound(to: CChar.self),
+                                                 Int32(first), state.displayPath) else {
+            throw Diagnostic("cannot create XML parser", at: SourceLocation(file: state.displayPath, line: 1))
         }
-        try feedLibxml2(raw)
+        context = ctxt
+        state.context = ctxt
+        // Never NOENT / DTDLOAD / DTDATTR / HUGE: entities stay unexpanded, no DTD is fetched.
+        xmlCtxtUseOptions(ctxt, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue))
+        try parse(UnsafeRawBufferPointer(rebasing: raw[first...]))
     }
 
-    /// The scanner found a document that is not UTF-8 before any event: libxml2 reads it from the start.
-    private func handOverToLibxml2() throws {
-        guard let scanner else { return }
-        let held = Data(scanner.heldBytes)
-        self.scanner = nil
-        state.scanner = nil
-        try held.withUnsafeBytes { try feedLibxml2($0) }
-    }
-
-    /// Throws the scanner's error, or the handler's or a limit's if one stopped the scan first, after
-    /// shipping the events recorded before it.
-    private func stop(_ error: Error) throws -> Never {
-        let failure = state.error ?? error
-        if !(failure is Pipelined.PipelineCancelled) { try state.ship() }
-        throw failure
-    }
-
-    private func feedLibxml2(_ raw: UnsafeRawBufferPointer) throws {
+    private func parse(_ raw: UnsafeRawBufferPointer) throws {
         guard let base = raw.baseAddress, raw.count > 0 else { return }
         let bytes = base.assumingMemoryBound(to: CChar.self)
         var offset = 0
-        if context == nil {
-            Self.libraryInitialized
-            // The first bytes let libxml2 detect the encoding.
-            let head = min(4, raw.count)
-            let userData = Unmanaged.passUnretained(state).toOpaque()
-            guard let ctxt = xmlCreatePushParserCtxt(&sax, userData, bytes, Int32(head), state.displayPath) else {
-                throw Diagnostic("cannot create XML parser", at: SourceLocation(file: state.displayPath, line: 1))
-            }
-            context = ctxt
-            state.context = ctxt
-            // Never NOENT / DTDLOAD / DTDATTR / HUGE: entities stay unexpanded, no DTD is fetched.
-            xmlCtxtUseOptions(ctxt, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue))
-            offset = head
-        }
         while offset < raw.count {
             let n = min(raw.count - offset, Int(Int32.max / 2))
             let rc = xmlParseChunk(context, bytes + offset, Int32(n), 0)
@@ -355,24 +301,14 @@ public final class XMLStreamParser {
         }
     }
 
-    /// Signals the end of the document and hands over the last events; throws a located error if
-    /// the document is truncated.
-    func finish() throws {
+    /// Signals the end of the document; throws a located error if the document is truncated.
+    public func finish() throws {
         guard !finished else { return }
         finished = true
-        if let scanner {
-            do {
-                try scanner.finish()
-            } catch is XMLScanner.NotUTF8 {
-                try handOverToLibxml2()
-            } catch {
-                try stop(error)
-            }
-            if self.scanner != nil {
-                try check(0)
-                try state.ship()
-                return
-            }
+        if context == nil, !head.isEmpty {
+            let held = head
+            head = []
+            try held.withUnsafeBytes { try start($0) }
         }
         guard let context else {
             throw Diagnostic("empty XML document", at: SourceLocation(file: state.displayPath, line: 1))
@@ -380,99 +316,61 @@ public final class XMLStreamParser {
         let rc = xmlParseChunk(context, nil, 0, 1)
         if rc != 0, state.error == nil, state.depth > 0 {
             let detail = state.firstLibraryError.map { " (\($0.message))" } ?? ""
-            try state.ship()
             throw Diagnostic("truncated XML: the document ends inside \(state.depth) open element(s)\(detail)",
                              at: state.firstLibraryError?.location ?? SourceLocation(file: state.displayPath, line: currentLine))
         }
         try check(rc)
-        try state.ship()
     }
 
-    /// Throws the parse's first error, after shipping the events recorded before it.
+    /// Throws the parse's first error: the handler's or a limit's, else libxml2's.
     private func check(_ rc: Int32) throws {
-        var failure = state.error
-        if failure == nil, rc != 0 || (context?.pointee.wellFormed ?? 1) == 0 {
-            failure = state.firstLibraryError ?? Diagnostic("malformed XML (libxml2 error \(rc))",
-                                                            at: SourceLocation(file: state.displayPath, line: currentLine))
+        if let error = state.error { throw error }
+        if rc != 0 || (context?.pointee.wellFormed ?? 1) == 0 {
+            throw state.firstLibraryError ?? Diagnostic("malformed XML (libxml2 error \(rc))",
+                                                        at: SourceLocation(file: state.displayPath, line: currentLine))
         }
-        guard let failure else { return }
-        if !(failure is Pipelined.PipelineCancelled) { try state.ship() }
-        throw failure
     }
 }
 
-/// State shared with the C callbacks (passed as unretained user data; the parser owns it).
+/// State shared with the C callbacks (passed as unretained user data; the parser owns it and
+/// outlives every callback).
 final class XMLStreamParserState {
-    /// Where events go.
-    enum Output {
-        /// Straight to the handler, inside the callbacks (serial).
-        case handler(XMLStreamHandler)
-        /// Recorded on tapes taken from `pool`; a full tape goes to `sink` (which may block, or throw
-        /// when the handler's side stopped).
-        case tapes(pool: XMLEventTape.Pool, sink: (XMLEventTape) throws -> Void)
-    }
-
     let displayPath: String
     let limits: XMLStreamParser.Limits
-    /// The serial parser's handler; nil when recording.
-    private let handler: XMLStreamHandler?
-    private let pool: XMLEventTape.Pool?
-    private let sink: ((XMLEventTape) throws -> Void)?
-    /// The tape being recorded (nil for a serial parser), owned (+1) by this state: unmanaged so the
-    /// callbacks use it without a retain and release per event.
-    @exclusivity(unchecked) private var tape: Unmanaged<XMLEventTape>?
+    let handler: XMLStreamHandler
     var context: xmlParserCtxtPtr?
-    /// The scanner reading the document when it is not libxml2 (owned by the parser, which outlives
-    /// every callback), for the line of events and errors.
-    unowned(unsafe) var scanner: XMLScanner?
-    // Updated on every event of one parse (libxml2 never re-enters a callback): no run-time exclusivity checks.
-    @exclusivity(unchecked) var depth = 0
-    @exclusivity(unchecked) var textBytes = 0
-    /// First error thrown by the handler (or the sink) or raised by a limit; stops the parse.
-    @exclusivity(unchecked) private(set) var error: Error?
-    /// `error != nil`, read on every event without copying the existential (a retain and release).
-    @exclusivity(unchecked) private(set) var stopped = false
+    var depth = 0
+    var textBytes = 0
+    /// First error thrown by the handler or raised by a limit; stops the parse.
+    private(set) var error: Error?
+    /// `error != nil`, read on every event without copying the existential.
+    private(set) var stopped = false
     /// First error libxml2 reported (well-formedness), located.
     var firstLibraryError: Diagnostic?
 
-    init(displayPath: String, output: Output, limits: XMLStreamParser.Limits) {
+    init(displayPath: String, handler: XMLStreamHandler, limits: XMLStreamParser.Limits) {
         self.displayPath = displayPath
+        self.handler = handler
         self.limits = limits
-        switch output {
-        case .handler(let handler):
-            self.handler = handler
-            pool = nil
-            sink = nil
-        case .tapes(let pool, let sink):
-            handler = nil
-            self.pool = pool
-            self.sink = sink
-            tape = Unmanaged.passRetained(pool.take())
-        }
     }
 
-    deinit {
-        tape?.release()
-    }
-
+    /// libxml2's current line (1 before the parser exists).
     var line: Int {
-        if let scanner { return Int(scanner.line) }
         guard let context else { return 1 }
         return Int(xmlSAX2GetLineNumber(context))
-    }
-
-    /// libxml2's current line, read as `xmlSAX2GetLineNumber` does.
-    @inline(__always)
-    private var eventLine: Int32 {
-        if let scanner { return scanner.line }
-        guard let context, let input = context.pointee.input else { return 0 }
-        return input.pointee.line
     }
 
     var column: Int? {
         guard let context else { return nil }
         let c = Int(xmlSAX2GetColumnNumber(context))
         return c > 0 ? c : nil
+    }
+
+    /// libxml2's current line, read as `xmlSAX2GetLineNumber` does but without a call per event.
+    @inline(__always)
+    private var eventLine: Int {
+        guard let context, let input = context.pointee.input else { return 1 }
+        return Int(input.pointee.line)
     }
 
     func fail(_ error: Error) {
@@ -485,26 +383,11 @@ final class XMLStreamParserState {
         fail(Diagnostic(message, at: SourceLocation(file: displayPath, line: line, column: column)))
     }
 
-    /// Hands the recorded events over (no-op for a serial parser or an empty tape).
-    func ship() throws {
-        guard let current = tape, !current._withUnsafeGuaranteedRef({ $0.isEmpty }), let sink, let pool else { return }
-        tape = Unmanaged.passRetained(pool.take())
-        try sink(current.takeRetainedValue())
-    }
-
-    /// Ships a full tape from inside a callback; a refused hand-over (the handler failed) stops the parse.
-    @inline(__always)
-    private func shipIfFull(_ full: Bool) {
-        guard full else { return }
-        do { try ship() } catch { fail(error) }
-    }
-
     static func from(_ ctx: UnsafeMutableRawPointer?) -> XMLStreamParserState {
         Unmanaged<XMLStreamParserState>.fromOpaque(ctx!).takeUnretainedValue()
     }
 
-    /// Runs `body` with the state borrowed from the callback's user data (the parser owns it for the
-    /// whole parse, so no retain/release per event).
+    /// Runs `body` with the state borrowed from the callback's user data (no retain/release per event).
     @inline(__always)
     static func with<R>(_ ctx: UnsafeMutableRawPointer?, _ body: (XMLStreamParserState) -> R) -> R {
         Unmanaged<XMLStreamParserState>.fromOpaque(ctx!)._withUnsafeGuaranteedRef(body)
@@ -512,59 +395,15 @@ final class XMLStreamParserState {
 }
 
 extension XMLStreamParserState {
-    /// Counts an element in; false when the parse has stopped or the element is one too deep.
-    @inline(__always)
-    private func enterElement() -> Bool {
-        guard !stopped else { return false }
+    func startElement(_ localName: UnsafePointer<UInt8>, _ prefix: UnsafePointer<UInt8>?, _ count: Int,
+                      _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+        guard !stopped else { return }
         depth += 1
         textBytes = 0
         if depth > limits.maxDepth {
             fail("element nesting deeper than \(limits.maxDepth) levels")
-            return false
+            return
         }
-        return true
-    }
-
-    /// Counts an element out; false when the parse has stopped.
-    @inline(__always)
-    private func leaveElement() -> Bool {
-        guard !stopped else { return false }
-        depth -= 1
-        textBytes = 0
-        return true
-    }
-
-    /// Writes one event onto `tape` at the current line, and ships the tape once it is full.
-    @inline(__always)
-    private func record(on tape: Unmanaged<XMLEventTape>, _ write: (XMLEventTape, Int32) -> Void) {
-        let line = eventLine
-        shipIfFull(tape._withUnsafeGuaranteedRef {
-            write($0, line)
-            return $0.isFull
-        })
-    }
-
-    /// Events are recorded on tapes (else handed to the handler in the callbacks).
-    var recordsTapes: Bool { tape != nil }
-
-    /// `XMLScanner`'s start tag, straight onto the tape (its names' lengths are known, and it checked
-    /// the attributes' sizes). Only when `recordsTapes`.
-    @inline(__always)
-    func recordStart(_ name: XMLEventTape.QualifiedName, attributes: UnsafeBufferPointer<XMLEventTape.ScannedAttribute>) {
-        guard let tape, enterElement() else { return }
-        record(on: tape) { $0.recordStart(name, line: $1, attributes: attributes) }
-    }
-
-    /// `XMLScanner`'s end tag, straight onto the tape. Only when `recordsTapes`.
-    @inline(__always)
-    func recordEnd(_ name: XMLEventTape.QualifiedName) {
-        guard let tape, leaveElement() else { return }
-        record(on: tape) { $0.recordEnd(name, line: $1) }
-    }
-
-    func startElement(_ localName: UnsafePointer<UInt8>, _ prefix: UnsafePointer<UInt8>?, _ count: Int,
-                      _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
-        guard enterElement() else { return }
         if count > 0, let attributes {
             // Five pointers per attribute: localname, prefix, URI, value begin, value end.
             for i in 0..<count {
@@ -577,33 +416,23 @@ extension XMLStreamParserState {
                     return
                 }
             }
-            if count > XMLEventTape.maxCount {
-                fail("more than \(XMLEventTape.maxCount) attributes")
-                return
-            }
-        }
-        if let tape {
-            record(on: tape) { $0.recordStart(localName, prefix, line: $1, attributeCount: max(count, 0), attributes: attributes) }
-            return
         }
         let element = XMLStartElement(localName: XMLName(localName), prefix: XMLName(prefix),
                                       attributes: XMLAttributeList(base: UnsafePointer(attributes), count: max(count, 0)),
-                                      line: Int(eventLine))
+                                      line: eventLine)
         do {
-            try handler!.startElement(element)
+            try handler.startElement(element)
         } catch {
             fail(error)
         }
     }
 
     func endElement(_ localName: UnsafePointer<UInt8>, _ prefix: UnsafePointer<UInt8>?) {
-        guard leaveElement() else { return }
-        if let tape {
-            record(on: tape) { $0.recordEnd(localName, prefix, line: $1) }
-            return
-        }
+        guard !stopped else { return }
+        depth -= 1
+        textBytes = 0
         do {
-            try handler!.endElement(XMLEndElement(localName: XMLName(localName), prefix: XMLName(prefix), line: Int(eventLine)))
+            try handler.endElement(XMLEndElement(localName: XMLName(localName), prefix: XMLName(prefix), line: eventLine))
         } catch {
             fail(error)
         }
@@ -616,16 +445,8 @@ extension XMLStreamParserState {
             fail("text longer than \(limits.maxTextBytes) bytes")
             return
         }
-        if let tape {
-            if length > XMLEventTape.maxCount {
-                fail("text piece longer than \(XMLEventTape.maxCount) bytes")
-                return
-            }
-            record(on: tape) { $0.recordCharacters(bytes, count: length, line: $1) }
-            return
-        }
         do {
-            try handler!.characters(UnsafeBufferPointer(start: bytes, count: length))
+            try handler.characters(UnsafeBufferPointer(start: bytes, count: length))
         } catch {
             fail(error)
         }
