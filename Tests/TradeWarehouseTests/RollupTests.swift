@@ -108,6 +108,48 @@ import TradeCore
         #expect(usd == ["5000.0"])
     }
 
+    /// One source, one frequency and one code length (the direct path): long lines sum under
+    /// their 8-digit code, every level and the annual sums follow, `months` counts published months.
+    @Test func aSingleSourceYearSumsItsLinesAtEveryLevel() throws {
+        let (warehouse, directory) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try warehouse.updateSourcePrecedence(Self.precedence)
+        try load(warehouse, "Raw/ct/2024.csv", 1, source: "comtrade", [
+            trade("2024-01", "USA", "CHN", "2805301100", kg: 10, usd: 100, line: 2, flow: .import),
+            trade("2024-01", "USA", "CHN", "2805301190", kg: 5, usd: 50, line: 3, flow: .import),
+            trade("2024-01", "USA", "CHN", "2846901000", kg: 3, usd: 30, line: 4, flow: .import),
+            trade("2024-03", "USA", "CHN", "2805301100", kg: 1, usd: 10, line: 5, flow: .import),
+            trade("2024-03", "USA", "JPN", "2846901000", kg: 2, usd: 20, line: 6, flow: .import),
+        ])
+        #expect(try warehouse.refreshRollup() == 1)
+        #expect(try rollup(warehouse, "period = '2024-01'") == [
+            "2024-01 USA>CHN import 28053011": "15 comtrade 1 20 1",
+            "2024-01 USA>CHN import 280530": "15 comtrade 1 20 1",
+            "2024-01 USA>CHN import 2805": "15 comtrade 1 20 1",
+            "2024-01 USA>CHN import 28469010": "3 comtrade 1 20 1",
+            "2024-01 USA>CHN import 284690": "3 comtrade 1 20 1",
+            "2024-01 USA>CHN import 2846": "3 comtrade 1 20 1",
+            "2024-01 USA>CHN import 28": "18 comtrade 1 20 1",
+        ])
+        // Published in January and March: two months summed into each annual figure.
+        #expect(try rollup(warehouse, "period = '2024'") == [
+            "2024 USA>CHN import 28053011": "16 comtrade 2 20 1",
+            "2024 USA>CHN import 280530": "16 comtrade 2 20 1",
+            "2024 USA>CHN import 2805": "16 comtrade 2 20 1",
+            "2024 USA>CHN import 28469010": "3 comtrade 2 20 1",
+            "2024 USA>CHN import 284690": "3 comtrade 2 20 1",
+            "2024 USA>CHN import 2846": "3 comtrade 2 20 1",
+            "2024 USA>CHN import 28": "19 comtrade 2 20 1",
+            "2024 USA>JPN import 28469010": "2 comtrade 2 20 1",
+            "2024 USA>JPN import 284690": "2 comtrade 2 20 1",
+            "2024 USA>JPN import 2846": "2 comtrade 2 20 1",
+            "2024 USA>JPN import 28": "2 comtrade 2 20 1",
+        ])
+        #expect(try count(warehouse, "SELECT count(*) FROM trade_rollup WHERE period = '2024-03'") == 8)
+        let usd = try column(warehouse, "SELECT value_usd FROM trade_rollup WHERE period = '2024' AND hs_code = '28'")
+        #expect(usd.sorted() == ["190.0", "20.0"])
+    }
+
     @Test func annualFiguresCountTheirMonthsAndCompleteOnesWin() throws {
         let (warehouse, directory) = try scratchWarehouse()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -23,15 +23,19 @@ enum RollupRefresh {
         guard queued > 0 else { return 0 }
 
         try snapshotCoverageStarts(db)
-        try collectLines(db, scope: "rollup_scope")
         try refreshCoverage(db)
         let extra = try queueYearsWithMovedStarts(db)
-        if extra > 0 {
-            try collectLines(db, scope: "rollup_scope_extra")
-            try db.execute(sql: "INSERT INTO temp.rollup_scope SELECT reporter, year FROM temp.rollup_scope_extra")
+        try refreshSingleSourceYears(db)
+        try db.execute(sql: """
+            INSERT INTO temp.rollup_slow SELECT reporter, year FROM temp.rollup_scope
+            WHERE (reporter, year) NOT IN (SELECT reporter, year FROM temp.rollup_single);
+            INSERT OR IGNORE INTO temp.rollup_slow SELECT reporter, year FROM temp.rollup_scope_extra;
+            """)
+        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM temp.rollup_slow)") == true {
+            try collectLines(db, scope: "rollup_slow")
+            try computeSourceFigures(db)
+            try computeWinners(db)
         }
-        try computeSourceFigures(db)
-        try computeWinners(db)
         try db.execute(sql: "DELETE FROM rollup_pending")
         return queued + extra
     }
@@ -47,6 +51,19 @@ enum RollupRefresh {
                                             PRIMARY KEY (reporter, year)) WITHOUT ROWID;
             CREATE TEMP TABLE rollup_scope_extra (reporter TEXT NOT NULL, year TEXT NOT NULL,
                                                   PRIMARY KEY (reporter, year)) WITHOUT ROWID;
+            -- The reporter-years that need the general machinery (several sources, frequencies or
+            -- code lengths), and those that one source covers with one frequency and code length.
+            CREATE TEMP TABLE rollup_slow (reporter TEXT NOT NULL, year TEXT NOT NULL,
+                                           PRIMARY KEY (reporter, year)) WITHOUT ROWID;
+            CREATE TEMP TABLE rollup_single (reporter TEXT NOT NULL, year TEXT NOT NULL, source TEXT NOT NULL,
+                                             frequency TEXT NOT NULL, code_length INTEGER NOT NULL,
+                                             periods INTEGER NOT NULL,
+                                             PRIMARY KEY (reporter, year)) WITHOUT ROWID;
+            -- coverage_year's rows of the scope, with the shortest and longest code behind each.
+            CREATE TEMP TABLE rollup_shape (
+                reporter TEXT, year TEXT, source TEXT, frequency TEXT, hs_level INTEGER,
+                first_period TEXT, last_period TEXT, periods INTEGER, min_length INTEGER, max_length INTEGER,
+                PRIMARY KEY (reporter, year, source, frequency, hs_level)) WITHOUT ROWID;
             CREATE TEMP TABLE rollup_line (
                 reporter TEXT, source TEXT, period TEXT, partner TEXT, flow TEXT, hs_code TEXT,
                 quantity_kg REAL, value_usd REAL,
@@ -72,7 +89,8 @@ enum RollupRefresh {
             """)
     }
 
-    private static let scratchTables = ["rollup_scope", "rollup_scope_extra", "rollup_line", "rollup_leaf",
+    private static let scratchTables = ["rollup_scope", "rollup_scope_extra", "rollup_slow", "rollup_single",
+                                        "rollup_shape", "rollup_line", "rollup_leaf",
                                         "rollup_source_figure", "rollup_months", "rollup_candidate", "rollup_rank",
                                         "rollup_start_before"]
 
@@ -99,36 +117,51 @@ enum RollupRefresh {
             """)
     }
 
-    /// Copies the current trade lines of every reporter-year in `scope`, from every source.
+    /// The current trade lines of every reporter-year in `scope` (as `t`), from every source.
     /// Driven by the natural-key index (one probe per source, period and reporter), in the order
-    /// of `rollup_line`'s key.
-    private static func collectLines(_ db: Database, scope: String) throws {
+    /// declarer, source, year, month, then the index.
+    private static func scopedLines(_ scope: String) -> String {
         let months = ([""] + (1...12).map { $0 < 10 ? "-0\($0)" : "-\($0)" }).map { "('\($0)')" }
             .joined(separator: ", ")
-        // CROSS JOIN fixes the loop order: declarer, source, year, month, then the index.
-        try db.execute(sql: """
-            INSERT INTO temp.rollup_line (reporter, source, period, partner, flow, hs_code, quantity_kg, value_usd)
-            SELECT t.reporter, t.source, t.period, t.partner, t.flow, t.hs_code, t.quantity_kg, t.value_usd
-            FROM (SELECT DISTINCT reporter FROM temp.\(scope)) r
+        // CROSS JOIN fixes the loop order.
+        return """
+            (SELECT DISTINCT reporter FROM temp.\(scope)) r
             CROSS JOIN (SELECT DISTINCT source FROM raw_file) f
             CROSS JOIN temp.\(scope) s
             CROSS JOIN (VALUES \(months)) m
             CROSS JOIN trade_observation t
             WHERE s.reporter = r.reporter AND t.source = f.source AND t.period = s.year || m.column1
               AND t.reporter = s.reporter AND t.superseded_by_file IS NULL
+            """
+    }
+
+    /// Copies the current trade lines of every reporter-year in `scope`, in the order of
+    /// `rollup_line`'s key.
+    private static func collectLines(_ db: Database, scope: String) throws {
+        try db.execute(sql: """
+            INSERT INTO temp.rollup_line (reporter, source, period, partner, flow, hs_code, quantity_kg, value_usd)
+            SELECT t.reporter, t.source, t.period, t.partner, t.flow, t.hs_code, t.quantity_kg, t.value_usd
+            FROM \(scopedLines(scope))
             """)
     }
 
     /// Replaces the scope's `coverage_year` rows: distinct periods per source, frequency and the
-    /// length class of its lines (2, 4, 6, 8; longer lines count as 8).
+    /// length class of its lines (2, 4, 6, 8; longer lines count as 8). Read from the trade lines
+    /// directly, so that a reporter-year that takes the single-source path is never copied.
     private static func refreshCoverage(_ db: Database) throws {
         try db.execute(sql: """
+            INSERT INTO temp.rollup_shape (reporter, year, source, frequency, hs_level, first_period, last_period,
+                                           periods, min_length, max_length)
+            SELECT t.reporter, s.year, t.source, CASE WHEN length(t.period) = 7 THEN 'M' ELSE 'A' END,
+                   min(8, length(t.hs_code) / 2 * 2), min(t.period), max(t.period), count(DISTINCT t.period),
+                   min(length(t.hs_code)), max(length(t.hs_code))
+            FROM \(scopedLines("rollup_scope"))
+            GROUP BY 1, 2, 3, 4, 5;
+
             DELETE FROM coverage_year WHERE (reporter, year) IN (SELECT reporter, year FROM temp.rollup_scope);
             INSERT INTO coverage_year (reporter, year, source, frequency, hs_level, first_period, last_period, periods)
-            SELECT reporter, substr(period, 1, 4), source, CASE WHEN length(period) = 7 THEN 'M' ELSE 'A' END,
-                   min(8, length(hs_code) / 2 * 2), min(period), max(period), count(DISTINCT period)
-            FROM temp.rollup_line
-            GROUP BY 1, 2, 3, 4, 5;
+            SELECT reporter, year, source, frequency, hs_level, first_period, last_period, periods
+            FROM temp.rollup_shape;
             """)
     }
 
@@ -211,7 +244,7 @@ enum RollupRefresh {
                   WHERE c.reporter IN (SELECT reporter FROM temp.rollup_scope)
                   GROUP BY c.reporter, c.source);
             """)
-        let scope = try Row.fetchAll(db, sql: "SELECT reporter, year FROM temp.rollup_scope")
+        let scope = try Row.fetchAll(db, sql: "SELECT reporter, year FROM temp.rollup_slow")
         let delete = try db.makeStatement(sql: "DELETE FROM rollup_figure WHERE reporter = ? AND period BETWEEN ? AND ?")
         for row in scope {
             let year: String = row["year"]
