@@ -144,6 +144,32 @@ private typealias F = FormatsFixtures
         }
     }
 
+    /// SDMX values meet the number grammar of the other sources: a trade figure is a finite,
+    /// non-negative decimal; a statistical series may be negative but never infinite, NaN text or hex.
+    @Test func observationValuesMeetTheNumberGrammar() throws {
+        func read(_ values: [String], definition: SourceDefinition, indicator: String) throws -> [RowOutcome] {
+            let obs = values.enumerated().map { #"<Obs TIME_PERIOD="2024-0\#($0.offset + 1)" OBS_VALUE="\#($0.element)"/>"# }
+            let xml = """
+            <m:StructureSpecificData xmlns:m="x"><m:DataSet>
+            <Series reporter="NL" partner="CN" product="28469090" flow="1" indicators="\(indicator)">
+            \(obs.joined(separator: "\n"))
+            </Series></m:DataSet></m:StructureSpecificData>
+            """
+            let url = try TestSupport.temporaryFile(xml, name: "values.xml")
+            return try F.read(SDMXReader(), RawFile(url: url, displayPath: "Raw/sdmx/values.xml"), definition)
+        }
+        let trade = try read(["inf", "-5", "0x10", "1e309", "12.5"], definition: F.definition(.sdmx, options: Self.comextOptions),
+                             indicator: "QUANTITY_IN_100KG")
+        #expect(F.rejected(trade).map(\.reason) == [
+            "OBS_VALUE \"inf\" is not a finite number", "OBS_VALUE \"-5\" is negative", "OBS_VALUE \"0x10\" is not a number",
+            "OBS_VALUE \"1e309\" is not a finite number",
+        ])
+        #expect(F.trades(trade).map(\.quantityKg) == [1250])
+        let series = try read(["-1.5", "inf", "2"], definition: F.definition(.sdmx), indicator: "X")
+        #expect(F.observations(series).map(\.value) == [-1.5, 2])
+        #expect(F.rejected(series).map(\.reason) == ["OBS_VALUE \"inf\" is not a finite number"])
+    }
+
     /// `DecimalText.double` reads bytes exactly as `Double(String)` does, on its fast path and off it.
     @Test func decimalTextMatchesDouble() {
         let samples = ["0", "4.9", "-12.5", "+3", "007", ".5", "5.", "123456789012345", "1234567890123456789",

@@ -343,9 +343,14 @@ final class SDMXHandler: XMLStreamHandler {
             var bad: String?
             withTrimmedValue { v in
                 guard !Self.isMissing(v) else { return }
-                if let d = DecimalText.double(v) { value = d } else { bad = String(decoding: v, as: UTF8.self) }
+                // A statistical series may go below zero (a change, a balance); it is still a finite decimal.
+                switch NumberParsing.figure(v, grouping: false) {
+                case .value(let d): value = d
+                case .flawed(.negative(let d)): value = d
+                case .flawed(let flaw): bad = flaw.reason("OBS_VALUE", String(decoding: v, as: UTF8.self))
+                }
             }
-            if let bad { return try reject("OBS_VALUE \"\(bad)\" is not a number", column: "OBS_VALUE") }
+            if let bad { return try reject(bad, column: "OBS_VALUE") }
             guard obsTime.isPresent, obsTime.count > 0 else {
                 return try reject("observation has no \(timeDimension)", column: timeDimension)
             }
@@ -447,11 +452,15 @@ final class SDMXHandler: XMLStreamHandler {
         var bad: String?
         let missing = withTrimmedValue { v -> Bool in
             if Self.isMissing(v) { return true }
-            if let d = DecimalText.double(v) { raw = d } else { bad = String(decoding: v, as: UTF8.self) }
+            // A trade figure is a finite, non-negative decimal, as in every other source.
+            switch NumberParsing.figure(v, grouping: false) {
+            case .value(let d): raw = d
+            case .flawed(let flaw): bad = flaw.reason("OBS_VALUE", String(decoding: v, as: UTF8.self))
+            }
             return false
         }
         if missing { return try reject("observation has no value", column: "OBS_VALUE") }
-        if let bad { return try reject("OBS_VALUE \"\(bad)\" is not a number", column: "OBS_VALUE") }
+        if let bad { return try reject(bad, column: "OBS_VALUE") }
         var amount = raw * series.factor
         if let currency = series.currency {
             guard let rate = reference.unitsPerUSD(currency: currency, period: period), rate > 0 else {
