@@ -146,25 +146,8 @@ struct QueryWriter {
         }.joined() + "\n"
     }
 
-    /// A JSON string literal: quotes, backslashes and control characters escaped, `/` and non-ASCII as they are.
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal (`JSONValue.quote`).
+    static func jsonString(_ s: String) -> String { JSONValue.quote(s) }
 
     private mutating func write(_ text: String) throws {
         buffer += text

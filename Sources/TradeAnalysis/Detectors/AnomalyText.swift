@@ -70,37 +70,3 @@ enum AnomalyText {
         }
     }
 }
-
-extension JSONValue {
-    /// Compact JSON with sorted keys: the same value always gives the same text (for storage and tests).
-    public var canonicalJSON: String {
-        switch self {
-        case .null: return "null"
-        case .bool(let b): return b ? "true" : "false"
-        case .number(let n):
-            guard n.isFinite else { return "null" }
-            if n == n.rounded(), abs(n) < 1e15 { return String(Int64(n)) }
-            return "\(n)"
-        case .string(let s): return Self.quote(s)
-        case .array(let a): return "[" + a.map(\.canonicalJSON).joined(separator: ",") + "]"
-        case .object(let o):
-            return "{" + o.keys.sorted().map { Self.quote($0) + ":" + o[$0]!.canonicalJSON }.joined(separator: ",") + "}"
-        }
-    }
-
-    private static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
-}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A JSON value, for anomaly evidence and machine-readable reports.
 public enum JSONValue: Sendable, Hashable, Codable {
     case null
@@ -41,4 +43,40 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByFloatLiteral, Expr
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
     public init(nilLiteral: ()) { self = .null }
+}
+
+extension JSONValue {
+    /// Compact JSON with sorted keys: the same value always gives the same text (for storage and tests).
+    public var canonicalJSON: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n):
+            guard n.isFinite else { return "null" }
+            if n == n.rounded(), abs(n) < 1e15 { return String(Int64(n)) }
+            return "\(n)"
+        case .string(let s): return Self.quote(s)
+        case .array(let a): return "[" + a.map(\.canonicalJSON).joined(separator: ",") + "]"
+        case .object(let o):
+            return "{" + o.keys.sorted().map { Self.quote($0) + ":" + o[$0]!.canonicalJSON }.joined(separator: ",") + "}"
+        }
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped, `/` and non-ASCII
+    /// as they are. The one way TradeWatch writes a JSON string by hand.
+    public static func quote(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
 }
