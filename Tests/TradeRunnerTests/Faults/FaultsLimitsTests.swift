@@ -54,7 +54,7 @@ extension Faults {
 
         /// Twelve `**` against a 30-level tree: C(42, 12) ≈ 10¹⁰ ways to split the path, which a
         /// backtracking matcher tries one by one; the file at the bottom still loads and its
-        /// non-matching neighbour is still reported.
+        /// non-matching neighbour is still reported (as a warning: an unclaimed file is not a failure).
         @Test func manyDoubleStarsAgainstADeepTreeMatchInBoundedTime() throws {
             try FaultsKit.requireBinary()
             let ws = try FaultsWorkspace("deep-glob", rawFolders: [])
@@ -68,8 +68,8 @@ extension Faults {
                                              to: folder.appendingPathComponent("us-trade.csv"))
             try Data("x\n".utf8).write(to: folder.appendingPathComponent("other.csv"))
             let outcome = try ws.run("load", timeout: 60)
-            #expect(outcome.status == 1, "the unmatched file is an error: \(outcome)")
-            #expect(outcome.stderr.contains("Raw/deep/\(folders)/other.csv:1: error: matches no source definition"), "\(outcome.stderr)")
+            #expect(outcome.status == 0, "an unclaimed file is a warning: \(outcome)")
+            #expect(outcome.stderr.contains("Raw/deep/\(folders)/other.csv:1: warning: matches no source definition"), "\(outcome.stderr)")
             #expect(try ws.scalarInt("select count(*) from files where path = 'Raw/deep/\(folders)/us-trade.csv'") == 1)
         }
 
