@@ -121,14 +121,34 @@ private func aliasBomb(levels: Int) -> String {
     return yaml + "options:\n  bomb: *l\(levels - 1)\n"
 }
 
-/// An alias bomb is refused before anything walks its expansion, at the first anchor whose expansion
-/// passes the limit: level 4 (1 + 10 × 11,111 = 111,111 nodes > 100,000) on line 4 + 4 = 8, column 5.
-/// Six levels (1.1 million nodes once expanded) are enough to show it; nine are the issue's case.
+/// An alias bomb is refused before Yams composes it, at its 33rd alias: lines 5–7 hold 30, so the
+/// third on line 8 (`  - &l4 [*l3, *l3, *l3`, column 20). Six levels (1.1 million nodes once
+/// expanded) are enough to show it; nine are the issue's case.
 @Test(arguments: [6, 9]) func yamlAliasBombIsALocatedError(levels: Int) {
     let error = #expect(throws: Diagnostic.self) {
         _ = try PipelineLoader.parseSource(yaml: aliasBomb(levels: levels), display: "Pipelines/bomb.yaml")
     }
-    #expect(error?.description == "Pipelines/bomb.yaml:8:5: error: YAML aliases expand this to more than 100000 nodes (an alias bomb?)")
+    #expect(error?.description
+        == "Pipelines/bomb.yaml:8:20: error: more than 32 YAML aliases (an alias bomb?); a definition needs few or none")
+}
+
+/// The same bomb used as a mapping *key* (Yams hashes keys while composing) is refused as fast.
+@Test func yamlAliasBombAsAKeyIsRefusedBeforeComposing() {
+    let yaml = aliasBomb(levels: 9).replacingOccurrences(of: "options:\n  bomb: *l8\n", with: "options:\n  ? *l8\n  : x\n")
+    #expect(yaml.contains("? *l8"))
+    let error = #expect(throws: Diagnostic.self) {
+        _ = try PipelineLoader.parseSource(yaml: yaml, display: "Pipelines/bomb.yaml")
+    }
+    #expect(error?.description.hasPrefix("Pipelines/bomb.yaml:8:20: error: more than 32 YAML aliases") ?? false)
+}
+
+/// Within the alias limit, an expansion past 100,000 nodes is still refused, at the anchor that passes
+/// it: ten-ary lists nest 32 aliases at most three levels deep, so the second guard is shown with a
+/// three-level bomb under a limit lowered for the test.
+@Test func yamlExpansionBeyondTheNodeLimitIsRefused() throws {
+    let yaml = "format: comtrade-csv\nfiles: comtrade/*.csv\ndescription:\n  - &l0 [" + Array(repeating: "lol", count: 10).joined(separator: ", ")
+        + "]\n" + (1..<3).map { level in "  - &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n" }.joined()
+    #expect(try PipelineLoader.parseSource(yaml: yaml, display: "Pipelines/ok.yaml").format == .comtradeCSV)
 }
 
 /// Aliases that expand to a reasonable size still work.

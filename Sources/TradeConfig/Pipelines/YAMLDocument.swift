@@ -26,8 +26,15 @@ struct YAMLDocument {
     /// per alias: nine levels of ten aliases are 10⁹ nodes from a few hundred bytes.
     static let maxExpandedNodes = 100_000
 
+    /// Aliases a document may use. Yams hashes a mapping's keys while composing, before
+    /// `checkExpansion` can run, so an alias bomb used as a *key* would cost its whole expansion
+    /// there; with at most 32 aliases no expansion reaches a few hundred thousand nodes. Definitions
+    /// need few aliases or none.
+    static let maxAliases = 32
+
     init(text: String, display: String) throws {
         self.display = display
+        try Self.checkAliasCount(text, display: display)
         do {
             // The parser owns the anchors the nodes point to (weakly): it must outlive the check.
             let parser = try Parser(yaml: text)
@@ -38,10 +45,31 @@ struct YAMLDocument {
         }
     }
 
+    /// Refuses a text with more than `maxAliases` alias tokens (`*name` starting a node: at a line's
+    /// start or after whitespace, `[`, `{` or `,`), at the first one over the limit. It counts, it
+    /// does not parse: a `*word` in a comment counts too, which only makes the bound stricter.
+    static func checkAliasCount(_ text: String, display: String) throws {
+        var count = 0, line = 1, column = 0
+        var previous: UInt8 = 0x0A
+        let separators: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D, 0x5B, 0x7B, 0x2C]
+        for byte in text.utf8 {
+            column += 1
+            if byte == 0x2A, separators.contains(previous) {
+                count += 1
+                if count > maxAliases {
+                    throw Diagnostic("more than \(maxAliases) YAML aliases (an alias bomb?); a definition needs few or none",
+                                     at: SourceLocation(file: display, line: line, column: column))
+                }
+            }
+            if byte == 0x0A { line += 1; column = 0 }
+            previous = byte
+        }
+    }
+
     /// Refuses a document that expands to more than `maxExpandedNodes` nodes, at the first node
     /// whose expansion passes the limit. Each anchored node is measured once, so this is linear in
     /// the document, not in its expansion. (Yams' own duplicate-key check hashes a mapping's keys
-    /// while composing, before this runs: a bomb used as a mapping *key* still costs CPU there.)
+    /// while composing, before this runs: `checkAliasCount` bounds that.)
     private func checkExpansion(_ root: Node) throws {
         var measured: [ObjectIdentifier: Int] = [:]
         func size(_ node: Node) throws -> Int {
