@@ -99,3 +99,26 @@ extension TradeWatchCommand {
 }
 
 extension StatusAttention: ExpressibleByArgument {}
+
+extension TradeWatchCommand {
+    struct Explain: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Explain a finding or case: its evidence, the SQL of its series, the raw lines they came from.",
+            discussion: "tradewatch explain 12 explains anomalies.id 12; tradewatch explain --case 3 explains cases.id 3 and each of its findings.")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The finding's id (anomalies.id).")
+        var id: Int64?
+        @Option(name: .customLong("case"), help: ArgumentHelp("Explain the case with this id (cases.id).", valueName: "id"))
+        var caseID: Int64?
+
+        func validate() throws {
+            if (id == nil) == (caseID == nil) { throw ValidationError("give a finding's id or --case ID (exactly one)") }
+        }
+
+        func run() throws {
+            let inspector = Inspector(warehousePath: common.warehouse)
+            let text = try caseID.map { try inspector.explain(caseID: $0) } ?? inspector.explain(findingID: id ?? 0)
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+}
