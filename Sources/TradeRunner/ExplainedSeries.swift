@@ -95,15 +95,3 @@ struct ExplainedSeries: Sendable, Equatable {
         return out
     }
 }
-
-extension JSONValue {
-    fileprivate var stringValue: String? {
-        if case .string(let s) = self { return s }
-        return nil
-    }
-
-    fileprivate var objectValue: [String: JSONValue]? {
-        if case .object(let o) = self { return o }
-        return nil
-    }
-}

@@ -36,17 +36,16 @@ extension Pipeline {
     func citingFiles(_ a: Anomaly, _ warehouse: Warehouse) throws -> Anomaly {
         guard case .object(var evidence) = a.evidence, let code = a.hsCode, let exporter = a.reporter else { return a }
         func files(_ source: JSONValue?, declarer: String, flow: Flow, partner: String?) throws -> JSONValue? {
-            guard case .string(let source)? = source else { return nil }
+            guard let source = source?.stringValue else { return nil }
             let paths = try warehouse.rawFiles(source: source, declarer: declarer, flow: flow, codePrefix: code,
                                                partner: partner, from: a.periodStart, to: a.periodEnd)
             return .array(paths.map { .string($0) })
         }
-        if a.detector == "mirror_gap", case .object(let sources)? = evidence["sources"], let importer = a.partner {
+        if a.detector == "mirror_gap", let sources = evidence["sources"]?.objectValue, let importer = a.partner {
             evidence["exporter_files"] = try files(sources["exporter_source"], declarer: exporter, flow: .export, partner: importer)
             evidence["importer_files"] = try files(sources["importer_source"], declarer: importer, flow: .import, partner: exporter)
-        } else if case .string(let declarer)? = evidence["declared_by"] ?? a.declaredBy.map(JSONValue.string) {
-            let flow = evidence["flow"].flatMap { if case .string(let f) = $0 { Flow(rawValue: f) } else { nil } }
-                ?? (declarer == exporter ? .export : .import)
+        } else if let declarer = evidence["declared_by"]?.stringValue ?? a.declaredBy {
+            let flow = evidence["flow"]?.stringValue.flatMap(Flow.init(rawValue:)) ?? (declarer == exporter ? .export : .import)
             let counterpart = declarer == exporter ? a.partner : exporter
             evidence["files"] = try files(evidence["source"], declarer: declarer, flow: flow,
                                           partner: counterpart == "WLD" ? nil : counterpart)

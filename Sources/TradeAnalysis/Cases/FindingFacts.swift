@@ -97,20 +97,3 @@ struct FindingFacts {
         return kg > 0 ? usd / kg : nil
     }
 }
-
-extension JSONValue {
-    subscript(key: String) -> JSONValue? {
-        if case .object(let o) = self { return o[key] }
-        return nil
-    }
-
-    var numberValue: Double? {
-        if case .number(let n) = self { return n }
-        return nil
-    }
-
-    var stringValue: String? {
-        if case .string(let s) = self { return s }
-        return nil
-    }
-}

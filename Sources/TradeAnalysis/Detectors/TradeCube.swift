@@ -91,7 +91,7 @@ struct TradeCube: Sendable {
         if builder.sources.count > 1 {
             perSource = builder.sources.keys.sorted().map { ($0, TradeCube([$0: builder.sources[$0]!], precedence: precedence)) }
         }
-        let byPublisher = Dictionary(grouping: builder.sources.keys) { Self.publisher($0, precedence) }
+        let byPublisher = Dictionary(grouping: builder.sources.keys) { precedence.publisher(of: $0) }
         if byPublisher.count > 1 {
             publishers = byPublisher.keys.sorted().map { name in
                 let sources = builder.sources.filter { byPublisher[name]!.contains($0.key) }
@@ -176,11 +176,6 @@ struct TradeCube: Sendable {
 
     /// The heading a code belongs to (a shorter code is its own family).
     static func family(_ code: String) -> String { code.utf8.count > 4 ? String(code.prefix(4)) : code }
-
-    /// Sources of one publisher are compared with each other: every Comtrade extract is UN Comtrade.
-    static func publisher(_ source: String, _ precedence: SourcePrecedence) -> String {
-        (precedence.entries[source]?.format.hasPrefix("comtrade") ?? false) ? "comtrade" : source
-    }
 
     private static func firstMonth(_ p: Period) -> Int { p.month == nil ? p.year * 12 : p.monthIndex }
     /// A total order on rows so that the same multiset of rows always sums the same way.

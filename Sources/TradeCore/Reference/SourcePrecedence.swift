@@ -48,7 +48,15 @@ public struct SourcePrecedence: Sendable, Hashable {
 
     public static func defaultRank(format: String, ownReporter: String?, declarer: String) -> Int {
         if let own = ownReporter, own == declarer { return ownCustomsRank }
-        if format.hasPrefix("comtrade") { return comtradeRank }
+        if isComtrade(format: format) { return comtradeRank }
         return otherRank
+    }
+
+    /// Every Comtrade reader (`comtrade-csv`, `comtrade-json`) reads UN Comtrade's figures.
+    public static func isComtrade(format: String) -> Bool { format.hasPrefix("comtrade") }
+
+    /// Who published a source's figures: all Comtrade sources are one publisher, any other source its own.
+    public func publisher(of source: String) -> String {
+        entries[source].map { Self.isComtrade(format: $0.format) } == true ? "comtrade" : source
     }
 }
