@@ -165,7 +165,11 @@ extension Warehouse {
             guard let text = try String.fetchOne(db, sql: "SELECT unjudged FROM detection ORDER BY id DESC LIMIT 1") else {
                 return [:]
             }
-            return (try? JSONDecoder().decode([String: Int].self, from: Data(text.utf8))) ?? [:]
+            do {
+                return try JSONDecoder().decode([String: Int].self, from: Data(text.utf8))
+            } catch {
+                throw Diagnostic("cannot read the latest detection: unjudged counts are not a JSON object of counts: \(text)")
+            }
         }
     }
 }
