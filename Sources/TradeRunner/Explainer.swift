@@ -1,6 +1,7 @@
 import Foundation
 import TradeCore
 import TradeWarehouse
+import TradeAnalysis
 
 /// `tradewatch explain`: a finding or case told in sentences, with the SQL that reproduces each
 /// series it rests on and the raw files and lines those figures were read from.
@@ -40,7 +41,7 @@ struct Explainer {
     private func explain(_ stored: StoredAnomaly) throws -> String {
         let a = stored.anomaly
         var out = "Finding \(stored.id): \(a.summary)\n"
-            + "Detector \(a.detector), \(a.severity.rawValue) severity, score \(Self.number(a.score)), "
+            + "Detector \(a.detector), \(a.severity.rawValue) severity, score \(a.scoreText), "
             + "category \(a.category.rawValue), declared by \(a.declaredBy ?? "nobody named"), "
             + "period \(a.periodStart) to \(a.periodEnd).\n"
             + "Evidence:\n"

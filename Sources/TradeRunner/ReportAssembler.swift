@@ -41,18 +41,29 @@ struct ReportAssembler {
                                  stale: health.isStale, daysBehind: health.daysBehind)
         }
         let stored = try warehouse.anomalies().filter { filter.includes($0.anomaly) }
-        // A chart needs only what the findings' countries declared (every code and partner of
-        // theirs, which tells a reported zero from a gap): read those declarers once and index
-        // them once for all findings.
-        let declarers = stored.reduce(into: Set<String>()) {
-            $0.formUnion([$1.anomaly.reporter, $1.anomaly.partner, $1.anomaly.via].compactMap { $0 })
-        }
-        let trade = ChartTradeIndex(rows: stored.isEmpty ? [] : try warehouse.currentTrade(TradeFilter(reporters: declarers)))
+        let trade = try chartIndex(for: stored.map(\.anomaly))
         let findings = stored.map { item in
-            ReportFinding(id: item.id, anomaly: item.anomaly, charts: ChartBuilder.series(for: item.anomaly, index: trade))
+            ReportFinding(id: item.id, anomaly: item.anomaly, chart: ChartBuilder.chart(for: item.anomaly, index: trade))
         }
         return ReportInput(run: summary, sources: sources, findings: findings,
                            cases: try cases(of: findings))
+    }
+
+    /// The rows the findings' charts are read from, indexed once for all of them: everything the
+    /// findings' countries declared (every code and partner of theirs, which tells a reported zero
+    /// from a gap), plus every declaration of the codes whose unit values were flagged (the peers).
+    private func chartIndex(for anomalies: [Anomaly]) throws -> ChartTradeIndex {
+        guard !anomalies.isEmpty else { return ChartTradeIndex(rows: []) }
+        let declarers = anomalies.reduce(into: Set<String>()) {
+            $0.formUnion([$1.reporter, $1.partner, $1.via].compactMap { $0 })
+        }
+        var rows = try warehouse.currentSourcedTrade(TradeFilter(reporters: declarers))
+        let peerCodes = Set(anomalies.filter { $0.detector == "unit_value_outlier" }.compactMap(\.hsCode))
+        for code in peerCodes.sorted() {
+            rows += try warehouse.currentSourcedTrade(TradeFilter(hsPrefix: code))
+                .filter { $0.row.hsCode == code && !declarers.contains($0.row.reporter) }
+        }
+        return ChartTradeIndex(rows: rows.map(\.row), sources: rows.map(\.source))
     }
 
     /// Every stored case, its findings in the order the case tells its story (those the filter left

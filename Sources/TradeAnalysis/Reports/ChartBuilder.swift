@@ -1,268 +1,235 @@
 import Foundation
 import TradeCore
 
-/// Picks the trade series a finding's chart shows, and reads its baseline band from the evidence.
+/// Builds each finding's chart from the warehouse's trade rows: one chart per detector, showing the
+/// figures that detector compared (see `ChartBuilder+Detectors.swift`). Every plotted value is read
+/// from the rows, never copied from the finding's evidence; the evidence only says which rows
+/// (declarer, flow, partner, code, source) and how to compare them.
 public enum ChartBuilder {
     /// Context shown before `periodStart`, in years.
     public static let yearsBefore = 3
     /// Context shown after `periodEnd` when the data has it, in months (annual charts: years = months / 12).
     public static let monthsAfter = 12
 
-    /// The series to chart for `anomaly`, in tonnes (USD only when no quantity was declared at all).
-    ///
-    /// - flow detectors: the reporter's exports to the partner for the HS code (the partner's imports
-    ///   from the reporter when the reporter declared none), plus the reporter's exports to all partners;
-    /// - `mirror_gap`: the exporter's exports and the importer's imports, compared at the longest HS
-    ///   prefix both declarations share (an 8-digit national line against a 6- or 4-digit heading);
-    /// - `transshipment_conduit`: origin → via and via → destination on one time axis.
-    ///
-    /// A period with no matching row is 0 when the declaring country reported that flow for any
-    /// partner or code in that period (in `trade`), and a gap (nil) when it reported nothing.
+    /// The series of `anomaly`'s chart (see `chart(for:index:)`).
     public static func series(for anomaly: Anomaly, trade: [TradeRow]) -> [ChartSeries] {
-        series(for: anomaly, index: ChartTradeIndex(rows: trade))
+        chart(for: anomaly, index: ChartTradeIndex(rows: trade)).series
     }
 
     /// `series(for:trade:)` over an index built once for every finding of a report.
-    public static func series(for anomaly: Anomaly, index trade: ChartTradeIndex) -> [ChartSeries] {
-        guard let start = Period(anomaly.periodStart) else { return [] }
-        let end = Period(anomaly.periodEnd).map { max($0, start) } ?? start
-        let index = trade.byFrequency[start.frequency] ?? TradeIndex(rows: [])
-        let key = anomaly.hsCode.map { $0.filter(\.isNumber) }.flatMap { $0.isEmpty ? nil : $0 }
-        guard let planned = plans(for: anomaly) else { return [] }
-        var chosen = choose(planned.plans, index: index, key: key)
-        guard !chosen.isEmpty else { return [] }
-        let prefixLength = compareLikeWithLike(&chosen, index: index, key: key, commonLevel: planned.commonLevel)
-        let (sums, unit) = sumPerPeriod(chosen, prefixLength: prefixLength, key: key)
-
-        // Time axis: up to `yearsBefore` before the flag (trimmed to the first data), a little after.
-        let dataPeriods = sums.flatMap(\.keys)
-        guard let firstData = dataPeriods.min(), let lastData = dataPeriods.max() else { return [] }
-        let axis = timeAxis(start: start, end: end, firstData: firstData, lastData: lastData)
-
-        return chosen.enumerated().map { i, entry in
-            let points = axis.map { period -> ChartSeries.Point in
-                let value: Double?
-                if let cell = sums[i][period] {
-                    value = unit == .tonnes ? cell.kg.map { $0 / 1000 } : cell.usd
-                } else {
-                    value = index.reported(entry.leg.declarer, entry.leg.flow, period) ? 0 : nil
-                }
-                return ChartSeries.Point(period: period.description, value: value)
-            }
-            return ChartSeries(label: label(entry, prefixLength: prefixLength[i], key: key), points: points, unit: unit,
-                               role: entry.role)
-        }
+    public static func series(for anomaly: Anomaly, index: ChartTradeIndex) -> [ChartSeries] {
+        chart(for: anomaly, index: index).series
     }
 
-    /// A leg with the declaration chosen for it, that declaration's rows and the HS level it is summed at.
-    typealias ChosenLeg = (leg: Leg, role: ChartSeries.Role, rows: [TradeRow], level: Int?)
-
-    /// The chart lines a finding calls for, each with the declarations that may supply it, and
-    /// whether the lines must be compared at one HS level (two declarations of one flow); nil when
-    /// the finding lacks a country the chart needs.
-    static func plans(for anomaly: Anomaly) -> (plans: [LegPlan], commonLevel: Bool)? {
-        var plans: [LegPlan] = []
-        var commonLevel = false
+    /// The chart of `anomaly`: empty when the finding names no period or the warehouse has none of
+    /// the rows it rests on.
+    public static func chart(for anomaly: Anomaly, index: ChartTradeIndex) -> FindingChart {
+        guard let context = Context(anomaly, index: index) else { return FindingChart(series: []) }
         switch anomaly.detector {
-        case "mirror_gap":
-            guard let exporter = anomaly.reporter, let importer = anomaly.partner else { return nil }
-            plans = [
-                LegPlan(candidates: [Leg(declarer: exporter, flow: .export, partner: importer,
-                                         label: "\(exporter) → \(importer), declared by \(exporter) (exports)")],
-                        role: .observed),
-                LegPlan(candidates: [Leg(declarer: importer, flow: .import, partner: exporter,
-                                         label: "\(exporter) → \(importer), declared by \(importer) (imports)")],
-                        role: .secondLeg),
-            ]
-            commonLevel = true
-        case "transshipment_conduit":
-            guard let origin = anomaly.reporter, let destination = anomaly.partner, let via = anomaly.via else { return nil }
-            plans = [
-                LegPlan(candidates: [
-                    Leg(declarer: via, flow: .import, partner: origin, label: "Leg 1: \(origin) → \(via) (\(via) imports)"),
-                    Leg(declarer: origin, flow: .export, partner: via, label: "Leg 1: \(origin) → \(via) (\(origin) exports)"),
-                ], role: .observed),
-                LegPlan(candidates: [
-                    Leg(declarer: via, flow: .export, partner: destination, label: "Leg 2: \(via) → \(destination) (\(via) exports)"),
-                    Leg(declarer: destination, flow: .import, partner: via, label: "Leg 2: \(via) → \(destination) (\(destination) imports)"),
-                ], role: .secondLeg),
-            ]
-            commonLevel = true
-        default:
-            guard let reporter = anomaly.reporter else { return nil }
-            if let partner = anomaly.partner, partner != "WLD" {
-                plans = [
-                    LegPlan(candidates: [
-                        Leg(declarer: reporter, flow: .export, partner: partner, label: "\(reporter) → \(partner) (\(reporter) exports)"),
-                        Leg(declarer: partner, flow: .import, partner: reporter, label: "\(reporter) → \(partner) (\(partner) imports)"),
-                    ], role: .observed),
-                    LegPlan(candidates: [
-                        Leg(declarer: reporter, flow: .export, partner: nil, label: "\(reporter) → all partners (\(reporter) exports)"),
-                    ], role: .context),
-                ]
-            } else {
-                plans = [LegPlan(candidates: [
-                    Leg(declarer: reporter, flow: .export, partner: nil, label: "\(reporter) → all partners (\(reporter) exports)"),
-                ], role: .observed)]
-            }
+        case "unit_value_outlier": return unitValueChart(context)
+        case "volume_spike": return volumeChart(context)
+        case "mirror_gap": return mirrorChart(context)
+        case "control_diversion": return controlChart(context)
+        case "transshipment_conduit": return conduitChart(context)
+        case "new_partner": return newPartnerChart(context)
+        case "source_conflict": return sourceConflictChart(context)
+        default: return flowChart(context)
         }
-
-        return (plans, commonLevel)
     }
 
-    /// Per leg, the first candidate declaration that has rows, and its HS level.
-    static func choose(_ plans: [LegPlan], index: TradeIndex, key: String?) -> [ChosenLeg] {
-        var chosen: [ChosenLeg] = []
-        for plan in plans {
-            for leg in plan.candidates {
-                let matching = index.rows(leg: leg, compatibleWith: key)
-                if !matching.isEmpty {
-                    chosen.append((leg, plan.role, matching, preferredLevel(matching, key: key)))
-                    break
-                }
-            }
+    /// What every detector's chart starts from: the finding, its evidence and the rows.
+    struct Context {
+        var anomaly: Anomaly
+        var evidence: JSONValue
+        var index: ChartTradeIndex
+        var start: Period
+        var end: Period
+
+        init?(_ anomaly: Anomaly, index: ChartTradeIndex) {
+            guard let start = Period(anomaly.periodStart) else { return nil }
+            self.anomaly = anomaly
+            self.evidence = anomaly.evidence
+            self.index = index
+            self.start = start
+            self.end = Period(anomaly.periodEnd).map { max($0, start) } ?? start
         }
-        return chosen
+
+        /// The finding's code, digits only.
+        var code: String? { anomaly.hsCode.map { $0.filter(\.isNumber) }.flatMap { $0.isEmpty ? nil : $0 } }
+
+        /// A string evidence entry, by dotted path (`sources.exporter_source`).
+        func text(_ path: String) -> String? { value(path)?.stringValue }
+
+        func number(_ path: String) -> Double? { value(path)?.numberValue }
+
+        func strings(_ path: String) -> [String] {
+            guard case .array(let items)? = value(path) else { return [] }
+            return items.compactMap(\.stringValue)
+        }
+
+        func value(_ path: String) -> JSONValue? {
+            var current: JSONValue? = evidence
+            for part in path.split(separator: ".") { current = current?[String(part)] }
+            return current
+        }
+
+        /// The declarer the finding rests on (`declared_by`, else the reporter) and its flow.
+        var declaration: (declarer: String, flow: Flow)? {
+            guard let declarer = text("declared_by") ?? anomaly.reporter else { return nil }
+            let flow = text("flow").flatMap(Flow.init(rawValue:)) ?? (declarer == anomaly.reporter ? .export : .import)
+            return (declarer, flow)
+        }
+
+        /// The other country of a declarer's flow: the partner, or the reporter when the partner declared.
+        func counterpart(of declarer: String) -> String? {
+            let other = declarer == anomaly.reporter ? anomaly.partner : anomaly.reporter
+            return other == "WLD" ? nil : other
+        }
     }
 
-    /// The HS prefix length each leg is compared at (nil: the leg's own codes), with the legs' rows
-    /// widened to every line under a shorter prefix.
-    static func compareLikeWithLike(_ chosen: inout [ChosenLeg], index: TradeIndex, key: String?,
-                                    commonLevel: Bool) -> [Int?] {
-        // Compare like with like: the shared prefix length across legs for two-declaration charts.
-        let keyLength = key?.count
-        var prefixLength: [Int?] = chosen.map { entry in
-            guard let level = entry.level, let keyLength else { return nil }
-            return min(level, keyLength)
-        }
-        if commonLevel, let common = prefixLength.compactMap({ $0 }).min() {
-            prefixLength = prefixLength.map { $0 == nil ? nil : common }
-        }
-        // Compared at a shorter prefix, sibling lines under it count too (28053010 + 28053090 vs 280530).
-        if let key {
-            for i in chosen.indices {
-                if let length = prefixLength[i], length < key.count {
-                    chosen[i].rows = index.rows(leg: chosen[i].leg, compatibleWith: String(key.prefix(length)))
-                }
-            }
-        }
-        return prefixLength
-    }
-
-    /// Each leg summed per period; quantities in tonnes unless no leg declared any quantity.
-    static func sumPerPeriod(_ chosen: [ChosenLeg], prefixLength: [Int?],
-                             key: String?) -> (sums: [[Period: (kg: Double?, usd: Double?)]], unit: ChartSeries.Unit) {
-        var sums: [[Period: (kg: Double?, usd: Double?)]] = []
-        var anyQuantity = false
-        for (i, entry) in chosen.enumerated() {
-            var perPeriod: [Period: (kg: Double?, usd: Double?)] = [:]
-            for row in entry.rows where row.hsCode.count == entry.level || entry.level == nil {
-                if let length = prefixLength[i], let key, row.hsCode.prefix(length) != key.prefix(length) { continue }
-                var cell = perPeriod[row.period] ?? (nil, nil)
-                if let kg = row.quantityKg { cell.kg = (cell.kg ?? 0) + kg; anyQuantity = true }
-                if let usd = row.valueUSD { cell.usd = (cell.usd ?? 0) + usd }
-                perPeriod[row.period] = cell
-            }
-            sums.append(perPeriod)
-        }
-        return (sums, anyQuantity ? .tonnes : .usd)
-    }
-
-    /// The leg's label with the HS code it is charted at.
-    static func label(_ entry: ChosenLeg, prefixLength: Int?, key: String?) -> String {
-        var label = entry.leg.label
-        if let length = prefixLength, let key {
-            let shown = String(key.prefix(length))
-            label += " · HS \(shown)"
-            if let level = entry.level, level > length { label += " (sum of \(level)-digit lines)" }
-        } else if key == nil {
-            label += " · all codes"
-        }
-        return label
-    }
-
-    /// The periods from the context start to the context end, monthly or annual as `start` is.
-    static func timeAxis(start: Period, end: Period, firstData: Period, lastData: Period) -> [Period] {
-        if start.month == nil {
-            let from = max(start.year - yearsBefore, min(firstData.year, start.year))
-            let to = max(end.year, min(lastData.year, end.year + max(1, monthsAfter / 12)))
-            return (from...to).map { Period(year: $0) }
-        }
-        let from = max(start.monthIndex - 12 * yearsBefore, min(firstData.monthIndex, start.monthIndex))
-        let to = max(end.monthIndex, min(lastData.monthIndex, end.monthIndex + monthsAfter))
-        return (from...to).map { Period(monthIndex: $0) }
-    }
-
-    /// The HS code length a leg is summed at: the key's own level or the nearest finer one,
-    /// else the finest coarser heading the declarer used.
-    static func preferredLevel(_ rows: [TradeRow], key: String?) -> Int? {
-        guard let key else { return nil }
-        let lengths = Set(rows.map(\.hsCode.count))
-        if let finer = lengths.filter({ $0 >= key.count }).min() { return finer }
-        return lengths.max()
-    }
-
-    /// One declaration of a flow: who declared it, which direction, with which partner (nil: all partners).
+    /// One declaration to chart: whose, which direction, with whom, which codes, from which source.
     struct Leg {
         var declarer: String
         var flow: Flow
+        /// nil: all partners (a period's `WLD` rows when declared, else the sum of partners).
         var partner: String?
-        var label: String
+        /// With `partner == nil`: every partner but this one.
+        var excludedPartner: String? = nil
+        var codes: [String]
+        /// The source named by the evidence; nil (or a source with no rows): the one with most rows.
+        var source: String?
     }
 
-    /// A chart line and the declarations that may supply it, in order of preference.
-    struct LegPlan {
-        var candidates: [Leg]
-        var role: ChartSeries.Role
+    /// A leg with its source chosen, the code level of each prefix and the rows it sums.
+    struct ResolvedLeg {
+        var leg: Leg
+        var source: String
+        var levels: [ChartQuery.CodeLevel]
+        var rows: [Int]
     }
 
-    /// Trade rows (of one frequency) grouped by declaration — declarer and flow, and declarer, flow
-    /// and partner — plus which periods each declarer reported at all. Groups keep the rows' order.
-    struct TradeIndex: Sendable {
-        private struct Declaration: Hashable { var declarer: String, flow: Flow }
-        private struct PartnerDeclaration: Hashable { var declarer: String, flow: Flow, partner: String }
-        private struct Reported: Hashable { var declarer: String, flow: Flow, period: Period }
+    /// The leg's rows: one source only (never two summed), each code prefix at the shortest code
+    /// length the declarer used under it (a heading and its subheadings are not both counted).
+    static func resolve(_ leg: Leg, index: ChartTradeIndex) -> ResolvedLeg? {
+        let prefixes = leg.codes.isEmpty ? [""] : leg.codes
+        let coded = index.positions(leg.declarer, leg.flow).filter { i in
+            prefixes.contains { index.rows[i].hsCode.hasPrefix($0) }
+        }
+        let counts = Dictionary(grouping: coded, by: { index.sources[$0] }).mapValues(\.count)
+        guard let busiest = counts.max(by: { ($0.value, $1.key) < ($1.value, $0.key) })?.key else { return nil }
+        let source = leg.source.flatMap { counts[$0] == nil ? nil : $0 } ?? busiest
+        let ofSource = coded.filter { index.sources[$0] == source }
+        let levels = prefixes.compactMap { prefix -> ChartQuery.CodeLevel? in
+            ofSource.lazy.filter { index.rows[$0].hsCode.hasPrefix(prefix) }.map { index.rows[$0].hsCode.count }.min()
+                .map { ChartQuery.CodeLevel(prefix: prefix, length: $0) }
+        }
+        let rows = ofSource.filter { i in
+            let row = index.rows[i]
+            guard levels.contains(where: { row.hsCode.count == $0.length && row.hsCode.hasPrefix($0.prefix) }) else { return false }
+            if let partner = leg.partner { return row.partner == partner }
+            if let excluded = leg.excludedPartner { return row.partner != excluded && row.partner != "WLD" }
+            return true
+        }
+        return rows.isEmpty ? nil : ResolvedLeg(leg: leg, source: source, levels: levels, rows: rows)
+    }
 
-        private let rows: [TradeRow]
-        private var byDeclaration: [Declaration: [Int]] = [:]
-        private var byPartner: [PartnerDeclaration: [Int]] = [:]
-        private var reportedPeriods: Set<Reported> = []
-
-        init(rows: [TradeRow]) {
-            self.rows = rows
-            for (i, row) in rows.enumerated() {
-                byDeclaration[Declaration(declarer: row.reporter, flow: row.flow), default: []].append(i)
-                byPartner[PartnerDeclaration(declarer: row.reporter, flow: row.flow, partner: row.partner), default: []].append(i)
-                reportedPeriods.insert(Reported(declarer: row.reporter, flow: row.flow, period: row.period))
+    /// The leg summed per period of the axis' frequency. An all-partner leg takes a period's `WLD`
+    /// rows when there are any, else its partners; an annual point takes the year's annual rows
+    /// when there are any, else the sum of its months.
+    static func sums(_ leg: ResolvedLeg, index: ChartTradeIndex, annual: Bool) -> [Period: ChartSum] {
+        var byRowPeriod: [Period: [Int]] = [:]
+        for i in leg.rows { byRowPeriod[index.rows[i].period, default: []].append(i) }
+        var annualSums: [Period: ChartSum] = [:], monthSums: [Period: ChartSum] = [:]
+        for (period, positions) in byRowPeriod {
+            var chosen = positions
+            if leg.leg.partner == nil && leg.leg.excludedPartner == nil {
+                let world = positions.filter { index.rows[$0].partner == "WLD" }
+                chosen = world.isEmpty ? positions : world
+            }
+            let isAnnual = period.month == nil
+            guard annual || !isAnnual else { continue }
+            let key = annual ? Period(year: period.year) : period
+            for i in chosen {
+                if isAnnual { annualSums[key, default: ChartSum()].add(index.rows[i]) } else { monthSums[key, default: ChartSum()].add(index.rows[i]) }
             }
         }
+        return monthSums.merging(annualSums) { _, yearRows in yearRows }
+    }
 
-        func reported(_ declarer: String, _ flow: Flow, _ period: Period) -> Bool {
-            reportedPeriods.contains(Reported(declarer: declarer, flow: flow, period: period))
-        }
-
-        /// Rows of the leg's declaration whose HS code is the key, a line under it, or a heading above it
-        /// (at least 4 digits). All-partner legs use the `WLD` rows when the declarer gave them, else the sum.
-        func rows(leg: Leg, compatibleWith key: String?) -> [TradeRow] {
-            let positions = leg.partner.map { byPartner[PartnerDeclaration(declarer: leg.declarer, flow: leg.flow, partner: $0)] }
-                ?? byDeclaration[Declaration(declarer: leg.declarer, flow: leg.flow)]
-            let coded = (positions ?? []).lazy.map { rows[$0] }.filter { row in
-                guard let key else { return true }
-                let code = row.hsCode
-                return code.hasPrefix(key) || (code.count >= min(4, key.count) && key.hasPrefix(code))
+    /// The leg's values on `axis`: a period with no row is 0 when the leg's source published
+    /// anything for the declaration then, and a gap (nil) when it published nothing.
+    static func points(_ leg: ResolvedLeg, measure: ChartQuery.Measure, axis: [Period], index: ChartTradeIndex,
+                       sums: [Period: ChartSum]) -> [ChartSeries.Point] {
+        axis.map { period in
+            let value: Double?
+            if let sum = sums[period] {
+                value = sum.value(measure)
+            } else {
+                let reported = index.published(leg.source, leg.leg.declarer, leg.leg.flow, period)
+                value = reported && measure != .usdPerKg ? 0 : nil
             }
-            if leg.partner != nil { return Array(coded) }
-            let world = coded.filter { $0.partner == "WLD" }
-            return world.isEmpty ? Array(coded) : Array(world)
+            return ChartSeries.Point(period: period.description, value: value)
         }
     }
-}
 
-/// Trade rows indexed for `ChartBuilder`, built once per report rather than once per finding.
-public struct ChartTradeIndex: Sendable {
-    let byFrequency: [Frequency: ChartBuilder.TradeIndex]
+    /// A leg as a plotted series on `axis`.
+    static func series(_ leg: ResolvedLeg, label: String, measure: ChartQuery.Measure, role: ChartSeries.Role,
+                       axis: [Period], annual: Bool, index: ChartTradeIndex) -> ChartSeries {
+        let sums = sums(leg, index: index, annual: annual)
+        return ChartSeries(label: label, points: points(leg, measure: measure, axis: axis, index: index, sums: sums),
+                           unit: unit(of: measure), role: role, query: query(leg, measure: measure, annual: annual))
+    }
 
-    public init(rows: [TradeRow]) {
-        byFrequency = Dictionary(grouping: rows, by: \.period.frequency).mapValues(ChartBuilder.TradeIndex.init)
+    static func query(_ leg: ResolvedLeg, measure: ChartQuery.Measure, annual: Bool) -> ChartQuery {
+        ChartQuery(declarer: leg.leg.declarer, flow: leg.leg.flow, partner: leg.leg.partner,
+                   excludedPartner: leg.leg.excludedPartner, codes: leg.levels, source: leg.source, measure: measure,
+                   annual: annual)
+    }
+
+    static func unit(of measure: ChartQuery.Measure) -> ChartSeries.Unit {
+        switch measure {
+        case .tonnes, .tonnes12: return .tonnes
+        case .usd, .usd12: return .usd
+        case .usdPerKg: return .usdPerKg
+        case .share: return .percent
+        }
+    }
+
+    /// The periods from the context start to the context end, monthly or annual: up to
+    /// `yearsBefore` before the flag and a little after, within what the legs' sources published
+    /// for their declarations (a partner's first shipment does not cut the context short).
+    static func timeAxis(_ context: Context, annual: Bool, data: [ResolvedLeg], extraBefore: Int = 0) -> [Period] {
+        let index = context.index
+        let periods = data.flatMap { leg in
+            index.positions(leg.leg.declarer, leg.leg.flow).lazy.filter { index.sources[$0] == leg.source }.map { index.rows[$0].period }
+        }
+        guard let firstData = periods.min(), let lastData = periods.max() else { return [] }
+        if annual {
+            let (start, end) = (context.start.year, context.end.year)
+            let from = max(start - yearsBefore - extraBefore / 12, min(firstData.year, start))
+            let to = max(end, min(lastData.year, end + max(1, monthsAfter / 12)))
+            return (from...to).map { Period(year: $0) }
+        }
+        let start = context.start.month == nil ? context.start.year * 12 : context.start.monthIndex
+        let end = context.end.month == nil ? context.end.year * 12 + 11 : context.end.monthIndex
+        let first = firstData.month == nil ? firstData.year * 12 : firstData.monthIndex
+        let last = lastData.month == nil ? lastData.year * 12 + 11 : lastData.monthIndex
+        let from = max(start - 12 * yearsBefore - extraBefore, min(first, start))
+        let to = max(end, min(last, end + monthsAfter))
+        return (from...to).map { Period(monthIndex: $0) }
+    }
+
+    /// `CHN exports to TUR`, `TUR imports from CHN`, `CHN exports to all partners`.
+    static func describe(_ leg: Leg) -> String {
+        let toward = leg.flow == .import || leg.flow == .reImport ? "from" : "to"
+        let whom = leg.partner ?? (leg.excludedPartner.map { "all partners but \($0)" } ?? "all partners")
+        return "\(leg.declarer) \(AnomalyText.noun(leg.flow)) \(toward) \(whom)"
+    }
+
+    /// ` · HS 2846 · comtrade`: the codes summed and the source.
+    static func suffix(_ leg: ResolvedLeg) -> String {
+        let codes = leg.levels.map { $0.length > $0.prefix.count ? "\($0.prefix) (\($0.length)-digit lines)" : $0.prefix }
+        let shown = codes.count > 3 ? codes.prefix(3).joined(separator: ", ") + " +\(codes.count - 3)" : codes.joined(separator: ", ")
+        return (shown.isEmpty ? "" : " · HS \(shown)") + (leg.source.isEmpty ? "" : " · \(leg.source)")
     }
 }

@@ -85,8 +85,12 @@ public struct ReportFinding: Sendable, Hashable {
     public var anomaly: Anomaly
     /// Series on one time axis; the first series' unit is the chart's unit.
     public var charts: [ChartSeries]
-    /// The shaded "normal range"; by default read from the anomaly's evidence.
+    /// A constant "normal range" drawn across the chart (nil: none; per-period baselines are series).
     public var baselineBand: BaselineBand?
+    /// Dates marked on the time axis (a control's effective date).
+    public var markers: [ChartMarker]
+    /// One sentence under the chart: what the lines are compared on (a conduit's lag, the peers).
+    public var chartNote: String?
 
     /// A finding whose baseline band is read from the anomaly's evidence (see `ChartBuilder.baselineBand`).
     public init(id: Int64, anomaly: Anomaly, charts: [ChartSeries]) {
@@ -95,11 +99,20 @@ public struct ReportFinding: Sendable, Hashable {
     }
 
     /// A finding with an explicit band (nil: no band).
-    public init(id: Int64, anomaly: Anomaly, charts: [ChartSeries], baselineBand: BaselineBand?) {
+    public init(id: Int64, anomaly: Anomaly, charts: [ChartSeries], baselineBand: BaselineBand?,
+                markers: [ChartMarker] = [], chartNote: String? = nil) {
         self.id = id
         self.anomaly = anomaly
         self.charts = charts
         self.baselineBand = baselineBand
+        self.markers = markers
+        self.chartNote = chartNote
+    }
+
+    /// A finding with the chart `ChartBuilder.chart(for:index:)` built for it.
+    public init(id: Int64, anomaly: Anomaly, chart: FindingChart) {
+        self.init(id: id, anomaly: anomaly, charts: chart.series, baselineBand: nil, markers: chart.markers,
+                  chartNote: chart.note)
     }
 
     /// The periods the anomaly flags (`periodStart…periodEnd`), highlighted on the chart.
@@ -109,11 +122,50 @@ public struct ReportFinding: Sendable, Hashable {
     }
 }
 
+/// What a finding's chart shows: its series on one time axis, dates marked on it and a note.
+public struct FindingChart: Sendable, Hashable {
+    public var series: [ChartSeries]
+    public var markers: [ChartMarker]
+    public var note: String?
+
+    public init(series: [ChartSeries], markers: [ChartMarker] = [], note: String? = nil) {
+        self.series = series
+        self.markers = markers
+        self.note = note
+    }
+}
+
+/// A date marked on a chart's time axis with a vertical line.
+public struct ChartMarker: Sendable, Hashable {
+    /// `YYYY-MM` or `YYYY`, as on the axis.
+    public var period: String
+    public var label: String
+
+    public init(period: String, label: String) {
+        self.period = period
+        self.label = label
+    }
+}
+
 /// One line on a finding's chart.
 public struct ChartSeries: Sendable, Hashable {
     public enum Unit: String, Sendable, Codable {
         case tonnes = "t"
         case usd = "USD"
+        /// Unit value: US dollars per kilogram.
+        case usdPerKg = "USD/kg"
+        /// A share in percent (0–100).
+        case percent = "%"
+
+        /// The axis title.
+        public var axisTitle: String {
+            switch self {
+            case .tonnes: return "tonnes"
+            case .usd: return "USD"
+            case .usdPerKg: return "USD/kg"
+            case .percent: return "share, %"
+            }
+        }
     }
 
     /// What the line is, which decides how it is drawn.
@@ -126,6 +178,9 @@ public struct ChartSeries: Sendable, Hashable {
         case secondLeg = "second-leg"
         /// Background, such as the reporter's total to all partners (thin, grey).
         case context
+        /// A range per period (points carry `low` and `high`; `value` is its middle), such as the
+        /// peers' interquartile band of unit values, drawn as a shaded area around a dashed median.
+        case band
     }
 
     public struct Point: Sendable, Hashable {
@@ -133,10 +188,15 @@ public struct ChartSeries: Sendable, Hashable {
         public var period: String
         /// Nil when nothing was declared for the period (a gap, not a zero).
         public var value: Double?
+        /// A band series' range in the period.
+        public var low: Double?
+        public var high: Double?
 
-        public init(period: String, value: Double?) {
+        public init(period: String, value: Double?, low: Double? = nil, high: Double? = nil) {
             self.period = period
             self.value = value
+            self.low = low
+            self.high = high
         }
     }
 
@@ -144,12 +204,15 @@ public struct ChartSeries: Sendable, Hashable {
     public var points: [Point]
     public var unit: Unit
     public var role: Role
+    /// The warehouse rows the values are sums of, when the series is such a sum (nil: derived).
+    public var query: ChartQuery?
 
-    public init(label: String, points: [Point], unit: Unit = .tonnes, role: Role = .observed) {
+    public init(label: String, points: [Point], unit: Unit = .tonnes, role: Role = .observed, query: ChartQuery? = nil) {
         self.label = label
         self.points = points
         self.unit = unit
         self.role = role
+        self.query = query
     }
 
     public init(label: String, points: [(period: String, value: Double?)], unit: Unit = .tonnes, role: Role = .observed) {
@@ -168,5 +231,43 @@ public struct BaselineBand: Sendable, Hashable {
         self.low = min(low, high)
         self.high = max(low, high)
         self.center = center
+    }
+}
+
+/// Which current `trade` rows a plotted series sums, per period: written into the chart's SVG
+/// (`data-*` attributes) so a reader or a test can reproduce every value with SQL.
+public struct ChartQuery: Sendable, Hashable {
+    /// What each point is.
+    public enum Measure: String, Sendable {
+        /// sum(quantity_kg) / 1000.
+        case tonnes
+        /// sum(value_usd).
+        case usd
+        /// sum(value_usd) / sum(quantity_kg), over rows with a positive weight.
+        case usdPerKg = "usd-per-kg"
+        /// 100 × the partner's sum(quantity_kg) / the all-partner sum(quantity_kg).
+        case share
+        /// The sum over the 12 months ending at the point, in tonnes.
+        case tonnes12 = "tonnes-12m"
+        /// The sum over the 12 months ending at the point, in USD.
+        case usd12 = "usd-12m"
+    }
+
+    public var declarer: String
+    public var flow: Flow
+    /// One partner; nil: all partners (the `WLD` row of a period when declared, else the sum of partners).
+    public var partner: String?
+    /// With `partner == nil`: the sum of every partner but this one (and never `WLD`).
+    public var excludedPartner: String?
+    /// Code prefixes, each with the code length summed under it (`2846` at 8 digits).
+    public var codes: [CodeLevel]
+    public var source: String
+    public var measure: Measure
+    /// Annual points use the year's annual rows when there are any, else the sum of its months.
+    public var annual: Bool
+
+    public struct CodeLevel: Sendable, Hashable {
+        public var prefix: String
+        public var length: Int
     }
 }

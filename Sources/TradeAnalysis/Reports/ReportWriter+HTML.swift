@@ -217,7 +217,8 @@ extension ReportWriter {
                         .td(.text(ReportFormat.route(reporter: f.anomaly.reporter, via: f.anomaly.via, partner: f.anomaly.partner))),
                         .td(.class("opt"), .text(f.anomaly.hsCode ?? "—")),
                         .td(.text(ReportFormat.span(f.anomaly.periodStart, f.anomaly.periodEnd))),
-                        .td(.class("num"), .text(ReportFormat.score(f.anomaly.score)))
+                        .td(.class("num"), .attribute(named: "title", value: EvidenceTable.scoreMeaning(f.anomaly.detector)),
+                            .text(EvidenceTable.score(f.anomaly)))
                     )
                 })
             ))),
@@ -236,7 +237,7 @@ extension ReportWriter {
         var heading = ReportFormat.route(reporter: a.reporter, via: a.via, partner: a.partner)
         if let hs = a.hsCode { heading += " · HS \(hs)" }
         heading += " · " + ReportFormat.span(a.periodStart, a.periodEnd)
-        let evidence = EvidenceRow.rows(a.evidence)
+        let evidence = EvidenceTable.rows(a)
         return .article(
             .class("finding card sev-\(a.severity.rawValue)"),
             .id("finding-\(f.id)"),
@@ -244,37 +245,51 @@ extension ReportWriter {
                  .span(.class("rank"), .text("\(label).")),
                  badge(a.severity),
                  .code(.class("det"), .text(a.detector)),
-                 .span(.class("score"), .text("score \(ReportFormat.score(a.score))"))),
+                 .span(.class("score"), .attribute(named: "title", value: EvidenceTable.scoreMeaning(a.detector)),
+                       .text("score \(EvidenceTable.score(a))"))),
             .h3(.text(heading)),
             .p(.class("summary"), .text(a.summary)),
-            .div(.class("chart"),
-                 .raw(chart.render()),
-                 .ul(.class("legend"),
-                     .forEach(Array(zip(chart.drawnSeries, chart.styles))) { series, style in
-                         .li(.span(.class("swatch"),
-                                   .attribute(named: "style", value: "border-top-color:\(style.color);border-top-style:\(style.dash == nil ? "solid" : "dashed")")),
-                             .text(series.label))
-                     },
-                     .unwrap(f.baselineBand) { band in
-                         .li(.span(.class("swatch band")),
-                             .text(band.high > band.low
-                                   ? "baseline band \(ReportFormat.number(band.low))–\(ReportFormat.number(band.high)) \(chart.unit.rawValue)"
-                                   : "baseline \(ReportFormat.number(band.high)) \(chart.unit.rawValue)"))
-                     },
-                     .li(.span(.class("swatch flag")),
-                         .text("flagged: \(ReportFormat.span(a.periodStart, a.periodEnd))")),
-                     .if(chart.drawnSeries.count < f.charts.count,
-                         .li(.class("muted"), .text("\(f.charts.count - chart.drawnSeries.count) series in another unit not drawn")))
-                 )),
+            chartFigure(f, chart: chart),
             .if(!evidence.isEmpty, .div(.class("scroll"), .table(
                 .class("evidence"),
-                .caption(.text("Evidence")),
+                .caption(.text("Evidence (every raw key is in the JSON report)")),
                 .tbody(.forEach(evidence) { row in
                     .tr(.th(.attribute(named: "scope", value: "row"), .text(row.key)), .td(.text(row.value)))
                 })
             ))),
             .p(.class("meta"), .text("finding #\(f.id)"))
         )
+    }
+
+    /// The chart, its legend (one entry per drawn line or band, the constant band, the flagged
+    /// span, marked dates) and the note on what is compared.
+    private func chartFigure(_ f: ReportFinding, chart: SVGChart) -> Node<HTML.BodyContext> {
+        let a = f.anomaly
+        return .div(.class("chart"),
+             .raw(chart.render()),
+             .ul(.class("legend"),
+                 .forEach(Array(zip(chart.drawnSeries, chart.styles))) { series, style in
+                     .li(series.role == .band
+                         ? .span(.class("swatch band"))
+                         : .span(.class("swatch"),
+                                 .attribute(named: "style", value: "border-top-color:\(style.color);border-top-style:\(style.dash == nil ? "solid" : "dashed")")),
+                         .text(series.label + " (\(series.unit.rawValue))"))
+                 },
+                 .unwrap(f.baselineBand) { band in
+                     .li(.span(.class("swatch band")),
+                         .text(band.high > band.low
+                               ? "baseline band \(ReportFormat.number(band.low))–\(ReportFormat.number(band.high)) \(chart.unit.rawValue)"
+                               : "baseline \(ReportFormat.number(band.high)) \(chart.unit.rawValue)"))
+                 },
+                 .li(.span(.class("swatch flag")),
+                     .text("flagged: \(ReportFormat.span(a.periodStart, a.periodEnd))")),
+                 .forEach(f.markers) { marker in
+                     .li(.span(.class("swatch marker")), .text(marker.label))
+                 },
+                 .if(chart.drawnSeries.count < f.charts.count,
+                     .li(.class("muted"), .text("\(f.charts.count - chart.drawnSeries.count) series in another unit not drawn")))
+             ),
+             .unwrap(f.chartNote) { .p(.class("chart-note"), .text($0)) })
     }
 
     // MARK: Style
@@ -338,9 +353,12 @@ extension ReportWriter {
     .swatch{display:inline-block;width:22px;height:0;border-top:3px solid #000;flex:none}
     .swatch.band{height:12px;border:1px solid #748ffc;background:rgba(116,143,252,.25)}
     .swatch.flag{height:12px;border:1px dashed #f08c00;background:rgba(240,140,0,.22)}
+    .swatch.marker{width:3px;height:14px;border:0;background:#c92a2a}
+    .legend li{min-width:0;overflow-wrap:anywhere}
+    .chart-note{color:var(--muted);font-size:.85rem;margin:6px 0 0}
     .muted{color:var(--muted)}
     .evidence caption{text-align:left;font-weight:600;padding:4px 0;color:var(--muted)}
-    .evidence th{font-family:ui-monospace,Menlo,Consolas,monospace;font-weight:500;font-size:.85rem;width:40%;overflow-wrap:anywhere}
+    .evidence th{font-weight:500;font-size:.88rem;width:45%;overflow-wrap:anywhere}
     .evidence td{overflow-wrap:anywhere;font-variant-numeric:tabular-nums}
     svg.chart .series.context circle{display:none}
     .meta{color:var(--muted);font-size:.8rem;margin:8px 0 0}

@@ -85,7 +85,7 @@ extension ReportWriter {
         var md = "| # | severity | detector | route | HS | period | score |\n|--:|---|---|---|---|---|--:|\n"
         for (i, f) in shown.enumerated() {
             let a = f.anomaly
-            md += "| \(i + 1) | \(a.severity.rawValue.uppercased()) | \(Self.cell(a.detector)) | \(Self.cell(ReportFormat.route(reporter: a.reporter, via: a.via, partner: a.partner))) | \(Self.cell(a.hsCode ?? "—")) | \(ReportFormat.span(a.periodStart, a.periodEnd)) | \(ReportFormat.score(a.score)) |\n"
+            md += "| \(i + 1) | \(a.severity.rawValue.uppercased()) | \(Self.cell(a.detector)) | \(Self.cell(ReportFormat.route(reporter: a.reporter, via: a.via, partner: a.partner))) | \(Self.cell(a.hsCode ?? "—")) | \(ReportFormat.span(a.periodStart, a.periodEnd)) | \(EvidenceTable.score(a)) |\n"
         }
         for (i, f) in shown.enumerated() {
             md += "\n" + findingSection(f, label: "\(i + 1)", heading: "###")
@@ -98,7 +98,7 @@ extension ReportWriter {
         let a = f.anomaly
         var title = "\(label). \(a.severity.rawValue.uppercased()) · \(a.detector) · \(ReportFormat.route(reporter: a.reporter, via: a.via, partner: a.partner))"
         if let hs = a.hsCode { title += " · HS \(hs)" }
-        title += " · \(ReportFormat.span(a.periodStart, a.periodEnd))"
+        title += " · \(ReportFormat.span(a.periodStart, a.periodEnd)) · score \(EvidenceTable.score(a))"
         var md = "\(heading) \(Self.inline(title))\n\n\(Self.inline(a.summary))\n\n"
 
         let charted = f.charts.filter { !$0.points.isEmpty }
@@ -109,6 +109,8 @@ extension ReportWriter {
                 md += "- \(Self.inline(s.label)): `\(Self.sparkline(s.points.map(\.value)))` "
                 md += "(\(s.points.first!.period) … \(s.points.last!.period)\(peak))\n"
             }
+            if let note = f.chartNote { md += "- \(Self.inline(note))\n" }
+            for marker in f.markers { md += "- Marked: \(marker.period), \(Self.inline(marker.label))\n" }
             if let band = f.baselineBand {
                 let unit = charted[0].unit.rawValue
                 md += band.high > band.low
@@ -118,11 +120,11 @@ extension ReportWriter {
             md += "\n" + recentTable(charted, finding: f)
         }
 
-        let evidence = EvidenceRow.rows(a.evidence)
+        let evidence = EvidenceTable.rows(a)
         if !evidence.isEmpty {
-            md += "\nEvidence:\n\n"
-            let limit = 14
-            for row in evidence.prefix(limit) { md += "- `\(row.key.replacingOccurrences(of: "`", with: "'"))`: \(Self.inline(row.value))\n" }
+            md += "\nEvidence (every raw key is in the JSON report):\n\n"
+            let limit = 16
+            for row in evidence.prefix(limit) { md += "- \(Self.inline(row.key)): \(Self.inline(row.value))\n" }
             if evidence.count > limit { md += "- … \(evidence.count - limit) more in the HTML and JSON reports\n" }
         }
         return md

@@ -11,7 +11,7 @@ struct ReportFilterTests {
     }
 
     @Test func ranksBySeverityThenScore() {
-        // high: new_partner 9.1, conduit 7.2; medium: spike 6.4, mirror 4.0; low: unit value 2.1.
+        // high: new_partner 0.71, conduit 0.5; medium: spike 6.4, mirror 0.59; low: unit value 4.2.
         #expect(ids(.all) == [1, 3, 2, 4, 5])
     }
 

@@ -55,40 +55,46 @@ enum ReportFixtures {
     }()
 
     static let newPartner = Anomaly(
-        detector: "new_partner", severity: .high, score: 9.1, reporter: "CHN", partner: "TUR", hsCode: "28469015",
+        detector: "new_partner", severity: .high, score: 0.71, reporter: "CHN", partner: "TUR", hsCode: "28469015",
         periodStart: "2024-03", periodEnd: "2024-09",
         summary: "CHN exported 152.4 t of europium oxide (\(europiumName), HS 28469015) to TUR in 2024-03…2024-09, a partner with no exports in the previous 36 months; TUR took 71 % of the line.",
-        evidence: ["observed_kg": 152_400, "baseline_kg": 0, "share": 0.71, "history_months": 36,
-                   "description_zh": .string(europiumName), "thresholds": ["min_share": 0.2, "min_tonnes": 5]])
+        evidence: ["declared_by": "CHN", "flow": "export", "observed_t": 152.4, "code_total_t": 214.6, "share": 0.71,
+                   "baseline_partner_median_t": 0, "description_zh": .string(europiumName),
+                   "thresholds": ["min_share": 0.2, "min_tonnes": 5]])
 
     static let spike = Anomaly(
         detector: "volume_spike", severity: .medium, score: 6.4, reporter: "CHN", partner: nil, hsCode: "28469015",
         periodStart: "2024-02", periodEnd: "2024-09",
         summary: "CHN's exports of HS 28469015 (\(europiumName)) reached 41.2 t in 2024-05, 48× the trailing median of 0.85 t.",
-        evidence: ["observed": 41_230, "baseline": 850, "mad": 150, "mad_k": 3, "ratio": 48.5, "window_months": 36])
+        evidence: ["declared_by": "CHN", "flow": "export", "series": "total", "mode": "monthly", "observed_t": 41.2,
+                   "expected_t": 0.85, "baseline_median_t": 0.85, "ratio": 48.5, "z": 6.4,
+                   "thresholds": ["monthly_baseline_months": 12]])
 
     static let conduit = Anomaly(
-        detector: "transshipment_conduit", severity: .high, score: 7.2, reporter: "CHN", partner: "USA", via: "MYS",
+        detector: "transshipment_conduit", severity: .high, score: 0.5, reporter: "CHN", partner: "USA", via: "MYS",
         hsCode: "28469019", periodStart: "2023-07", periodEnd: "2023-12",
         summary: "MYS imported 288 t of HS 28469019 from CHN in 2023-07…2023-12 and exported 243 t to USA one month later; MYS mines no rare earths of this kind (USGS), so ≈243 t likely passed through.",
-        evidence: ["leg1_t": 288, "leg2_t": 243, "lag_months": 1, "transshipped_t": 243, "domestic_production_t": 0,
-                   "freund": ["o_share_of_d_falls": true, "o_share_of_k_rises": true, "k_share_of_d_rises": true, "k_from_o_over_d_from_k": 1.19]])
+        evidence: ["origin": "CHN", "via": "MYS", "destination": "USA", "compared_at": "28469019",
+                   "observed": ["origin_to_via_t": 288, "via_to_destination_t": 243, "lag_months": 1], "transshipped_t": 243,
+                   "freund": ["origin_share_of_via_imports": ["pre": 0.4, "post": 0.9]]])
 
     static let mirror = Anomaly(
-        detector: "mirror_gap", severity: .medium, score: 4.0, reporter: "CHN", partner: "JPN", hsCode: "28053010",
+        detector: "mirror_gap", severity: .medium, score: 0.59, reporter: "CHN", partner: "JPN", hsCode: "28053010",
         periodStart: "2022", periodEnd: "2023",
         summary: "JPN declared 59 % more imports of HS 280530 from CHN (1,590 t) than CHN declared as exports (1,000 t) in 2022 and 2023; the CIF/FOB allowance is 5 %.",
-        evidence: ["exporter_kg": 1_000_000, "importer_kg": 1_590_000, "gap_pct": 59, "allowance_pct": 5, "compared_hs": "280530",
-                   "periods": ["2022", "2023"]])
+        evidence: ["exporter": "CHN", "importer": "JPN", "compared_at": "280530", "mode": "annual",
+                   "baseline": ["kg": 2_000_000], "observed": ["kg": 3_180_000], "gap_kg": 0.59, "kg_counted": true,
+                   "usd_counted": false, "periods_compared": ["window": "2022–2023"], "thresholds": ["cif_fob_allowance": 0.05]])
 
     static let unitValue = Anomaly(
-        detector: "unit_value_outlier", severity: .low, score: 2.1, reporter: "CHN", partner: "KOR", hsCode: "28469099",
+        detector: "unit_value_outlier", severity: .low, score: 4.2, reporter: "CHN", partner: "KOR", hsCode: "28469099",
         periodStart: "2024-11", periodEnd: "2024-11",
         summary: "Unit value 3.1 USD/kg vs the code's usual 48 USD/kg <possible 伪报品名> & mis-invoicing.",
-        evidence: ["unit_value_usd_per_kg": 3.1, "median_usd_per_kg": 48, "robust_z": -4.2, "nan_probe": .number(.nan)])
+        evidence: ["declared_by": "CHN", "flow": "export", "valuation_basis": "FOB", "observed": ["usd_per_kg": 3.1],
+                   "baseline": ["median_usd_per_kg": 48], "ratio": 0.065, "z": -4.2, "nan_probe": .number(.nan)])
 
     static func finding(_ id: Int64, _ anomaly: Anomaly) -> ReportFinding {
-        ReportFinding(id: id, anomaly: anomaly, charts: ChartBuilder.series(for: anomaly, trade: trade))
+        ReportFinding(id: id, anomaly: anomaly, chart: ChartBuilder.chart(for: anomaly, index: ChartTradeIndex(rows: trade)))
     }
 
     /// 2025-02-03T04:00:00Z, when the fixture run started; the other instants are offsets from it.

@@ -86,13 +86,15 @@ struct ReportWriterTests {
         #expect(html.contains("name=\"viewport\""))
     }
 
-    @Test func htmlShowsEvidenceFlattenedAndBandInLegend() {
+    @Test func htmlShowsEvidenceLabelledWithUnitsAndScoresWithTheirUnit() {
         let html = ReportWriter().html(F.input)
-        #expect(html.contains("freund.k_from_o_over_d_from_k"))
-        #expect(html.contains("thresholds.min_share"))
-        #expect(html.contains("2022, 2023"))                     // short scalar array on one row
-        #expect(html.contains("baseline band 0.4–1.3 t"))        // spike: 850 ± 3 × 150 kg
-        #expect(html.contains("class=\"band\""))
+        #expect(html.contains("<th scope=\"row\">Leg 2, out of the conduit (t)</th><td>243 t</td>"))
+        #expect(html.contains("<th scope=\"row\">Lag of leg 2 (months)</th><td>1 month</td>"))
+        #expect(html.contains("<th scope=\"row\">New partner&#39;s share (%)</th><td>71 %</td>")
+                || html.contains("<th scope=\"row\">New partner's share (%)</th><td>71 %</td>"))
+        #expect(!html.contains("origin_to_via_t") && !html.contains("thresholds.min_share"))   // raw keys stay in the JSON
+        #expect(html.contains("score 71 % share") && html.contains("score z 6.4") && html.contains("score 59 % gap"))
+        #expect(html.contains("class=\"series baseline\""))
         #expect(html.contains("class=\"flag\""))
     }
 
@@ -137,12 +139,12 @@ struct ReportWriterTests {
         let md = ReportWriter().markdown(F.input)
         #expect(md.hasPrefix("# TradeWatch report — run 42 (succeeded)"))
         #expect(md.contains("| # | severity | detector | route | HS | period | score |"))
-        #expect(md.contains("| 1 | HIGH | new_partner | CHN → TUR | 28469015 | 2024-03 – 2024-09 | 9.10 |"))
+        #expect(md.contains("| new_partner | CHN → TUR | 28469015 | 2024-03 – 2024-09 | 71 % share |"))
         #expect(md.contains("CHN → MYS → USA"))
         #expect(md.contains("█"))
         #expect(md.contains(F.europiumName))
         #expect(md.contains("**2024-06** ⚑"))
-        #expect(md.contains("`share`: 0.71"))
+        #expect(md.contains("- New partner's share (%): 71 %"))
         #expect(md.contains("⚠ comtrade: newest period 2024-06, 120 days behind"))
         #expect(!md.contains("<possible"))                         // raw HTML from data is neutralized
     }
