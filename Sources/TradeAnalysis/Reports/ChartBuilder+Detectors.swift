@@ -83,21 +83,21 @@ extension ChartBuilder {
         case "monthly":
             let months = c.number("thresholds.monthly_baseline_months").map { Int($0) } ?? 12
             let axis = timeAxis(c, annual: false, data: [resolved])
-            let observed = series(resolved, label: "\(name), t a month", measure: .tonnes, role: .observed, axis: axis,
+            let observed = series(resolved, label: "\(name), monthly", measure: .tonnes, role: .observed, axis: axis,
                                   annual: false, index: c.index)
             let earlier = extendedValues(resolved, measure: .tonnes, axis: axis, before: months, index: c.index)
             let baseline = axis.indices.map { j in median(earlier[j..<(j + months)].compactMap { $0 }) }
-            return FindingChart(series: [observed, derived("Baseline: median of the previous \(months) months, t a month",
+            return FindingChart(series: [observed, derived("Baseline: median of the previous \(months) months",
                                                            axis: axis, values: baseline, unit: .tonnes)],
                                 note: "Each month is judged against the median of the \(months) months before it (raised for a recurring season).")
         default:
             let years = c.number("thresholds.baseline_years").map { Int($0) } ?? 3
             let axis = timeAxis(c, annual: true, data: [resolved])
-            let observed = series(resolved, label: "\(name), t a year", measure: .tonnes, role: .observed, axis: axis,
+            let observed = series(resolved, label: "\(name), yearly", measure: .tonnes, role: .observed, axis: axis,
                                   annual: true, index: c.index)
             let earlier = extendedValues(resolved, measure: .tonnes, axis: axis, before: years, index: c.index)
             let baseline = axis.indices.map { j in median(earlier[j..<(j + years)].compactMap { $0 }) }
-            return FindingChart(series: [observed, derived("Baseline: median of the previous \(years) years, t a year",
+            return FindingChart(series: [observed, derived("Baseline: median of the previous \(years) years",
                                                            axis: axis, values: baseline, unit: .tonnes)],
                                 note: "Each year is judged against the trend of the \(years) years before it.")
         }

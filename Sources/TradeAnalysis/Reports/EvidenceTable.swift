@@ -43,9 +43,8 @@ enum EvidenceTable {
             case .kg: return " (kg)"
             case .ratio: return " (×)"
             case .fraction: return " (%)"
-            case .z: return " (robust z)"
             case .months: return " (months)"
-            case .count, .text: return ""
+            case .z, .count, .text: return ""
             }
         }
     }

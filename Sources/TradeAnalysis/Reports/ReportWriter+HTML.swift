@@ -270,7 +270,7 @@ extension ReportWriter {
              .ul(.class("legend"),
                  .forEach(Array(zip(chart.drawnSeries, chart.styles))) { series, style in
                      .li(series.role == .band
-                         ? .span(.class("swatch band"))
+                         ? .span(.class("swatch peers"))
                          : .span(.class("swatch"),
                                  .attribute(named: "style", value: "border-top-color:\(style.color);border-top-style:\(style.dash == nil ? "solid" : "dashed")")),
                          .text(series.label + " (\(series.unit.rawValue))"))
@@ -353,6 +353,7 @@ extension ReportWriter {
     .swatch{display:inline-block;width:22px;height:0;border-top:3px solid #000;flex:none}
     .swatch.band{height:12px;border:1px solid #748ffc;background:rgba(116,143,252,.25)}
     .swatch.flag{height:12px;border:1px dashed #f08c00;background:rgba(240,140,0,.22)}
+    .swatch.peers{height:12px;border:1px dashed #5c6670;background:rgba(92,102,112,.2)}
     .swatch.marker{width:3px;height:14px;border:0;background:#c92a2a}
     .legend li{min-width:0;overflow-wrap:anywhere}
     .chart-note{color:var(--muted);font-size:.85rem;margin:6px 0 0}
@@ -371,7 +372,9 @@ extension ReportWriter {
     .evidence th{width:45%}
     .score{margin-left:0}
     .opt{display:none}
-    svg.chart text{font-size:22px}
+    svg.chart text{font-size:26px}
+    .case-body{padding:0 6px 6px}.case>summary{padding:10px}
+    .legend{font-size:.85rem}
     svg.chart text.minor{display:none}
     svg.chart .series path{stroke-width:4}
     svg.chart .series.context path{stroke-width:2.5}

@@ -17,7 +17,7 @@ struct SVGChart {
 
     static let width = 720.0
     static let height = 320.0
-    static let margin = (left: 62.0, right: 14.0, top: 40.0, bottom: 42.0)
+    static let margin = (left: 72.0, right: 14.0, top: 50.0, bottom: 44.0)
 
     /// A line's colour and dash, also used by the legend.
     struct Style: Equatable {
@@ -27,10 +27,12 @@ struct SVGChart {
     }
 
     /// The font size of chart text in the phone layout (`svg.chart text` in the stylesheet).
-    static let phoneFontSize = 22.0
+    static let phoneFontSize = 26.0
     static let flagColor = "#f08c00"
     static let bandColor = "#748ffc"
     static let markerColor = "#c92a2a"
+    /// Peers' band and median: grey, apart from the flagged series' blue.
+    static let peerColor = "#5c6670"
 
     init(finding: ReportFinding) {
         self.series = finding.charts
@@ -58,7 +60,7 @@ struct SVGChart {
             case .secondLeg: return Style(color: ["#d9480f", "#c2255c", "#a61e4d"][n % 3], dash: nil, strokeWidth: 2.5)
             case .baseline: return Style(color: "#2b8a3e", dash: "6 4", strokeWidth: 2)
             case .context: return Style(color: "#868e96", dash: "3 3", strokeWidth: 1.5)
-            case .band: return Style(color: Self.bandColor, dash: "6 4", strokeWidth: 1.5)
+            case .band: return Style(color: Self.peerColor, dash: "6 4", strokeWidth: 1.5)
             }
         }
     }
@@ -146,7 +148,7 @@ struct SVGChart {
         if let (a, _) = runs.first {
             // Clear of the unit title at the top left.
             let x0 = max(frame.left + Double(a) * frame.slot + 3, 150)
-            svg += "<text class=\"flag-label\" x=\"\(f(min(x0, Self.width - 90)))\" y=\"\(f(frame.top - 8))\" font-size=\"12\" fill=\"#b35c00\">flagged</text>"
+            svg += "<text class=\"flag-label\" x=\"\(f(min(x0, Self.width - 115)))\" y=\"\(f(frame.top - 6))\" font-size=\"12\" fill=\"#b35c00\">flagged</text>"
         }
         return svg
     }
@@ -160,7 +162,7 @@ struct SVGChart {
             svg += "<text class=\"yl\" x=\"\(f(frame.left - 6))\" y=\"\(f(ty + 4))\" text-anchor=\"end\" font-size=\"12\" fill=\"#495057\">\(ReportFormat.xmlEscaped(ReportFormat.compact(tick)))</text>"
         }
         let title = unit.axisTitle + (frame.scale.isLog ? " (log scale)" : "")
-        return svg + "<text class=\"unit\" x=\"4\" y=\"\(f(frame.top - 22))\" font-size=\"12\" font-weight=\"600\" fill=\"#495057\">\(ReportFormat.xmlEscaped(title))</text>"
+        return svg + "<text class=\"unit\" x=\"4\" y=\"\(f(frame.top - 28))\" font-size=\"12\" font-weight=\"600\" fill=\"#495057\">\(ReportFormat.xmlEscaped(title))</text>"
     }
 
     /// A constant baseline band (or line when it has no width) across the plot.
@@ -188,7 +190,7 @@ struct SVGChart {
             let tx = frame.x(i)
             let labelClass = n % 2 == 1 ? "xl minor" : "xl"
             svg += "<line x1=\"\(f(tx))\" x2=\"\(f(tx))\" y1=\"\(f(frame.bottom))\" y2=\"\(f(frame.bottom + 5))\" stroke=\"#868e96\"/>"
-            svg += "<text class=\"\(labelClass)\" x=\"\(f(tx))\" y=\"\(f(frame.bottom + 20))\" text-anchor=\"middle\" font-size=\"12\" fill=\"#495057\">\(ReportFormat.xmlEscaped(frame.periods[i]))</text>"
+            svg += "<text class=\"\(labelClass)\" x=\"\(f(tx))\" y=\"\(f(frame.bottom + 24))\" text-anchor=\"middle\" font-size=\"12\" fill=\"#495057\">\(ReportFormat.xmlEscaped(frame.periods[i]))</text>"
         }
         return svg
     }
@@ -203,7 +205,7 @@ struct SVGChart {
             let tx = anchor == "end" ? mx - 4 : mx + 4
             svg += "<g class=\"marker\" data-period=\"\(ReportFormat.xmlEscaped(marker.period))\">"
             svg += "<line x1=\"\(f(mx))\" x2=\"\(f(mx))\" y1=\"\(f(frame.top))\" y2=\"\(f(frame.bottom))\" stroke=\"\(Self.markerColor)\" stroke-width=\"2\"/>"
-            svg += "<text class=\"marker-label\" x=\"\(f(tx))\" y=\"\(f(frame.top + 14))\" text-anchor=\"\(anchor)\" font-size=\"12\" fill=\"\(Self.markerColor)\">\(ReportFormat.xmlEscaped(marker.period))</text></g>"
+            svg += "<text class=\"marker-label\" x=\"\(f(tx))\" y=\"\(f(frame.top + 18))\" text-anchor=\"\(anchor)\" font-size=\"12\" fill=\"\(Self.markerColor)\">\(ReportFormat.xmlEscaped(marker.period))</text></g>"
         }
         return svg
     }
@@ -233,8 +235,8 @@ struct SVGChart {
         return runs.filter { !$0.isEmpty }.map { run in
             let upper = run.map { "\(f(frame.x($0.0))),\(f(frame.y($0.2)))" }
             let lower = run.reversed().map { "\(f(frame.x($0.0))),\(f(frame.y($0.1)))" }
-            let width = run.count == 1 ? " stroke-width=\"6\" stroke=\"\(Self.bandColor)\" stroke-opacity=\"0.3\"" : ""
-            return "<polygon class=\"band-area\" points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(Self.bandColor)\" fill-opacity=\"0.22\"\(width)/>"
+            let width = run.count == 1 ? " stroke-width=\"6\" stroke=\"\(Self.peerColor)\" stroke-opacity=\"0.3\"" : ""
+            return "<polygon class=\"band-area\" points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(Self.peerColor)\" fill-opacity=\"0.2\"\(width)/>"
         }.joined()
     }
 
