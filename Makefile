@@ -4,7 +4,7 @@ RELEASE_BIN = .build/release/tradewatch
 DEBS        = libsqlite3-dev libxml2-dev zlib1g-dev pkg-config sqlite3 libxml2-utils python3
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: all deps build build-release run test lint-imports bench fuzz sanitize clean report-png
+.PHONY: all deps deps-chromium build build-release run test lint-imports bench fuzz sanitize clean report-png
 
 all: build
 
@@ -17,6 +17,14 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+## Headless Chromium and CJK fonts, for the report render test and `make report-png`; only when missing.
+deps-chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; else \
+	  echo "installing: chromium fonts-noto-cjk"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk; \
+	fi
+
 build: deps
 	$(SWIFT) build
 
@@ -27,7 +35,8 @@ build-release: deps
 run: build-release
 	$(RELEASE_BIN) run --summary
 
-test: deps lint-imports
+## The report render test (ReportChromiumTests) needs Chromium: installed here when missing.
+test: deps deps-chromium lint-imports
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -45,9 +54,11 @@ clean:
 bench: deps
 	bash tools/bench/run.sh
 
-## Render the latest HTML report to PNG with headless Chromium, to look at it.
-report-png:
-	bash tools/render-report.sh Warehouse/reports/latest.html Warehouse/reports/latest.png
+## Render the latest HTML report to PNG with headless Chromium, to look at it: at 1280 px (a
+## desktop) and 400 px (a phone) wide.
+report-png: deps-chromium
+	sh tools/render-report.sh Warehouse/reports/latest.html Warehouse/reports/latest.png 1280 6000
+	sh tools/render-report.sh Warehouse/reports/latest.html Warehouse/reports/latest-phone.png 400 9000
 
 ## Fuzz the CSV reader, the China customs normalizer, the number grammar (Comtrade and China customs) and
 ## mutated XML through libxml2's callbacks for FUZZ_SECONDS (default 300), every other round under

@@ -9,7 +9,7 @@ fi
 in=$1 out=$2 width=${3:-1200} height=${4:-2400}
 browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 if [ -z "$browser" ]; then
-  echo "$0: error: chromium not found (Debian: apt-get install -y chromium fonts-noto-cjk)" >&2
+  echo "$0: error: chromium not found (make deps-chromium, or on Debian: apt-get install -y chromium fonts-noto-cjk)" >&2
   exit 1
 fi
 [ -f "$in" ] || { echo "$0: error: $in: no such file" >&2; exit 1; }

@@ -13,7 +13,7 @@ import TradeRunner
             .map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }.first
 
-    /// nil when the test may go on; records a failure under CI.
+    /// Whether Chromium is missing: then the test stops, loudly, or under CI (`CI` set) fails.
     static func missingBrowser() -> Bool {
         guard browser == nil else { return false }
         let ci = ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty && $0 != "0" && $0 != "false" } ?? false
