@@ -112,25 +112,27 @@ public enum ChartBuilder {
     /// length the declarer used under it (a heading and its subheadings are not both counted).
     static func resolve(_ leg: Leg, index: ChartTradeIndex) -> ResolvedLeg? {
         let prefixes = leg.codes.isEmpty ? [""] : leg.codes
-        let coded = index.positions(leg.declarer, leg.flow).filter { i in
-            prefixes.contains { index.rows[i].hsCode.hasPrefix($0) }
+        let matched = index.codes(leg.declarer, leg.flow).filter { code, _ in prefixes.contains { code.hasPrefix($0) } }
+        let counts = matched.values.reduce(into: [String: Int]()) { total, entry in
+            for (source, n) in entry.counts { total[source, default: 0] += n }
         }
-        let counts = Dictionary(grouping: coded, by: { index.sources[$0] }).mapValues(\.count)
         guard let busiest = counts.max(by: { ($0.value, $1.key) < ($1.value, $0.key) })?.key else { return nil }
         let source = leg.source.flatMap { counts[$0] == nil ? nil : $0 } ?? busiest
-        let ofSource = coded.filter { index.sources[$0] == source }
         let levels = prefixes.compactMap { prefix -> ChartQuery.CodeLevel? in
-            ofSource.lazy.filter { index.rows[$0].hsCode.hasPrefix(prefix) }.map { index.rows[$0].hsCode.count }.min()
+            matched.filter { $0.key.hasPrefix(prefix) && $0.value.sources.contains(source) }.map(\.key.count).min()
                 .map { ChartQuery.CodeLevel(prefix: prefix, length: $0) }
         }
-        let rows = ofSource.filter { i in
-            let row = index.rows[i]
-            guard levels.contains(where: { row.hsCode.count == $0.length && row.hsCode.hasPrefix($0.prefix) }) else { return false }
-            if let partner = leg.partner { return row.partner == partner }
-            if let excluded = leg.excludedPartner { return row.partner != excluded && row.partner != "WLD" }
-            return true
+        var rows: [Int] = []
+        for (code, entry) in matched.sorted(by: { $0.key < $1.key })
+        where levels.contains(where: { code.count == $0.length && code.hasPrefix($0.prefix) }) {
+            let candidates = leg.partner.map { entry.byPartner[$0] ?? [] } ?? entry.all
+            rows += candidates.filter { i in
+                guard index.sources[i] == source else { return false }
+                guard leg.partner == nil, let excluded = leg.excludedPartner else { return true }
+                return index.rows[i].partner != excluded && index.rows[i].partner != "WLD"
+            }
         }
-        return rows.isEmpty ? nil : ResolvedLeg(leg: leg, source: source, levels: levels, rows: rows)
+        return rows.isEmpty ? nil : ResolvedLeg(leg: leg, source: source, levels: levels, rows: rows.sorted())
     }
 
     /// The leg summed per period of the axis' frequency. An all-partner leg takes a period's `WLD`
@@ -199,11 +201,8 @@ public enum ChartBuilder {
     /// `yearsBefore` before the flag and a little after, within what the legs' sources published
     /// for their declarations (a partner's first shipment does not cut the context short).
     static func timeAxis(_ context: Context, annual: Bool, data: [ResolvedLeg], extraBefore: Int = 0) -> [Period] {
-        let index = context.index
-        let periods = data.flatMap { leg in
-            index.positions(leg.leg.declarer, leg.leg.flow).lazy.filter { index.sources[$0] == leg.source }.map { index.rows[$0].period }
-        }
-        guard let firstData = periods.min(), let lastData = periods.max() else { return [] }
+        let spans = data.compactMap { context.index.span($0.source, $0.leg.declarer, $0.leg.flow) }
+        guard let firstData = spans.map(\.first).min(), let lastData = spans.map(\.last).max() else { return [] }
         if annual {
             let (start, end) = (context.start.year, context.end.year)
             let from = max(start - yearsBefore - extraBefore / 12, min(firstData.year, start))

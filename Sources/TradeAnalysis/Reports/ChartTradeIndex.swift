@@ -2,8 +2,9 @@ import Foundation
 import TradeCore
 
 /// Trade rows indexed for `ChartBuilder`, built once per report rather than once per finding: by
-/// declaration (declarer and flow), by exact code (a unit value's peers), and which periods each
-/// source published anything for a declaration (which tells a reported zero from a gap).
+/// declaration (declarer and flow), declared code and partner; by exact code (a unit value's
+/// peers); and which periods each source published anything for a declaration (which tells a
+/// reported zero from a gap). A finding's chart then touches only the rows of its codes.
 public struct ChartTradeIndex: Sendable {
     struct Declaration: Hashable {
         var declarer: String
@@ -16,25 +17,48 @@ public struct ChartTradeIndex: Sendable {
         var period: Period
     }
 
+    /// The rows of one declaration at one declared code: which sources gave them, and by partner.
+    struct CodeRows: Sendable {
+        var sources: Set<String> = []
+        var counts: [String: Int] = [:]
+        var all: [Int] = []
+        var byPartner: [String: [Int]] = [:]
+    }
+
+    private struct SourceDeclaration: Hashable {
+        var source: String
+        var declaration: Declaration
+    }
+
     let rows: [TradeRow]
     /// Per row, the source it came from (`""` when the caller gave none).
     let sources: [String]
-    private var byDeclaration: [Declaration: [Int]] = [:]
     private var byCode: [String: [Int]] = [:]
+    private var codesByDeclaration: [Declaration: [String: CodeRows]] = [:]
     private var published: Set<Published> = []
+    private var firstAndLast: [SourceDeclaration: (first: Period, last: Period)] = [:]
 
     /// `sources[i]` is the source of `rows[i]`; nil: one unnamed source.
     public init(rows: [TradeRow], sources: [String]? = nil) {
         self.rows = rows
         self.sources = sources ?? Array(repeating: "", count: rows.count)
         for (i, row) in rows.enumerated() {
+            let source = self.sources[i]
             let declaration = Declaration(declarer: row.reporter, flow: row.flow)
-            byDeclaration[declaration, default: []].append(i)
             byCode[row.hsCode, default: []].append(i)
-            published.insert(Published(source: self.sources[i], declaration: declaration, period: row.period))
+            var entry = codesByDeclaration[declaration, default: [:]][row.hsCode, default: CodeRows()]
+            entry.sources.insert(source)
+            entry.counts[source, default: 0] += 1
+            entry.all.append(i)
+            entry.byPartner[row.partner, default: []].append(i)
+            codesByDeclaration[declaration, default: [:]][row.hsCode] = entry
+            published.insert(Published(source: source, declaration: declaration, period: row.period))
             if row.period.month != nil {
-                published.insert(Published(source: self.sources[i], declaration: declaration, period: Period(year: row.period.year)))
+                published.insert(Published(source: source, declaration: declaration, period: Period(year: row.period.year)))
             }
+            let key = SourceDeclaration(source: source, declaration: declaration)
+            let span = firstAndLast[key]
+            firstAndLast[key] = (min(span?.first ?? row.period, row.period), max(span?.last ?? row.period, row.period))
         }
     }
 
@@ -43,9 +67,14 @@ public struct ChartTradeIndex: Sendable {
         published.contains(Published(source: source, declaration: Declaration(declarer: declarer, flow: flow), period: period))
     }
 
-    /// Positions of the declaration's rows.
-    func positions(_ declarer: String, _ flow: Flow) -> [Int] {
-        byDeclaration[Declaration(declarer: declarer, flow: flow)] ?? []
+    /// The first and last period `source` published anything for the declaration.
+    func span(_ source: String, _ declarer: String, _ flow: Flow) -> (first: Period, last: Period)? {
+        firstAndLast[SourceDeclaration(source: source, declaration: Declaration(declarer: declarer, flow: flow))]
+    }
+
+    /// The declaration's rows by declared code.
+    func codes(_ declarer: String, _ flow: Flow) -> [String: CodeRows] {
+        codesByDeclaration[Declaration(declarer: declarer, flow: flow)] ?? [:]
     }
 
     /// Positions of the rows declared at exactly `code`.
