@@ -127,7 +127,8 @@ enum EvidenceTable {
         ],
         "control_diversion": [
             ("regime", "Control", .text), ("effective", "Effective", .text), ("channel", "Channel", .text),
-            ("controlled_codes", "Controlled codes", .text), ("periods_compared.pre", "Before", .text),
+            ("buyer_controlled_codes", "Controlled lines the buyer took", .text),
+            ("controlled_codes", "Controlled codes (the whole control)", .text), ("periods_compared.pre", "Before", .text),
             ("periods_compared.post", "After", .text),
             ("fell.pre_t", "Controlled lines, before", .tonnes), ("fell.post_t", "Controlled lines, after", .tonnes),
             ("rose.pre_t", "Channel, before", .tonnes), ("rose.post_t", "Channel, after", .tonnes),

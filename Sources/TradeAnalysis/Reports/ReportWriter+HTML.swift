@@ -318,7 +318,11 @@ extension ReportWriter {
     .warn ul{margin:6px 0 0;padding-left:20px}
     .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px 16px;margin:12px 0}
     .card>h2:first-child{margin-top:0}
-    .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
+    .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;background-color:#fff;
+    background-image:linear-gradient(to right,#fff 30%,rgba(255,255,255,0)),linear-gradient(to left,#fff 30%,rgba(255,255,255,0)),
+    radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.18),rgba(0,0,0,0)),radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.18),rgba(0,0,0,0));
+    background-position:left center,right center,left center,right center;background-repeat:no-repeat;
+    background-size:40px 100%,40px 100%,14px 100%,14px 100%;background-attachment:local,local,scroll,scroll}
     table{border-collapse:collapse;width:100%;font-size:.92rem}
     th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
     thead th{font-weight:600;color:var(--muted);white-space:nowrap}
@@ -390,7 +394,7 @@ extension ReportWriter {
     a{color:inherit;text-decoration:none}
     svg.chart{max-height:none;-webkit-print-color-adjust:exact;print-color-adjust:exact}
     .swatch{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-    .scroll{overflow:visible}
+    .scroll{overflow:visible;background:none}
     }
     """
 }
