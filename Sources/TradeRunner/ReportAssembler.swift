@@ -57,13 +57,18 @@ struct ReportAssembler {
         let declarers = anomalies.reduce(into: Set<String>()) {
             $0.formUnion([$1.reporter, $1.partner, $1.via].compactMap { $0 })
         }
-        var rows = try warehouse.currentSourcedTrade(TradeFilter(reporters: declarers))
+        let own = try warehouse.currentSourcedTrade(TradeFilter(reporters: declarers))
+        var rows = own.map(\.row), sources = own.map(\.source)
+        // The peers of every flagged code in one pass over the current rows (not one scan per code).
         let peerCodes = Set(anomalies.filter { $0.detector == "unit_value_outlier" }.compactMap(\.hsCode))
-        for code in peerCodes.sorted() {
-            rows += try warehouse.currentSourcedTrade(TradeFilter(hsPrefix: code))
-                .filter { $0.row.hsCode == code && !declarers.contains($0.row.reporter) }
+        if !peerCodes.isEmpty {
+            try warehouse.forEachCurrentTradeRow { row, source in
+                guard peerCodes.contains(row.hsCode), !declarers.contains(row.reporter) else { return }
+                rows.append(row)
+                sources.append(source)
+            }
         }
-        return ChartTradeIndex(rows: rows.map(\.row), sources: rows.map(\.source))
+        return ChartTradeIndex(rows: rows, sources: sources)
     }
 
     /// Every stored case, its findings in the order the case tells its story (those the filter left
