@@ -218,3 +218,34 @@ struct ChartBuilderTests {
         #expect(band(["baseline_usd": 1000]) == nil)   // a USD figure on a tonnes chart
     }
 }
+
+@Suite("Report chart drawing")
+struct SVGChartTests {
+    @Test func unitValuesSpreadOverMoreThanThirtyTimesGetALogScale() {
+        let wide = YScale(values: [1.9, 2.1, 400], unit: .usdPerKg)
+        #expect(wide.isLog && wide.low == 1 && wide.high == 1000)
+        #expect(wide.ticks == [1, 10, 100, 1000])
+        #expect(abs(wide.fraction(10) - 1.0 / 3) < 1e-12)
+        let narrow = YScale(values: [40, 60], unit: .usdPerKg)
+        #expect(!narrow.isLog && narrow.low == 0)
+        #expect(!YScale(values: [0.1, 400], unit: .tonnes).isLog)    // tonnes stay linear from 0
+    }
+
+    @Test func seriesCarryTheirValuesAndRowsAndMarkersAreDrawn() {
+        let query = ChartQuery(declarer: "CHN", flow: .export, partner: "JPN", excludedPartner: nil,
+                               codes: [ChartQuery.CodeLevel(prefix: "2846", length: 8)], source: "china-customs",
+                               measure: .tonnes, annual: false)
+        let series = ChartSeries(label: "CHN exports to JPN", points: [.init(period: "2024-01", value: 1.5), .init(period: "2024-02", value: nil)],
+                                 query: query)
+        var anomaly = ReportFixtures.spike
+        anomaly.periodStart = "2024-02"
+        anomaly.periodEnd = "2024-02"
+        let finding = ReportFinding(id: 7, anomaly: anomaly, charts: [series], baselineBand: nil,
+                                    markers: [ChartMarker(period: "2024-02", label: "control")])
+        let svg = SVGChart(finding: finding).render()
+        #expect(svg.contains("data-finding=\"7\"") && svg.contains("data-points=\"1\""))
+        #expect(svg.contains("data-values=\"2024-01=1.5;2024-02=\""))
+        #expect(svg.contains("data-declarer=\"CHN\"") && svg.contains("data-codes=\"2846:8\"") && svg.contains("data-source=\"china-customs\""))
+        #expect(svg.contains("class=\"marker\" data-period=\"2024-02\""))
+    }
+}
