@@ -71,6 +71,7 @@ import TradeRunner
             #expect(layout["pageOverflow"] as? Bool == false, "\(width) px: the page scrolls sideways: \(result)")
             #expect((layout["cutTables"] as? [Any])?.isEmpty == true, "\(width) px: tables cut: \(result)")
             #expect((layout["overlaps"] as? [Any])?.isEmpty == true, "\(width) px: overlapping chart labels: \(result)")
+            #expect((layout["clipped"] as? [Any])?.isEmpty == true, "\(width) px: chart labels cut at the chart's edge: \(result)")
             #expect((layout["charts"] as? Int ?? 0) > 0)
         }
         // Screenshots for a person to look at (tools/render-report.sh), one per width.
@@ -186,10 +187,12 @@ import TradeRunner
     }
 
     /// Measures the laid-out page: a table wider than the viewport outside a horizontal scroller,
-    /// a page that scrolls sideways, and visible chart labels whose boxes intersect.
+    /// a page that scrolls sideways, visible chart labels whose boxes intersect, and labels that
+    /// reach past the chart's edge.
     static let layoutProbe = """
     (function(){
-      var vw = document.documentElement.clientWidth, cut = [], overlaps = [];
+      document.querySelectorAll('details').forEach(function(d){ d.open = true; });   // measure folded cases too
+      var vw = document.documentElement.clientWidth, cut = [], overlaps = [], clipped = [];
       document.querySelectorAll('table').forEach(function(t, i){
         var el = t.parentElement, scrolls = false;
         while (el && el !== document.body) { var o = getComputedStyle(el).overflowX; if (o === 'auto' || o === 'scroll') { scrolls = true; break; } el = el.parentElement; }
@@ -197,10 +200,12 @@ import TradeRunner
       });
       var charts = document.querySelectorAll('svg.chart');
       charts.forEach(function(svg){
-        var boxes = [];
+        var boxes = [], frame = svg.getBoundingClientRect();
         svg.querySelectorAll('text').forEach(function(t){
           if (getComputedStyle(t).display === 'none') return;
           var r = t.getBoundingClientRect(); if (r.width === 0) return;
+          if (r.left < frame.left - 0.5 || r.right > frame.right + 0.5 || r.top < frame.top - 0.5 || r.bottom > frame.bottom + 0.5)
+            clipped.push(svg.getAttribute('data-finding') + ': ' + t.textContent);
           boxes.push({r: r, s: t.textContent});
         });
         for (var a = 0; a < boxes.length; a++) for (var b = a + 1; b < boxes.length; b++) {
@@ -210,7 +215,7 @@ import TradeRunner
         }
       });
       document.body.setAttribute('data-layout', JSON.stringify({pageOverflow: document.documentElement.scrollWidth > vw + 1,
-        cutTables: cut, overlaps: overlaps, charts: charts.length}));
+        cutTables: cut, overlaps: overlaps, clipped: clipped, charts: charts.length}));
     })();
     """
 }

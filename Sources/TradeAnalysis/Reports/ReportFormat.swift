@@ -28,13 +28,13 @@ enum ReportFormat {
         return trimmed(String(format: "%.3g", value))
     }
 
-    /// Short axis labels: `0`, `250`, `1.5k`, `2M`.
+    /// Short axis labels: `0`, `250`, `1.5k`, `7.5k`, `2M` (at most 5 characters on nice ticks).
     static func compact(_ value: Double) -> String {
         let magnitude = abs(value)
         switch magnitude {
-        case 1e9...: return trimmed(String(format: "%.1f", value / 1e9)) + "G"
-        case 1e6...: return trimmed(String(format: "%.1f", value / 1e6)) + "M"
-        case 1e4...: return trimmed(String(format: "%.1f", value / 1e3)) + "k"
+        case 1e9...: return trimmed(String(format: "%.2f", value / 1e9)) + "G"
+        case 1e6...: return trimmed(String(format: "%.2f", value / 1e6)) + "M"
+        case 1e3...: return trimmed(String(format: "%.2f", value / 1e3)) + "k"
         case 1...: return trimmed(String(format: "%.1f", value))
         case 0: return "0"
         default: return trimmed(String(format: "%.2g", value))

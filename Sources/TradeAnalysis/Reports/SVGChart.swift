@@ -17,7 +17,7 @@ struct SVGChart {
 
     static let width = 720.0
     static let height = 320.0
-    static let margin = (left: 72.0, right: 14.0, top: 50.0, bottom: 44.0)
+    static let margin = (left: 84.0, right: 14.0, top: 64.0, bottom: 44.0)
 
     /// A line's colour and dash, also used by the legend.
     struct Style: Equatable {
@@ -148,7 +148,7 @@ struct SVGChart {
         if let (a, _) = runs.first {
             // Clear of the unit title at the top left.
             let x0 = max(frame.left + Double(a) * frame.slot + 3, 150)
-            svg += "<text class=\"flag-label\" x=\"\(f(min(x0, Self.width - 115)))\" y=\"\(f(frame.top - 6))\" font-size=\"12\" fill=\"#b35c00\">flagged</text>"
+            svg += "<text class=\"flag-label\" x=\"\(f(min(x0, Self.width - 115)))\" y=\"\(f(frame.top - 4))\" font-size=\"12\" fill=\"#b35c00\">flagged</text>"
         }
         return svg
     }
@@ -162,7 +162,7 @@ struct SVGChart {
             svg += "<text class=\"yl\" x=\"\(f(frame.left - 6))\" y=\"\(f(ty + 4))\" text-anchor=\"end\" font-size=\"12\" fill=\"#495057\">\(ReportFormat.xmlEscaped(ReportFormat.compact(tick)))</text>"
         }
         let title = unit.axisTitle + (frame.scale.isLog ? " (log scale)" : "")
-        return svg + "<text class=\"unit\" x=\"4\" y=\"\(f(frame.top - 28))\" font-size=\"12\" font-weight=\"600\" fill=\"#495057\">\(ReportFormat.xmlEscaped(title))</text>"
+        return svg + "<text class=\"unit\" x=\"4\" y=\"\(f(frame.top - 36))\" font-size=\"12\" font-weight=\"600\" fill=\"#495057\">\(ReportFormat.xmlEscaped(title))</text>"
     }
 
     /// A constant baseline band (or line when it has no width) across the plot.
@@ -205,7 +205,7 @@ struct SVGChart {
             let tx = anchor == "end" ? mx - 4 : mx + 4
             svg += "<g class=\"marker\" data-period=\"\(ReportFormat.xmlEscaped(marker.period))\">"
             svg += "<line x1=\"\(f(mx))\" x2=\"\(f(mx))\" y1=\"\(f(frame.top))\" y2=\"\(f(frame.bottom))\" stroke=\"\(Self.markerColor)\" stroke-width=\"2\"/>"
-            svg += "<text class=\"marker-label\" x=\"\(f(tx))\" y=\"\(f(frame.top + 18))\" text-anchor=\"\(anchor)\" font-size=\"12\" fill=\"\(Self.markerColor)\">\(ReportFormat.xmlEscaped(marker.period))</text></g>"
+            svg += "<text class=\"marker-label\" x=\"\(f(tx))\" y=\"\(f(frame.top + 28))\" text-anchor=\"\(anchor)\" font-size=\"12\" fill=\"\(Self.markerColor)\">\(ReportFormat.xmlEscaped(marker.period))</text></g>"
         }
         return svg
     }
