@@ -15,6 +15,8 @@ public struct LoadReport: Sendable {
     public var failures: [String] = []
     /// Files in a source folder that no definition reads or ignores (warnings, not failures).
     public var unclaimed: [String] = []
+    /// Files loaded with more rows rejected than loaded (warnings: their good rows are in).
+    public var mostlyRejected: [String] = []
 }
 
 extension Pipeline {
@@ -50,6 +52,11 @@ extension Pipeline {
                     logger.info("loaded \(file.file.displayPath)", metadata: [
                         "source": "\(definition.name)", "file": "\(file.file.displayPath)",
                         "rows.loaded": .stringConvertible(loaded), "rows.rejected": .stringConvertible(rejected)])
+                    if rejected > loaded {
+                        report.mostlyRejected.append(file.file.displayPath)
+                        logger.warning("\(Self.mostlyRejectedWarning(file.file.displayPath, loaded: loaded, rejected: rejected))",
+                                       metadata: ["source": "\(definition.name)"])
+                    }
                 }
             } catch {
                 try fail(&report, PathChecks.message(error, path: file.file.displayPath), path: file.file.displayPath, source: definition.name,
@@ -67,6 +74,12 @@ extension Pipeline {
             logger.warning("\(Self.unclaimedWarning(path, pipelines: options.pipelinesDirectory))")
         }
         return report
+    }
+
+    /// The warning for a file most of whose rows were rejected: its good rows are loaded all the same.
+    static func mostlyRejectedWarning(_ path: String, loaded: Int, rejected: Int) -> String {
+        "\(path): \(rejected) of \(loaded + rejected) rows rejected, \(loaded) loaded; "
+            + "the rejected rows and their reasons are in the view rejected_rows"
     }
 
     /// A file-level problem found before reading: a bad pattern, a refused entry, an orphan file.

@@ -133,6 +133,7 @@ extension Pipeline {
                                           "high": .number(Double(findings.filter { $0.severity == .high }.count))])
         }
         if let reportPath { fields["report"] = .string(reportPath) }
+        if !load.mostlyRejected.isEmpty { fields["mostly_rejected_files"] = .array(load.mostlyRejected.map { .string($0) }) }
         return CommandResult(status: exit, summary: line,
                              details: detect ? topCases(cases, findings: findings, failures: load.failures) : nil,
                              fields: fields)
