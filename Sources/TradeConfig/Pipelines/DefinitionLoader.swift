@@ -34,7 +34,7 @@ public struct DefinitionVocabulary: Sendable {
     }
 }
 
-public enum PipelineLoader {
+public enum DefinitionLoader {
     /// YAML files in `Pipelines/` that are not source definitions.
     public static let nonSourceFiles: Set<String> = ["detectors.yaml"]
 

@@ -19,7 +19,7 @@ public struct LoadReport: Sendable {
     public var mostlyRejected: [String] = []
 }
 
-extension Pipeline {
+extension CommandRunner {
     /// Extract, normalize and load every raw file that is new or changed; one transaction per file.
     /// A file that fails is recorded and reported; the others still load.
     func loadStage(warehouse: Warehouse, runID: Int64, sources: [SourceDefinition],
@@ -34,7 +34,7 @@ extension Pipeline {
         }
         let work = plan.work
 
-        let progress = Progress(enabled: options.showProgress, totalFiles: work.count,
+        let progress = ProgressLine(enabled: options.showProgress, totalFiles: work.count,
                                 totalBytes: work.reduce(0) { $0 + $1.file.size })
         for (definition, file) in work {
             report.filesSeen += 1
@@ -230,7 +230,7 @@ extension Pipeline {
             try Self.checkUnchanged(scanned, definition: definition)
         }
         guard pipelined else { return try readWhole(body) }
-        try Pipelined.stream(batchSize: 1024, batchesAhead: 4, produce: readWhole, consume: body)
+        try TwoThreadStream.stream(batchSize: 1024, batchesAhead: 4, produce: readWhole, consume: body)
     }
 
     /// Refuses a file whose size or mtime differs from the scan's: it changed while it was read.
@@ -284,7 +284,7 @@ extension Pipeline {
 
     /// Loads one file unless the manifest already holds this exact content.
     func loadOne(_ scanned: ScannedFile, definition: SourceDefinition, reference: ReferenceData,
-                 warehouse: Warehouse, runID: Int64, progress: Progress) throws -> FileOutcome {
+                 warehouse: Warehouse, runID: Int64, progress: ProgressLine) throws -> FileOutcome {
         let path = scanned.file.displayPath
         let mtime = scanned.modified.timeIntervalSince1970
         let sha: String

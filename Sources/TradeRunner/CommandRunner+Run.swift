@@ -41,7 +41,7 @@ extension CommandResult {
     }
 }
 
-extension Pipeline {
+extension CommandRunner {
     /// `tradewatch run`: every stage, under the run lock, recorded in the run ledger.
     public func run() throws -> CommandResult {
         try execute(command: "run", detect: true, report: true)

@@ -38,7 +38,7 @@ public struct DryRunReport: Sendable {
     public func count(_ state: DryRunFile.State) -> Int { files.filter { $0.state == state }.count }
 }
 
-extension Pipeline {
+extension CommandRunner {
     /// `tradewatch load --dry-run`: extract and normalize every new or changed file and count the rows
     /// that would load and be rejected, writing nothing. An existing warehouse is opened read-only
     /// (for its manifest); a missing one is not created, and every file counts as new. No run lock is
@@ -80,7 +80,7 @@ extension Pipeline {
             logger.error("\(failure.message)", metadata: failure.source.map { ["source": "\($0)"] } ?? [:])
         }
         plan.failures.forEach(failed)
-        let progress = Progress(enabled: options.showProgress, totalFiles: plan.work.count,
+        let progress = ProgressLine(enabled: options.showProgress, totalFiles: plan.work.count,
                                 totalBytes: plan.work.reduce(0) { $0 + $1.file.size })
         for (definition, scanned) in plan.work {
             defer { progress.finishFile(size: scanned.size) }
