@@ -95,12 +95,14 @@ extension CommandRunner {
         var findings: [Anomaly] = [], cases: [TradeCase] = []
         var reportPath: String?
         do {
+            let stages = pipeline(reference: reference)
             if detect {
-                (findings, cases) = try detectStage(warehouse: warehouse, runID: runID, settings: settings)
+                let detection = try stages.detect.run(DetectionRequest(warehouse: warehouse, runID: runID, settings: settings))
+                (findings, cases) = (detection.findings, detection.cases)
             }
             if report {
-                reportPath = try reportStage(warehouse: warehouse, runID: runID, filter: ReportFilter(),
-                                             ending: RunEnding(status: status, counts: counts(load)))
+                reportPath = try stages.report.run(ReportRequest(warehouse: warehouse, runID: runID, filter: ReportFilter(),
+                                                                 ending: RunEnding(status: status, counts: counts(load))))
             }
         } catch {
             recordFailedRun(runID, warehouse: warehouse, load: load)
