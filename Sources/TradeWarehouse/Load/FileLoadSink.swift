@@ -197,11 +197,23 @@ public final class FileLoadSink {
     /// `text(period:…)` as an SQL function, for rows rejected inside SQLite: the rejected row reads
     /// the same whichever path found the repeat.
     private static let tradeTextFunction = DatabaseFunction("tradewatch_trade_row_text", argumentCount: 7, pure: true) { values in
-        text(period: String.fromDatabaseValue(values[0]) ?? "", reporter: String.fromDatabaseValue(values[1]) ?? "",
-             partner: String.fromDatabaseValue(values[2]) ?? "", flow: String.fromDatabaseValue(values[3]) ?? "",
-             hsCode: String.fromDatabaseValue(values[4]) ?? "", quantityKg: Double.fromDatabaseValue(values[5]),
-             valueUSD: Double.fromDatabaseValue(values[6]))
+        tradeText(values)
     }
+
+    /// `text(period:…)` of the function's seven arguments (period, reporter, partner, flow, hs_code,
+    /// quantity_kg, value_usd). Kept out of the closure: the release compiler (Swift 6.3, -O) fails
+    /// its ownership check when the conversions are inlined there.
+    @inline(never)
+    private static func tradeText(_ values: [DatabaseValue]) -> String {
+        text(period: string(values[0]), reporter: string(values[1]), partner: string(values[2]), flow: string(values[3]),
+             hsCode: string(values[4]), quantityKg: number(values[5]), valueUSD: number(values[6]))
+    }
+
+    @inline(never)
+    private static func string(_ value: DatabaseValue) -> String { String.fromDatabaseValue(value) ?? "" }
+
+    @inline(never)
+    private static func number(_ value: DatabaseValue) -> Double? { Double.fromDatabaseValue(value) }
 
     // MARK: - Kinds
 
