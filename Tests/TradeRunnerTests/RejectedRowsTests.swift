@@ -115,9 +115,18 @@ import TradeRunner
         #expect(duplicates.allSatisfy { $0[1] == "" && $0[2] == "" })
         #expect(duplicates.first?[4].hasPrefix("period=2015 reporter=USA partner=CHN flow=import hs_code=284601 ") == true)
 
-        let bad = try ws.rows("select raw_line, column_name, reason, raw_text from rejected_rows where reason not like 'duplicate figure:%' order by raw_line")
+        let bad = try ws.rows("""
+            select raw_line, column_name, reason, raw_text, raw_column from rejected_rows
+            where reason not like 'duplicate figure:%' order by raw_line
+            """)
         #expect(bad.map { Int($0[0])! } == file.badLines)
         #expect(bad.allSatisfy { $0[1] == "netWgt" && $0[2].contains("12x5") && $0[3].contains(",12x5,") })
+        // The column where netWgt starts: the fields before it (all ASCII, none quoted) and their commas, plus one.
+        for row in bad {
+            let fields = row[3].split(separator: ",", omittingEmptySubsequences: false)
+            let column = fields[..<Field.netWgt.rawValue].reduce(0) { $0 + $1.count + 1 } + 1
+            #expect(row[4] == String(column), "\(row)")
+        }
     }
 
     /// A second file into a warehouse that already holds more rows than it may add is loaded row

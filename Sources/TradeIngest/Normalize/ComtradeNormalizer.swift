@@ -93,8 +93,9 @@ public struct ComtradeNormalizer: TableNormalizer {
     private func text(_ column: Column, _ row: TableRowView) -> String { field(column, row).string }
 
     private func reject(_ row: TableRowView, _ reason: String, column: Column? = nil) -> RowOutcome {
-        .rejected(RejectedRow(location: SourceLocation(file: file.displayPath, line: row.line),
-                              columnName: column?.name, reason: reason, rawText: row.rawText))
+        let location = column.map { row.location(ofField: position[$0.rawValue], file: file.displayPath) }
+            ?? SourceLocation(file: file.displayPath, line: row.line)
+        return .rejected(RejectedRow(location: location, columnName: column?.name, reason: reason, rawText: row.rawText))
     }
 
     private mutating func outcome(_ r: TableRowView) -> RowOutcome {
