@@ -34,10 +34,7 @@ extension CommandResult {
         var object = fields
         object["exit"] = .number(Double(status.rawValue))
         object["summary"] = .string(summary)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(JSONValue.object(object))) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        return JSONValue.object(object).canonicalJSON
     }
 }
 
