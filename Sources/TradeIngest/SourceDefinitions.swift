@@ -37,7 +37,7 @@ public enum SourceDefinitions {
 
     /// Every definition in `directory`, shown in diagnostics as `directory/<file>`.
     public static func load(directory: String) throws -> [SourceDefinition] {
-        try PipelineLoader.loadSources(directory: URL(fileURLWithPath: directory, isDirectory: true),
+        try DefinitionLoader.loadSources(directory: URL(fileURLWithPath: directory, isDirectory: true),
                                        displayDirectory: directory, vocabulary: vocabulary)
     }
 }

@@ -7,6 +7,9 @@ public struct TableRecord: Sendable, Hashable {
     public var line: Int
     public var fields: [String]
     private var raw: Raw
+    /// Where each field starts in `rawText`'s UTF-8 bytes, as the CSV reader found them; nil when
+    /// the record did not come from a CSV reader.
+    let fieldStarts: [Int]?
 
     private enum Raw: Sendable {
         case text(String)
@@ -26,9 +29,15 @@ public struct TableRecord: Sendable, Hashable {
     }
 
     public init(line: Int, fields: [String], rawText: String) {
+        self.init(line: line, fields: fields, rawText: rawText, fieldStarts: nil)
+    }
+
+    /// A CSV record with the reader's field positions (byte offsets into `rawText`).
+    init(line: Int, fields: [String], rawText: String, fieldStarts: [Int]?) {
         self.line = line
         self.fields = fields
         raw = .text(rawText)
+        self.fieldStarts = fieldStarts
     }
 
     /// A row whose raw text is `cells` joined by `,` (an XLSX row), joined only if someone asks.
@@ -36,6 +45,13 @@ public struct TableRecord: Sendable, Hashable {
         self.line = line
         self.fields = fields
         raw = .cells(rawCells)
+        fieldStarts = nil
+    }
+
+    /// The cells of a record joined from cells (XLSX), nil for one read as text.
+    var rawCells: [String]? {
+        if case .cells(let cells) = raw { return cells }
+        return nil
     }
 
     public static func == (a: TableRecord, b: TableRecord) -> Bool {
@@ -60,15 +76,27 @@ public struct TableRowView {
     private let starts: UnsafeBufferPointer<Int>
     private let ends: UnsafeBufferPointer<Int>
     private let raw: UnsafeBufferPointer<UInt8>
+    /// Where each field starts in `raw` (the CSV reader's positions); nil for a row not read as CSV.
+    private let rawStarts: UnsafeBufferPointer<Int>?
 
     /// `starts` and `ends` index `bytes`; `starts` may have one more element than `ends`.
+    /// `rawStarts`, when given, index `raw`.
     public init(line: Int, bytes: UnsafeBufferPointer<UInt8>, starts: UnsafeBufferPointer<Int>,
-                ends: UnsafeBufferPointer<Int>, raw: UnsafeBufferPointer<UInt8>) {
+                ends: UnsafeBufferPointer<Int>, raw: UnsafeBufferPointer<UInt8>,
+                rawStarts: UnsafeBufferPointer<Int>? = nil) {
         self.line = line
         self.bytes = bytes
         self.starts = starts
         self.ends = ends
         self.raw = raw
+        self.rawStarts = rawStarts
+    }
+
+    /// Where field `index` starts in the file (its physical line and 1-based character column), from
+    /// the reader's positions; without them, or for a field past the row's end, the column is nil.
+    public func location(ofField index: Int, file: String) -> SourceLocation {
+        guard let rawStarts, index >= 0, index < rawStarts.count else { return SourceLocation(file: file, line: line) }
+        return TableRecord.location(ofOffset: rawStarts[index], in: raw, line: line, file: file)
     }
 
     public var count: Int { ends.count }
@@ -92,7 +120,9 @@ public struct TableRowView {
         return true
     }
 
-    public var record: TableRecord { TableRecord(line: line, fields: fields, rawText: rawText) }
+    public var record: TableRecord {
+        TableRecord(line: line, fields: fields, rawText: rawText, fieldStarts: rawStarts.map(Array.init))
+    }
 }
 
 extension TableRecord {
@@ -111,7 +141,10 @@ extension TableRecord {
             try starts.withUnsafeBufferPointer { starts in
                 try ends.withUnsafeBufferPointer { ends in
                     try raw.withUnsafeBufferPointer { raw in
-                        try body(TableRowView(line: line, bytes: bytes, starts: starts, ends: ends, raw: raw))
+                        try fieldStarts.withOptionalBuffer { rawStarts in
+                            try body(TableRowView(line: line, bytes: bytes, starts: starts, ends: ends, raw: raw,
+                                                  rawStarts: rawStarts))
+                        }
                     }
                 }
             }
@@ -140,4 +173,12 @@ extension TableNormalizer {
     }
 
     public mutating func finish(emit: (RowOutcome) throws -> Void) throws {}
+}
+
+extension Optional where Wrapped == [Int] {
+    /// The array's buffer, or nil, for the duration of `body`.
+    fileprivate func withOptionalBuffer<R>(_ body: (UnsafeBufferPointer<Int>?) throws -> R) rethrows -> R {
+        guard let array = self else { return try body(nil) }
+        return try array.withUnsafeBufferPointer { try body($0) }
+    }
 }

@@ -66,7 +66,7 @@ extension Inspector {
             let sources = try loadDefinitions()
             var logger = Logger(label: "tradewatch.status")
             logger.logLevel = .critical
-            let pipeline = Pipeline(options: RunOptions(warehousePath: warehousePath, rawDirectory: rawDirectory,
+            let pipeline = CommandRunner(options: RunOptions(warehousePath: warehousePath, rawDirectory: rawDirectory,
                                                         pipelinesDirectory: pipelinesDirectory), logger: logger)
             return (try pipeline.planFiles(sources).unclaimed, nil)
         } catch {

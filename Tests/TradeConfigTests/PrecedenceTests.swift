@@ -6,7 +6,7 @@ import TradeCore
 /// into the `SourcePrecedence` that decides which source answers for a declarer.
 @Suite struct PrecedenceTests {
     private func parse(_ precedence: String, reporter: String = "CHN") throws -> SourceDefinition {
-        try PipelineLoader.parseSource(yaml: """
+        try DefinitionLoader.parseSource(yaml: """
             format: china-customs-csv
             files: china-customs/*.csv
             constants:
@@ -18,7 +18,7 @@ import TradeCore
     @Test func declaredPrecedenceIsRead() throws {
         #expect(try parse("0").precedence == 0)
         #expect(try parse("25").precedence == 25)
-        #expect(try PipelineLoader.parseSource(yaml: "format: comtrade-csv\nfiles: a/*.csv\n",
+        #expect(try DefinitionLoader.parseSource(yaml: "format: comtrade-csv\nfiles: a/*.csv\n",
                                                display: "Pipelines/y.yaml").precedence == nil)
     }
 
@@ -36,15 +36,15 @@ import TradeCore
 
     @Test func precedenceFromDefinitions() throws {
         let customs = try parse("7")
-        let customsDefault = try PipelineLoader.parseSource(yaml: """
+        let customsDefault = try DefinitionLoader.parseSource(yaml: """
             name: customs-xlsx
             format: china-customs-xlsx
             files: china-customs/*.xlsx
             constants: {reporter: chn}
             """, display: "Pipelines/customs-xlsx.yaml")
-        let comtrade = try PipelineLoader.parseSource(yaml: "format: comtrade-json\nfiles: c/*.json\n",
+        let comtrade = try DefinitionLoader.parseSource(yaml: "format: comtrade-json\nfiles: c/*.json\n",
                                                       display: "Pipelines/comtrade.yaml")
-        let named = try PipelineLoader.parseSource(yaml: """
+        let named = try DefinitionLoader.parseSource(yaml: """
             format: sdmx
             files: s/*.xml
             constants: {reporter: China}

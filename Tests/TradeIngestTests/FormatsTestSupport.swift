@@ -93,13 +93,15 @@ enum FormatsFixtures {
     static func normalizeCSV(_ path: String, _ normalizer: inout some TableNormalizer,
                              definition: SourceDefinition) throws -> [RowOutcome] {
         let file = file(path)
-        let text = try String(contentsOf: file.url, encoding: .utf8)
-        let lines = text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-        let rows = csvRows(text)
+        // The CSV reader's records carry its field positions, which rejected rows' columns come from.
+        let reader = try CSVReader(url: file.url, display: file.displayPath, encoding: "utf-8")
+        var records: [TableRecord] = []
+        try reader.forEach { if !$0.isBlank { records.append($0) } }
         var out: [RowOutcome] = []
-        try normalizer.begin(header: rows[0], headerLine: 1, file: file, definition: definition, reference: reference)
-        for (i, fields) in rows.enumerated().dropFirst() {
-            try normalizer.normalize(TableRecord(line: i + 1, fields: fields, rawText: String(lines[i]))) { out.append($0) }
+        try normalizer.begin(header: records[0].fields, headerLine: records[0].line, file: file, definition: definition,
+                             reference: reference)
+        for record in records.dropFirst() {
+            try normalizer.normalize(record) { out.append($0) }
         }
         try normalizer.finish { out.append($0) }
         return out

@@ -9,7 +9,7 @@ import TradeCore
 @Test func committedPipelinesReadARawFolder() throws {
     let fm = FileManager.default
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let definitions = try PipelineLoader.loadSources(directory: root.appendingPathComponent("Pipelines"), displayDirectory: "Pipelines")
+    let definitions = try DefinitionLoader.loadSources(directory: root.appendingPathComponent("Pipelines"), displayDirectory: "Pipelines")
     let reference = try ReferenceLoader.load(directory: root.appendingPathComponent("Pipelines/reference"),
                                              displayDirectory: "Pipelines/reference")
 

@@ -301,7 +301,7 @@ private struct Outcome: Equatable, CustomStringConvertible {
     }
 
     /// A handler error is rethrown as is, no event after it is delivered, and the input thread
-    /// stops soon after (its `send` throws `PipelineCancelled`), long before the end.
+    /// stops soon after (its `send` throws `ConsumerStopped`), long before the end.
     @Test func handlerErrorStopsTheInputThread() throws {
         let piece = Data(String(repeating: "<Obs TIME_PERIOD=\"2024-01\" OBS_VALUE=\"1.5\"/>\n", count: 5_000).utf8)
         let pieces = 2_000  // ~100 MB if nothing stopped it
@@ -317,7 +317,7 @@ private struct Outcome: Equatable, CustomStringConvertible {
                         try send(piece)
                         sent += 1
                     }
-                } catch let error as Pipelined.PipelineCancelled {
+                } catch let error as TwoThreadStream.ConsumerStopped {
                     cancelled = true
                     throw error
                 }

@@ -219,7 +219,7 @@ import TradeWarehouse
             let url = FileManager.default.temporaryDirectory.appendingPathComponent("definition-\(UUID().uuidString).yaml")
             try Data(yaml.utf8).write(to: url)
             defer { try? FileManager.default.removeItem(at: url) }
-            return try PipelineLoader.loadSource(file: url, display: display, vocabulary: SourceDefinitions.vocabulary)
+            return try DefinitionLoader.loadSource(file: url, display: display, vocabulary: SourceDefinitions.vocabulary)
         }
         let yaml = "format: china-customs-csv\nfiles: a/*.csv\nconstants:\n  reporter: CHN\n  flwo: export\n"
         #expect {

@@ -57,7 +57,7 @@ import Logging
         options.now = ISO8601DateFormatter().date(from: "2025-06-30T23:00:00Z")
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        #expect(try Pipeline(options: options, logger: logger).load().status == .success)
+        #expect(try CommandRunner(options: options, logger: logger).load().status == .success)
         #expect(try ws.rows("select period from trade") == [["2025-06"]])
         let rejected = try ws.rows("select raw_line, column_name, reason from rejected_rows order by raw_line")
         #expect(rejected == [["3", "period", "period 2025-07 is later than the current month (2025-06)"],

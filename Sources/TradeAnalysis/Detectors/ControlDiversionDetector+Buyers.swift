@@ -55,7 +55,8 @@ extension ControlDiversionDetector {
         return out
     }
 
-    func anomaly(_ context: Context, _ b: BuyerSwitch, input: DetectionInput, settings: DetectorSettings) -> Anomaly {
+    func anomaly(_ context: Context, _ buyerSwitch: BuyerSwitch, input: DetectionInput, settings: DetectorSettings) -> Anomaly {
+        let b = buyerSwitch
         let o = context.exporter, p = b.buyer, w = context.windows
         let listed = b.controlled.prefix(3).map { input.catalog.label($0) }.joined(separator: ", ")
             + (b.controlled.count > 3 ? " and \(b.controlled.count - 3) more" : "")

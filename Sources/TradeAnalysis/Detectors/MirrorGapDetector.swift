@@ -50,7 +50,9 @@ public struct MirrorGapDetector: Detector {
     /// `transitIn`: the exporter's shipments in the `lag_months` before the window (they may be
     /// declared by the importer inside it); `transitOut`: its shipments in the window's last
     /// `lag_months` (they may be declared after it). A difference either can explain is no gap.
-    func compare(_ x: Cell, _ m: Cell, _ s: DetectorSettings.MirrorGap, transitIn: Cell = Cell(), transitOut: Cell = Cell()) -> Gap? {
+    func compare(_ exports: Cell, _ imports: Cell, _ settings: DetectorSettings.MirrorGap,
+                 transitIn: Cell = Cell(), transitOut: Cell = Cell()) -> Gap? {
+        let (x, m, s) = (exports, imports, settings)
         func relative(_ a: Double, _ b: Double) -> Double? {
             let lo = min(a, b), hi = max(a, b)
             guard hi > 0 else { return nil }
@@ -80,10 +82,11 @@ public struct MirrorGapDetector: Detector {
     /// One side's codes for the pair in one year after the frequency choice: code → monthly?
     typealias Used = [String: Bool]
 
-    static func related(_ a: String, _ b: String) -> Bool { a.hasPrefix(b) || b.hasPrefix(a) }
+    static func related(_ code: String, _ other: String) -> Bool { code.hasPrefix(other) || other.hasPrefix(code) }
 
     /// Rule 2: monthly rows win for a year the declarer published in full; annual rows fill the rest.
-    static func used(_ rows: [String: TradeCube.Series], year y: Int, monthsComplete: Bool) -> Used {
+    static func used(_ rows: [String: TradeCube.Series], year: Int, monthsComplete: Bool) -> Used {
+        let y = year
         var monthly = Set<String>(), annual = Set<String>()
         for (code, s) in rows {
             if s.keys.contains(where: { $0.year == y && $0.month != nil }) { monthly.insert(code) }
@@ -114,12 +117,12 @@ public struct MirrorGapDetector: Detector {
         keys.filter { k in !keys.contains { $0 != k && $0.hasPrefix(k) } }
     }
 
-    static func keys(_ e: Used, _ i: Used) -> Set<String> {
+    static func keys(_ exporterSide: Used, _ importerSide: Used) -> Set<String> {
         var keys = Set<String>()
-        for a in e.keys {
-            for b in i.keys where related(a, b) {
+        for a in exporterSide.keys {
+            for b in importerSide.keys where related(a, b) {
                 let k = a.count <= b.count ? a : b
-                if rollsUp(e, k), rollsUp(i, k) { keys.insert(k) }
+                if rollsUp(exporterSide, k), rollsUp(importerSide, k) { keys.insert(k) }
             }
         }
         return keys
@@ -158,125 +161,179 @@ public struct MirrorGapDetector: Detector {
     /// a publisher; every [exporter, importer, heading] compared here is added to `compared`.
     func detect(in cube: TradeCube, publisher: String?, skipping: Set<[String]>, compared: inout Set<[String]>,
                 input: DetectionInput, settings: DetectorSettings) -> [Anomaly] {
-        let s = settings.mirrorGap
-        var pairs = Set<[String]>()
-        for e in cube.declarers(.export) {
-            for code in cube.codes(e, .export) {
-                for i in cube.partners(e, .export, key: code) { pairs.insert([e, i]) }
-            }
-        }
-        for i in cube.declarers(.import) {
-            for code in cube.codes(i, .import) {
-                for e in cube.partners(i, .import, key: code) { pairs.insert([e, i]) }
-            }
-        }
         var out: [Anomaly] = []
-        for pair in pairs.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            let (e, i) = (pair[0], pair[1])
-            guard e != i else { continue }
-            let eRows = cube.bilateral(e, .export, partner: i), iRows = cube.bilateral(i, .import, partner: e)
-            guard !eRows.isEmpty || !iRows.isEmpty else { continue }
-            // One side publishes nothing of the flow at all: no mirror.
-            guard !cube.codes(e, .export).isEmpty, !cube.codes(i, .import).isEmpty else { continue }
-            let eCoverage = cube.declarerCoverage(e), iCoverage = cube.declarerCoverage(i)
-            var years = Set<Int>()
-            for s in eRows.values { for p in s.keys { years.insert(p.year) } }
-            for s in iRows.values { for p in s.keys { years.insert(p.year) } }
-            var eUsed: [Int: Used] = [:], iUsed: [Int: Used] = [:], keysByYear: [Int: Set<String>] = [:]
-            for y in years {
-                eUsed[y] = Self.used(eRows, year: y, monthsComplete: eCoverage.monthsComplete(y))
-                iUsed[y] = Self.used(iRows, year: y, monthsComplete: iCoverage.monthsComplete(y))
-                keysByYear[y] = Self.keys(eUsed[y]!, iUsed[y]!)
-            }
-            let allKeys = keysByYear.values.reduce(into: Set<String>()) { $0.formUnion($1) }
-            for y in years {
-                // True zeros: a side that published every month of the year but nothing for the pair.
-                var ks = keysByYear[y]!
-                let eu = eUsed[y]!, iu = iUsed[y]!
-                if eu.isEmpty, !eRows.isEmpty, eCoverage.monthsComplete(y) { ks.formUnion(allKeys.filter { Self.rollsUp(iu, $0) }) }
-                if iu.isEmpty, !iRows.isEmpty, iCoverage.monthsComplete(y) { ks.formUnion(allKeys.filter { Self.rollsUp(eu, $0) }) }
-                keysByYear[y] = Self.mostDetailed(ks)
-            }
-            for key in allKeys.sorted() where !skipping.contains([e, i, TradeCube.family(key)]) {
-                compared.insert([e, i, TradeCube.family(key)])
-                var failures: [Failure] = []
-                var monthlyYears = Set<Int>()
-                var xm: [Int: Cell] = [:], mm: [Int: Cell] = [:]
-                var xAll: [Int: Cell] = [:]  // exporter's months wherever it is monthly at this level (shipping-lag allowance)
-                var eCodesSeen = Set<String>(), iCodesSeen = Set<String>()
-                for y in years.sorted() where keysByYear[y]!.contains(key) {
-                    let eu = eUsed[y]!, iu = iUsed[y]!
-                    let eCodes = Self.under(eu, key), iCodes = Self.under(iu, key)
-                    eCodesSeen.formUnion(eCodes); iCodesSeen.formUnion(iCodes)
-                    func yearCell(_ codes: [String], _ u: Used, _ rows: [String: TradeCube.Series],
-                                  into months: inout [Int: Cell]) -> (cell: Cell, monthly: Bool) {
-                        var cell = Cell()
-                        var monthly = true
-                        for c in codes {
-                            let series = rows[c] ?? [:]
-                            if u[c]! {
-                                for (p, v) in series where p.year == y && p.month != nil {
-                                    cell.add(v)
-                                    months[p.monthIndex, default: Cell()].add(v)
-                                }
-                            } else {
-                                monthly = false
-                                if let v = series[Period(year: y)] { cell.add(v) }
-                            }
-                        }
-                        return (cell, monthly)
-                    }
-                    var xmY: [Int: Cell] = [:], mmY: [Int: Cell] = [:]
-                    let (xc, xMonthly) = yearCell(eCodes, eu, eRows, into: &xmY)
-                    let (mc, mMonthly) = yearCell(iCodes, iu, iRows, into: &mmY)
-                    let xComplete = xMonthly ? eCoverage.monthsComplete(y) : true
-                    let mComplete = mMonthly ? iCoverage.monthsComplete(y) : true
-                    if xMonthly { xAll.merge(xmY) { a, _ in a } }
-                    if xComplete, mComplete, xc.rows > 0 || mc.rows > 0, let g = compare(xc, mc, s,
-                        transitIn: xMonthly ? Self.sum(xAll, (y * 12 - s.lagMonths)..<(y * 12)) : Cell(),
-                        transitOut: xMonthly ? Self.sum(xAll, (y * 12 + 12 - s.lagMonths)..<(y * 12 + 12)) : Cell()) {
-                        failures.append(Failure(lo: y * 12, hi: y * 12 + 11, label: String(y), mode: "annual", gap: g))
-                    }
-                    if xMonthly, mMonthly {
-                        monthlyYears.insert(y)
-                        xm.merge(xmY) { a, _ in a }
-                        mm.merge(mmY) { a, _ in a }
-                    }
+        for pair in Self.pairs(in: cube) {
+            guard let sides = PairSides(cube, exporter: pair[0], importer: pair[1]) else { continue }
+            let (exporter, importer) = (sides.exporter, sides.importer)
+            for key in sides.allKeys.sorted() where !skipping.contains([exporter, importer, TradeCube.family(key)]) {
+                compared.insert([exporter, importer, TradeCube.family(key)])
+                let found = failures(of: key, sides, settings: settings.mirrorGap)
+                let sources = Sources(exporter: cube.source(exporter, .export, key: key),
+                                      importer: cube.source(importer, .import, key: key), publisher: publisher)
+                for episode in Self.episodes(found.failures) {
+                    out.append(anomaly(episode, exporter: exporter, importer: importer, key: key,
+                                       exporterCodes: found.exporterCodes.sorted(), importerCodes: found.importerCodes.sorted(),
+                                       sources: sources, input: input, settings: settings))
                 }
-                // Rolling 12-month windows over months both sides declared monthly at this level.
-                for t in monthlyYears.flatMap({ y in (y * 12)..<(y * 12 + 12) }).sorted() {
-                    let window = (t - 11)...t
-                    guard window.allSatisfy({ monthlyYears.contains($0 / 12) && eCoverage.contains($0) && iCoverage.contains($0) })
-                    else { continue }
-                    var xc = Cell(), mc = Cell()
-                    for mi in window {
-                        if let c = xm[mi] { xc.add(c) }
-                        if let c = mm[mi] { mc.add(c) }
-                    }
-                    guard xc.rows > 0 || mc.rows > 0,
-                          let g = compare(xc, mc, s, transitIn: Self.sum(xAll, (t - 11 - s.lagMonths)..<(t - 11)),
-                                          transitOut: Self.sum(xAll, (t + 1 - s.lagMonths)..<(t + 1))) else { continue }
-                    failures.append(Failure(lo: t - 11, hi: t, label: VolumeSpikeDetector.window(t), mode: "rolling_12_months", gap: g))
-                }
-                // Rule 5: overlapping or touching failures are one episode.
-                failures.sort { ($0.lo, $0.hi, $0.mode) < ($1.lo, $1.hi, $1.mode) }
-                var episode: [Failure] = []
-                func flush() {
-                    guard !episode.isEmpty else { return }
-                    let sources = Sources(exporter: cube.source(e, .export, key: key), importer: cube.source(i, .import, key: key),
-                                          publisher: publisher)
-                    out.append(anomaly(episode, exporter: e, importer: i, key: key, exporterCodes: eCodesSeen.sorted(),
-                                       importerCodes: iCodesSeen.sorted(), sources: sources, input: input, settings: settings))
-                    episode = []
-                }
-                for f in failures {
-                    if let hi = episode.map(\.hi).max(), f.lo > hi + 1 { flush() }
-                    episode.append(f)
-                }
-                flush()
             }
         }
         return out
+    }
+
+    /// Rule 1: every exporter → importer pair with a bilateral row on either side, in order.
+    static func pairs(in cube: TradeCube) -> [[String]] {
+        var pairs = Set<[String]>()
+        for exporter in cube.declarers(.export) {
+            for code in cube.codes(exporter, .export) {
+                for importer in cube.partners(exporter, .export, key: code) { pairs.insert([exporter, importer]) }
+            }
+        }
+        for importer in cube.declarers(.import) {
+            for code in cube.codes(importer, .import) {
+                for exporter in cube.partners(importer, .import, key: code) { pairs.insert([exporter, importer]) }
+            }
+        }
+        return pairs.sorted(by: { $0.lexicographicallyPrecedes($1) })
+    }
+
+    /// Both sides of one pair: their bilateral rows, coverage, the codes each uses per year (rule 2)
+    /// and the keys compared per year (rule 3, with true zeros).
+    struct PairSides {
+        let exporter: String
+        let importer: String
+        let exporterRows: [String: TradeCube.Series]
+        let importerRows: [String: TradeCube.Series]
+        let exporterCoverage: Coverage
+        let importerCoverage: Coverage
+        let years: Set<Int>
+        var exporterUsed: [Int: Used] = [:]
+        var importerUsed: [Int: Used] = [:]
+        var keysByYear: [Int: Set<String>] = [:]
+        var allKeys = Set<String>()
+
+        /// Nil when there is nothing to compare: the pair is one country, neither side declared a
+        /// bilateral row, or one side publishes nothing of the flow at all (no mirror).
+        init?(_ cube: TradeCube, exporter: String, importer: String) {
+            guard exporter != importer else { return nil }
+            self.exporter = exporter
+            self.importer = importer
+            exporterRows = cube.bilateral(exporter, .export, partner: importer)
+            importerRows = cube.bilateral(importer, .import, partner: exporter)
+            guard !exporterRows.isEmpty || !importerRows.isEmpty else { return nil }
+            guard !cube.codes(exporter, .export).isEmpty, !cube.codes(importer, .import).isEmpty else { return nil }
+            exporterCoverage = cube.declarerCoverage(exporter)
+            importerCoverage = cube.declarerCoverage(importer)
+            var years = Set<Int>()
+            for series in exporterRows.values { for period in series.keys { years.insert(period.year) } }
+            for series in importerRows.values { for period in series.keys { years.insert(period.year) } }
+            self.years = years
+            for year in years {
+                exporterUsed[year] = MirrorGapDetector.used(exporterRows, year: year,
+                                                            monthsComplete: exporterCoverage.monthsComplete(year))
+                importerUsed[year] = MirrorGapDetector.used(importerRows, year: year,
+                                                            monthsComplete: importerCoverage.monthsComplete(year))
+                keysByYear[year] = MirrorGapDetector.keys(exporterUsed[year]!, importerUsed[year]!)
+            }
+            allKeys = keysByYear.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+            for year in years {
+                // True zeros: a side that published every month of the year but nothing for the pair.
+                var keys = keysByYear[year]!
+                let exporterSide = exporterUsed[year]!, importerSide = importerUsed[year]!
+                if exporterSide.isEmpty, !exporterRows.isEmpty, exporterCoverage.monthsComplete(year) {
+                    keys.formUnion(allKeys.filter { MirrorGapDetector.rollsUp(importerSide, $0) })
+                }
+                if importerSide.isEmpty, !importerRows.isEmpty, importerCoverage.monthsComplete(year) {
+                    keys.formUnion(allKeys.filter { MirrorGapDetector.rollsUp(exporterSide, $0) })
+                }
+                keysByYear[year] = MirrorGapDetector.mostDetailed(keys)
+            }
+        }
+    }
+
+    /// One side's figure for `year` over `codes` (monthly codes summed over the year's months, whose
+    /// cells also go to `months`), and whether every code was monthly.
+    static func yearCell(_ codes: [String], _ used: Used, _ rows: [String: TradeCube.Series], year: Int,
+                         into months: inout [Int: Cell]) -> (cell: Cell, monthly: Bool) {
+        var cell = Cell()
+        var monthly = true
+        for code in codes {
+            let series = rows[code] ?? [:]
+            if used[code]! {
+                for (period, value) in series where period.year == year && period.month != nil {
+                    cell.add(value)
+                    months[period.monthIndex, default: Cell()].add(value)
+                }
+            } else {
+                monthly = false
+                if let value = series[Period(year: year)] { cell.add(value) }
+            }
+        }
+        return (cell, monthly)
+    }
+
+    /// Rule 4: the failing calendar years and rolling 12-month windows of one pair at `key`, with
+    /// the codes each side declared under it.
+    func failures(of key: String, _ sides: PairSides,
+                  settings s: DetectorSettings.MirrorGap) -> (failures: [Failure], exporterCodes: Set<String>, importerCodes: Set<String>) {
+        var failures: [Failure] = []
+        var monthlyYears = Set<Int>()
+        var xm: [Int: Cell] = [:], mm: [Int: Cell] = [:]
+        var xAll: [Int: Cell] = [:]  // exporter's months wherever it is monthly at this level (shipping-lag allowance)
+        var eCodesSeen = Set<String>(), iCodesSeen = Set<String>()
+        for y in sides.years.sorted() where sides.keysByYear[y]!.contains(key) {
+            let eu = sides.exporterUsed[y]!, iu = sides.importerUsed[y]!
+            let eCodes = Self.under(eu, key), iCodes = Self.under(iu, key)
+            eCodesSeen.formUnion(eCodes); iCodesSeen.formUnion(iCodes)
+            var xmY: [Int: Cell] = [:], mmY: [Int: Cell] = [:]
+            let (xc, xMonthly) = Self.yearCell(eCodes, eu, sides.exporterRows, year: y, into: &xmY)
+            let (mc, mMonthly) = Self.yearCell(iCodes, iu, sides.importerRows, year: y, into: &mmY)
+            let xComplete = xMonthly ? sides.exporterCoverage.monthsComplete(y) : true
+            let mComplete = mMonthly ? sides.importerCoverage.monthsComplete(y) : true
+            if xMonthly { xAll.merge(xmY) { a, _ in a } }
+            if xComplete, mComplete, xc.rows > 0 || mc.rows > 0, let g = compare(xc, mc, s,
+                transitIn: xMonthly ? Self.sum(xAll, (y * 12 - s.lagMonths)..<(y * 12)) : Cell(),
+                transitOut: xMonthly ? Self.sum(xAll, (y * 12 + 12 - s.lagMonths)..<(y * 12 + 12)) : Cell()) {
+                failures.append(Failure(lo: y * 12, hi: y * 12 + 11, label: String(y), mode: "annual", gap: g))
+            }
+            if xMonthly, mMonthly {
+                monthlyYears.insert(y)
+                xm.merge(xmY) { a, _ in a }
+                mm.merge(mmY) { a, _ in a }
+            }
+        }
+        // Rolling 12-month windows over months both sides declared monthly at this level.
+        for t in monthlyYears.flatMap({ y in (y * 12)..<(y * 12 + 12) }).sorted() {
+            let window = (t - 11)...t
+            guard window.allSatisfy({ monthlyYears.contains($0 / 12) && sides.exporterCoverage.contains($0)
+                                      && sides.importerCoverage.contains($0) })
+            else { continue }
+            var xc = Cell(), mc = Cell()
+            for mi in window {
+                if let c = xm[mi] { xc.add(c) }
+                if let c = mm[mi] { mc.add(c) }
+            }
+            guard xc.rows > 0 || mc.rows > 0,
+                  let g = compare(xc, mc, s, transitIn: Self.sum(xAll, (t - 11 - s.lagMonths)..<(t - 11)),
+                                  transitOut: Self.sum(xAll, (t + 1 - s.lagMonths)..<(t + 1))) else { continue }
+            failures.append(Failure(lo: t - 11, hi: t, label: VolumeSpikeDetector.window(t), mode: "rolling_12_months", gap: g))
+        }
+        return (failures, eCodesSeen, iCodesSeen)
+    }
+
+    /// Rule 5: overlapping or touching failures are one episode, in order.
+    static func episodes(_ failures: [Failure]) -> [[Failure]] {
+        let sorted = failures.sorted { ($0.lo, $0.hi, $0.mode) < ($1.lo, $1.hi, $1.mode) }
+        var episodes: [[Failure]] = []
+        var episode: [Failure] = []
+        for failure in sorted {
+            if let hi = episode.map(\.hi).max(), failure.lo > hi + 1 {
+                episodes.append(episode)
+                episode = []
+            }
+            episode.append(failure)
+        }
+        if !episode.isEmpty { episodes.append(episode) }
+        return episodes
     }
 
     /// Whose declarations were compared.
@@ -326,8 +383,9 @@ public struct MirrorGapDetector: Detector {
         return (gap >= 0 ? "+" : "−") + AnomalyText.percent(abs(gap))
     }
 
-    func anomaly(_ episode: [Failure], exporter e: String, importer i: String, key: String, exporterCodes: [String],
+    func anomaly(_ episode: [Failure], exporter: String, importer: String, key: String, exporterCodes: [String],
                  importerCodes: [String], sources: Sources, input: DetectionInput, settings: DetectorSettings) -> Anomaly {
+        let (e, i) = (exporter, importer)
         let s = settings.mirrorGap
         let annual = episode.filter { $0.mode == "annual" }
         let rolling = episode.filter { $0.mode != "annual" }

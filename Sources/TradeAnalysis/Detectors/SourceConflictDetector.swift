@@ -65,7 +65,8 @@ public struct SourceConflictDetector: Detector {
         return out
     }
 
-    func compare(_ a: Named, _ b: Named, input: DetectionInput, settings: DetectorSettings) -> [Anomaly] {
+    func compare(_ first: Named, _ second: Named, input: DetectionInput, settings: DetectorSettings) -> [Anomaly] {
+        let (a, b) = (first, second)
         var out: [Anomaly] = []
         for flow in Flow.allCases {
             for d in Set(a.cube.declarers(flow)).intersection(b.cube.declarers(flow)).sorted() {
@@ -87,15 +88,16 @@ public struct SourceConflictDetector: Detector {
         return out
     }
 
-    static func partners(_ cube: TradeCube, _ d: String, _ flow: Flow) -> Set<String> {
+    static func partners(_ cube: TradeCube, _ declarer: String, _ flow: Flow) -> Set<String> {
         var out = Set<String>()
-        for code in cube.codes(d, flow) { out.formUnion(cube.partners(d, flow, key: code)) }
+        for code in cube.codes(declarer, flow) { out.formUnion(cube.partners(declarer, flow, key: code)) }
         return out
     }
 
     /// Every year both sources are complete for, per common code: code → years compared, sorted.
-    func compared(_ a: Named, _ b: Named, declarer d: String, flow: Flow, partner p: String,
+    func compared(_ first: Named, _ second: Named, declarer: String, flow: Flow, partner: String,
                   settings: DetectorSettings) -> [String: [Year]] {
+        let (a, b, d, p) = (first, second, declarer, partner)
         let aRows = a.cube.bilateral(d, flow, partner: p), bRows = b.cube.bilateral(d, flow, partner: p)
         let aCoverage = a.cube.declarerCoverage(d), bCoverage = b.cube.declarerCoverage(d)
         func years(_ rows: [String: TradeCube.Series]) -> Set<Int> { Set(rows.values.flatMap { $0.keys.map(\.year) }) }
@@ -113,8 +115,9 @@ public struct SourceConflictDetector: Detector {
     }
 
     /// The source's figure for `year` at `key`, or nil when the source is not complete for it.
-    static func side(_ cube: TradeCube, _ d: String, _ flow: Flow, _ rows: [String: TradeCube.Series],
-                     _ used: MirrorGapDetector.Used, key: String, year y: Int) -> Side? {
+    static func side(_ cube: TradeCube, _ declarer: String, _ flow: Flow, _ rows: [String: TradeCube.Series],
+                     _ used: MirrorGapDetector.Used, key: String, year: Int) -> Side? {
+        let (d, y) = (declarer, year)
         let codes = MirrorGapDetector.under(used, key)
         var cell = Cell(), monthly = false
         for c in codes {
@@ -131,7 +134,8 @@ public struct SourceConflictDetector: Detector {
         return Side(codes: codes, cell: cell, monthly: monthly)
     }
 
-    func judge(_ y: Int, _ a: Side, _ b: Side, settings: DetectorSettings) -> Year {
+    func judge(_ year: Int, _ first: Side, _ second: Side, settings: DetectorSettings) -> Year {
+        let (y, a, b) = (year, first, second)
         let s = settings.sourceConflict
         func relative(_ x: Double, _ z: Double) -> Double? {
             let lo = min(x, z), hi = max(x, z)
@@ -154,7 +158,8 @@ public struct SourceConflictDetector: Detector {
                     usdDifference: usdDifference, kgCounted: kgCounted, usdCounted: usdCounted)
     }
 
-    static func swapped(_ y: Year) -> Year {
+    static func swapped(_ year: Year) -> Year {
+        let y = year
         var out = y
         (out.a, out.b, out.usdA, out.usdB) = (y.b, y.a, y.usdB, y.usdA)
         return out
@@ -169,8 +174,9 @@ public struct SourceConflictDetector: Detector {
         return out
     }
 
-    func anomaly(_ episode: [Year], sources: (String, String), declarer d: String, flow: Flow, partner p: String,
+    func anomaly(_ episode: [Year], sources: (String, String), declarer: String, flow: Flow, partner: String,
                  key: String, input: DetectionInput, settings: DetectorSettings) -> Anomaly {
+        let (d, p) = (declarer, partner)
         let s = settings.sourceConflict
         var a = Cell(), b = Cell()
         var usdA = 0.0, usdB = 0.0

@@ -90,10 +90,11 @@ extension TransshipmentConduitDetector {
     /// One finding per episode of overlapping windows where both legs surge over their trailing
     /// baselines and the other criteria hold; episodes overlapping a calendar-year finding of the
     /// same conduit (`annualSpans`, month indices) are left to it.
-    func evaluateWindows(o: String, k: String, d: String, key: String, legs: [[String]: Leg], inflow: [String: LegMonths],
+    func evaluateWindows(_ route: Route, key: String, legs: [[String]: Leg], inflow: [String: LegMonths],
                          firstLeg: [FirstLegWindow], annualSpans: [ClosedRange<Int>], input: DetectionInput,
                          settings: DetectorSettings) -> [Anomaly] {
         let s = settings.transshipmentConduit
+        let (o, k, d) = (route.origin, route.via, route.destination)
         guard let km = legs[[k, d]]!.months, !firstLeg.isEmpty else { return [] }
         var passing: [ConduitWindow] = []
         for f in firstLeg {
@@ -103,7 +104,7 @@ extension TransshipmentConduitDetector {
                       f.a >= s.minLegCoverage * b else { continue }
                 if best.map({ min(f.a, b) > min(f.a, $0.b) + 1e-9 }) ?? true { best = ConduitWindow(first: f, lag: l, b: b, meanB: meanB) }
             }
-            guard let w = best, freund(w, o: o, k: k, d: d, legs: legs, inflow: inflow, s).holds else { continue }
+            guard let w = best, freund(w, route, legs: legs, inflow: inflow, s).holds else { continue }
             let production = Self.production(of: k, year: w.first.start / 12, stats: input.mineralStats)?.value ?? 0
             // Mine production is yearly: compared with the onward leg's rate over a year.
             guard production < s.maxProductionRatio * w.b * 12 / Double(s.windowMonths) else { continue }
@@ -120,7 +121,7 @@ extension TransshipmentConduitDetector {
         return episodes.compactMap { episode in
             let e = Episode(episode, legs[[o, k]]!, legs[[k, d]]!, s)
             guard !annualSpans.contains(where: { $0.overlaps(e.spanA.lowerBound...e.spanB.upperBound) }) else { return nil }
-            return anomaly(e, o: o, k: k, d: d, key: key, legs: legs, inflow: inflow, input: input, settings: settings)
+            return anomaly(e, route, key: key, legs: legs, inflow: inflow, input: input, settings: settings)
         }
     }
 
@@ -136,8 +137,9 @@ extension TransshipmentConduitDetector {
         }
     }
 
-    func freund(_ w: ConduitWindow, o: String, k: String, d: String, legs: [[String]: Leg], inflow: [String: LegMonths],
+    func freund(_ w: ConduitWindow, _ route: Route, legs: [[String]: Leg], inflow: [String: LegMonths],
                 _ s: DetectorSettings.TransshipmentConduit) -> Shares {
+        let (o, k, d) = (route.origin, route.via, route.destination)
         let t = w.first.start, u = w.first.start + w.lag
         func share(_ pair: [String], _ r: Range<Int>) -> Double? {
             guard let m = legs[pair]?.months, let den = inflow[pair[1]]?.sum(r), den > 0 else { return nil }
@@ -180,10 +182,11 @@ extension TransshipmentConduitDetector {
         }
     }
 
-    func anomaly(_ e: Episode, o: String, k: String, d: String, key: String, legs: [[String]: Leg], inflow: [String: LegMonths],
+    func anomaly(_ e: Episode, _ route: Route, key: String, legs: [[String]: Leg], inflow: [String: LegMonths],
                  input: DetectionInput, settings: DetectorSettings) -> Anomaly {
         let s = settings.transshipmentConduit
-        let shares = freund(e.windows[0], o: o, k: k, d: d, legs: legs, inflow: inflow, s)
+        let (o, k, d) = (route.origin, route.via, route.destination)
+        let shares = freund(e.windows[0], route, legs: legs, inflow: inflow, s)
         let (lenA, lenB) = (Double(e.spanA.count), Double(e.spanB.count))
         let ratioA = e.a / max(e.meanA * lenA, s.floorTonnes), ratioB = e.b / max(e.meanB * lenB, s.floorTonnes)
         let moved = min(e.a, e.b)

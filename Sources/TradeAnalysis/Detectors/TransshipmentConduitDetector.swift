@@ -29,6 +29,13 @@ public struct TransshipmentConduitDetector: Detector {
     public let name = "transshipment_conduit"
     public init() {}
 
+    /// Origin → conduit → destination (O, K and D of the method).
+    struct Route {
+        var origin: String
+        var via: String
+        var destination: String
+    }
+
     struct Leg {
         var annual: [Int: Double] = [:]
         var monthly: [Int: Double]? = nil
@@ -39,8 +46,10 @@ public struct TransshipmentConduitDetector: Detector {
         var months: LegMonths? = nil
     }
 
-    static func leg(_ cube: TradeCube, from o: String, to k: String, key: String,
-                    _ s: DetectorSettings.TransshipmentConduit) -> Leg {
+    /// One direction of a route, exporter → importer.
+    static func leg(_ cube: TradeCube, from exporter: String, to importer: String, key: String,
+                    _ settings: DetectorSettings.TransshipmentConduit) -> Leg {
+        let (o, k, s) = (exporter, importer, settings)
         var leg = Leg()
         var exported: TradeCube.Series = [:]
         for flow in [Flow.export, .reExport] {
@@ -98,12 +107,13 @@ public struct TransshipmentConduitDetector: Detector {
                     // Most origin → conduit legs never surge: then no destination needs judging.
                     let ok = legs[[o, k]]!
                     let firstLeg = Self.firstLegWindows(ok, s)
-                    guard !firstLeg.isEmpty || ok.annual.keys.contains(where: { Self.firstLegCanSurge(ok, o: o, k: k, year: $0, cube: cube, s: s) })
+                    guard !firstLeg.isEmpty || ok.annual.keys.contains(where: { Self.firstLegCanSurge(ok, year: $0, settings: s) })
                     else { continue }
                     for d in ds where d != o {
-                        let annual = evaluate(o: o, k: k, d: d, key: key, legs: legs, inflow: inflow, input: input, settings: settings)
+                        let route = Route(origin: o, via: k, destination: d)
+                        let annual = evaluate(route, key: key, legs: legs, inflow: inflow, input: input, settings: settings)
                         out += annual
-                        out += evaluateWindows(o: o, k: k, d: d, key: key, legs: legs, inflow: inflowMonths, firstLeg: firstLeg,
+                        out += evaluateWindows(route, key: key, legs: legs, inflow: inflowMonths, firstLeg: firstLeg,
                                                annualSpans: annual.map(Self.months), input: input, settings: settings)
                     }
                 }
@@ -121,8 +131,7 @@ public struct TransshipmentConduitDetector: Detector {
     /// A necessary condition of `evaluate`'s surge test on the origin → conduit leg alone, whichever
     /// destination follows: its volume in `year` (annual, or the sum of its months when the second
     /// leg is monthly too) reaches `min_tonnes` and `surge_ratio` × its baseline median.
-    static func firstLegCanSurge(_ ok: Leg, o: String, k: String, year y: Int, cube: TradeCube,
-                                 s: DetectorSettings.TransshipmentConduit) -> Bool {
+    static func firstLegCanSurge(_ ok: Leg, year y: Int, settings s: DetectorSettings.TransshipmentConduit) -> Bool {
         let baseA = ((y - s.baselineYears)..<y).filter { ok.coveredYears.contains($0) }
         guard !baseA.isEmpty else { return false }
         let medA = RobustStatistics.median(baseA.map { ok.annual[$0] ?? 0 }) ?? 0
@@ -132,32 +141,61 @@ public struct TransshipmentConduitDetector: Detector {
         return surges((0..<12).reduce(0) { $0 + (om[y * 12 + $1] ?? 0) })
     }
 
-    func evaluate(o: String, k: String, d: String, key: String, legs: [[String]: Leg], inflow: [String: [Int: Double]],
+    /// A calendar-year finding's figures: the two legs' volumes and baselines, the lag between
+    /// them, the months they span and Freund's shares before and after.
+    struct AnnualJudgement {
+        var year: Int
+        var baselineWindow: [Int]
+        var baselineYears: [Int]
+        var firstLegTonnes: Double
+        var secondLegTonnes: Double
+        var lag: Int
+        var start: String
+        var end: String
+        var firstLegMedian: Double
+        var secondLegMedian: Double
+        var originShareOfVia: (pre: Double?, post: Double)
+        var viaShareOfDestination: (pre: Double?, post: Double)
+        var originShareOfDestination: (pre: Double?, post: Double)
+        var production: (value: Double, year: Int, estimated: Bool)?
+        var originShareEvaluable: Bool { (originShareOfDestination.pre ?? 0) > 0 }
+    }
+
+    /// Year `year`'s volumes of the two legs, with the best 0…max lag when both are monthly, and the
+    /// first and last months they ran in (the year itself for annual legs).
+    static func annualVolumes(_ ok: Leg, _ kd: Leg, year y: Int,
+                              settings s: DetectorSettings.TransshipmentConduit) -> (first: Double, second: Double, lag: Int, start: String, end: String) {
+        var a = ok.annual[y] ?? 0, b = kd.annual[y] ?? 0, lag = 0
+        var start = String(y), end = String(y)
+        if let om = ok.monthly, let km = kd.monthly {
+            a = (0..<12).reduce(0) { $0 + (om[y * 12 + $1] ?? 0) }
+            var best = -1.0
+            for l in 0...s.maxLagMonths {
+                let bl = (0..<12).reduce(0) { $0 + (km[y * 12 + l + $1] ?? 0) }
+                if min(a, bl) > best + 1e-9 { best = min(a, bl); b = bl; lag = l }
+            }
+            if let f = (0..<12).first(where: { (om[y * 12 + $0] ?? 0) > 0 }) { start = AnomalyText.period(monthIndex: y * 12 + f) }
+            if let l = (0..<12).last(where: { (km[y * 12 + lag + $0] ?? 0) > 0 }) { end = AnomalyText.period(monthIndex: y * 12 + lag + l) }
+        }
+        return (a, b, lag, start, end)
+    }
+
+    /// The calendar years in which both legs of `route` surge and Freund's criteria hold.
+    func evaluate(_ route: Route, key: String, legs: [[String]: Leg], inflow: [String: [Int: Double]],
                   input: DetectionInput, settings: DetectorSettings) -> [Anomaly] {
         let s = settings.transshipmentConduit
-        let cube = input.cube
+        let (o, k, d) = (route.origin, route.via, route.destination)
         let ok = legs[[o, k]]!, kd = legs[[k, d]]!
         let od = legs[[o, d]] ?? Leg()
         var out: [Anomaly] = []
-        for y in ok.annual.keys.sorted() where Self.firstLegCanSurge(ok, o: o, k: k, year: y, cube: cube, s: s) {
+        for y in ok.annual.keys.sorted() where Self.firstLegCanSurge(ok, year: y, settings: s) {
             // Baseline years: those the declarers of each leg published (an unpublished year is no zero).
             let window = Array((y - s.baselineYears)..<y)
             let baseA = window.filter { ok.coveredYears.contains($0) }
             let baseB = window.filter { kd.coveredYears.contains($0) }
             guard !baseA.isEmpty, !baseB.isEmpty else { continue }
             // Volumes, with the best 0…max lag when both legs are monthly.
-            var a = ok.annual[y] ?? 0, b = kd.annual[y] ?? 0, lag = 0
-            var start = String(y), end = String(y)
-            if let om = ok.monthly, let km = kd.monthly {
-                a = (0..<12).reduce(0) { $0 + (om[y * 12 + $1] ?? 0) }
-                var best = -1.0
-                for l in 0...s.maxLagMonths {
-                    let bl = (0..<12).reduce(0) { $0 + (km[y * 12 + l + $1] ?? 0) }
-                    if min(a, bl) > best + 1e-9 { best = min(a, bl); b = bl; lag = l }
-                }
-                if let f = (0..<12).first(where: { (om[y * 12 + $0] ?? 0) > 0 }) { start = AnomalyText.period(monthIndex: y * 12 + f) }
-                if let l = (0..<12).last(where: { (km[y * 12 + lag + $0] ?? 0) > 0 }) { end = AnomalyText.period(monthIndex: y * 12 + lag + l) }
-            }
+            let (a, b, lag, start, end) = Self.annualVolumes(ok, kd, year: y, settings: s)
             let medA = RobustStatistics.median(baseA.map { ok.annual[$0] ?? 0 }) ?? 0
             let medB = RobustStatistics.median(baseB.map { kd.annual[$0] ?? 0 }) ?? 0
             guard a >= s.minTonnes, b >= s.minTonnes,
@@ -182,46 +220,64 @@ public struct TransshipmentConduitDetector: Detector {
             let production = Self.production(of: k, year: y, stats: input.mineralStats)
             let producedTonnes = production?.value ?? 0
             guard producedTonnes < s.maxProductionRatio * b else { continue }
-
-            let moved = min(a, b)
-            let lagText = lag == 0 ? "in the same months" : "with a \(lag)-month lag"
-            let prodText = production.map { "\(k) mined \(AnomalyText.number($0.value, 0)) t REO in \($0.year) (USGS)" }
-                ?? "USGS lists no mine production for \(k)"
-            let sharesText = odEvaluable
-                ? "\(o)'s share of \(d)'s imports fell from \(AnomalyText.percent(odPre!)) to \(AnomalyText.percent(odPost)) while \(k)'s rose from \(AnomalyText.percent(kdPre ?? 0)) to \(AnomalyText.percent(kdPost))"
-                : "\(k)'s share of \(d)'s imports rose from \(AnomalyText.percent(kdPre ?? 0)) to \(AnomalyText.percent(kdPost))"
-            let baseSpan = AnomalyText.years(window.first!, window.last!)
-            let summary = "Possible transshipment of \(input.catalog.label(key)) from \(o) via \(k) to \(d) in \(y): "
-                + "\(k) took \(AnomalyText.tonnes(a)) from \(o) and shipped \(AnomalyText.tonnes(b)) to \(d) \(lagText) "
-                + "(\(baseSpan) medians \(AnomalyText.tonnes(medA)) and \(AnomalyText.tonnes(medB))); \(prodText); \(sharesText); "
-                + "about \(AnomalyText.tonnes(moved)) transshipped."
-            func j(_ v: Double?) -> JSONValue { v.map(AnomalyText.json) ?? .null }
-            let evidence: JSONValue = [
-                "origin": .string(o), "via": .string(k), "destination": .string(d), "compared_at": .string(key),
-                "observed": ["origin_to_via_t": j(a), "via_to_destination_t": j(b), "lag_months": .number(Double(lag))],
-                "baseline": ["origin_to_via_median_t": j(medA), "via_to_destination_median_t": j(medB),
-                             "years": .array(baseA.map { .number(Double($0)) })],
-                "ratio": ["origin_to_via": j(a / max(medA, s.floorTonnes)), "via_to_destination": j(b / max(medB, s.floorTonnes)),
-                          "leg_coverage": j(b > 0 ? a / b : nil)],
-                "statistic": "transshipped_tonnes_min_of_legs", "transshipped_t": j(moved), "tonnes_at_stake": j(moved),
-                "granularity": "calendar_year",
-                "freund": [
-                    "origin_share_of_via_imports": ["pre": j(okPre), "post": j(okPost)],
-                    "via_share_of_destination_imports": ["pre": j(kdPre), "post": j(kdPost)],
-                    "origin_share_of_destination_imports": ["pre": j(odPre), "post": j(odPost), "evaluable": .bool(odEvaluable)],
-                    "via_imports_from_origin_over_destination_imports_from_via": j(b > 0 ? a / b : nil),
-                ],
-                "via_mine_production_t": production.map { ["value": j($0.value), "year": .number(Double($0.year)), "estimated": .bool($0.estimated)] } ?? .null,
-                "leg_sources": ["origin_to_via": .array(ok.sources.sorted().map { .string($0) }),
-                                "via_to_destination": .array(kd.sources.sorted().map { .string($0) })],
-                "periods_compared": ["observed": .string(String(y)), "baseline": .array(baseA.map { .string(String($0)) })],
-                "thresholds": settings.thresholdsJSON(name),
-            ]
-            out.append(Anomaly(detector: name, severity: AnomalyText.severity(moved, medium: s.severityMedium, high: s.severityHigh),
-                               score: (moved * 1000).rounded() / 1000, reporter: o, partner: d, via: k, hsCode: key,
-                               periodStart: start, periodEnd: end, summary: summary, evidence: evidence))
+            let judgement = AnnualJudgement(
+                year: y, baselineWindow: window, baselineYears: baseA, firstLegTonnes: a, secondLegTonnes: b, lag: lag,
+                start: start, end: end, firstLegMedian: medA, secondLegMedian: medB,
+                originShareOfVia: (okPre, okPost), viaShareOfDestination: (kdPre, kdPost),
+                originShareOfDestination: (odPre, odPost), production: production)
+            out.append(anomaly(judgement, route, key: key, firstLeg: ok, secondLeg: kd, input: input, settings: settings))
         }
         return out
+    }
+
+    /// The calendar-year finding of `route`, with its summary and evidence.
+    func anomaly(_ judgement: AnnualJudgement, _ route: Route, key: String, firstLeg ok: Leg, secondLeg kd: Leg,
+                 input: DetectionInput, settings: DetectorSettings) -> Anomaly {
+        let s = settings.transshipmentConduit
+        let (o, k, d) = (route.origin, route.via, route.destination)
+        let (y, a, b, lag) = (judgement.year, judgement.firstLegTonnes, judgement.secondLegTonnes, judgement.lag)
+        let (medA, medB, baseA, window) = (judgement.firstLegMedian, judgement.secondLegMedian, judgement.baselineYears,
+                                           judgement.baselineWindow)
+        let (okPre, okPost) = judgement.originShareOfVia, (kdPre, kdPost) = judgement.viaShareOfDestination
+        let (odPre, odPost) = judgement.originShareOfDestination
+        let odEvaluable = judgement.originShareEvaluable, production = judgement.production
+        let moved = min(a, b)
+        let lagText = lag == 0 ? "in the same months" : "with a \(lag)-month lag"
+        let prodText = production.map { "\(k) mined \(AnomalyText.number($0.value, 0)) t REO in \($0.year) (USGS)" }
+            ?? "USGS lists no mine production for \(k)"
+        let sharesText = odEvaluable
+            ? "\(o)'s share of \(d)'s imports fell from \(AnomalyText.percent(odPre!)) to \(AnomalyText.percent(odPost)) while \(k)'s rose from \(AnomalyText.percent(kdPre ?? 0)) to \(AnomalyText.percent(kdPost))"
+            : "\(k)'s share of \(d)'s imports rose from \(AnomalyText.percent(kdPre ?? 0)) to \(AnomalyText.percent(kdPost))"
+        let baseSpan = AnomalyText.years(window.first!, window.last!)
+        let summary = "Possible transshipment of \(input.catalog.label(key)) from \(o) via \(k) to \(d) in \(y): "
+            + "\(k) took \(AnomalyText.tonnes(a)) from \(o) and shipped \(AnomalyText.tonnes(b)) to \(d) \(lagText) "
+            + "(\(baseSpan) medians \(AnomalyText.tonnes(medA)) and \(AnomalyText.tonnes(medB))); \(prodText); \(sharesText); "
+            + "about \(AnomalyText.tonnes(moved)) transshipped."
+        func j(_ v: Double?) -> JSONValue { v.map(AnomalyText.json) ?? .null }
+        let evidence: JSONValue = [
+            "origin": .string(o), "via": .string(k), "destination": .string(d), "compared_at": .string(key),
+            "observed": ["origin_to_via_t": j(a), "via_to_destination_t": j(b), "lag_months": .number(Double(lag))],
+            "baseline": ["origin_to_via_median_t": j(medA), "via_to_destination_median_t": j(medB),
+                         "years": .array(baseA.map { .number(Double($0)) })],
+            "ratio": ["origin_to_via": j(a / max(medA, s.floorTonnes)), "via_to_destination": j(b / max(medB, s.floorTonnes)),
+                      "leg_coverage": j(b > 0 ? a / b : nil)],
+            "statistic": "transshipped_tonnes_min_of_legs", "transshipped_t": j(moved), "tonnes_at_stake": j(moved),
+            "granularity": "calendar_year",
+            "freund": [
+                "origin_share_of_via_imports": ["pre": j(okPre), "post": j(okPost)],
+                "via_share_of_destination_imports": ["pre": j(kdPre), "post": j(kdPost)],
+                "origin_share_of_destination_imports": ["pre": j(odPre), "post": j(odPost), "evaluable": .bool(odEvaluable)],
+                "via_imports_from_origin_over_destination_imports_from_via": j(b > 0 ? a / b : nil),
+            ],
+            "via_mine_production_t": production.map { ["value": j($0.value), "year": .number(Double($0.year)), "estimated": .bool($0.estimated)] } ?? .null,
+            "leg_sources": ["origin_to_via": .array(ok.sources.sorted().map { .string($0) }),
+                            "via_to_destination": .array(kd.sources.sorted().map { .string($0) })],
+            "periods_compared": ["observed": .string(String(y)), "baseline": .array(baseA.map { .string(String($0)) })],
+            "thresholds": settings.thresholdsJSON(name),
+        ]
+        return Anomaly(detector: name, severity: AnomalyText.severity(moved, medium: s.severityMedium, high: s.severityHigh),
+                       score: (moved * 1000).rounded() / 1000, reporter: o, partner: d, via: k, hsCode: key,
+                       periodStart: judgement.start, periodEnd: judgement.end, summary: summary, evidence: evidence)
     }
 
     /// K's USGS mine production: the latest year ≤ `year`, else the earliest after it.

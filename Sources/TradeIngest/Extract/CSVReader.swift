@@ -96,7 +96,7 @@ public final class CSVReader {
 
     /// The next record, or nil at end of file.
     public func next() throws -> CSVRecord? {
-        try nextRow { row in CSVRecord(line: row.line, fields: row.fields, rawText: row.rawText) }
+        try nextRow { row in row.record }
     }
 
     /// Reads the next record and passes it to `body` as bytes, without a String per field;
@@ -106,9 +106,11 @@ public final class CSVReader {
         recordCount += 1
         let starts = UnsafeBufferPointer(start: bounds.starts, count: bounds.count + 1)
         let ends = UnsafeBufferPointer(start: bounds.ends, count: bounds.count)
+        let rawStarts = UnsafeBufferPointer(start: bounds.rawStarts, count: bounds.count)
         return try fieldBytes.withUnsafeBufferPointer { bytes in
             try raw.withUnsafeBufferPointer { raw in
-                try body(TableRowView(line: recordLine, bytes: bytes, starts: starts, ends: ends, raw: raw))
+                try body(TableRowView(line: recordLine, bytes: bytes, starts: starts, ends: ends, raw: raw,
+                                      rawStarts: rawStarts))
             }
         }
     }
@@ -146,7 +148,7 @@ public final class CSVReader {
                         throw Diagnostic("truncated mid-row: quoted field opened at line \(quoteOpenedLine) column \(quoteOpenedColumn) is not closed at end of file",
                                          at: SourceLocation(file: display, line: quoteOpenedLine, column: quoteOpenedColumn))
                     }
-                    try endField(&bounds, at: fieldBytes.count, startLine)
+                    try endField(&bounds, at: fieldBytes.count, rawNext: raw.count, startLine)
                     recordLine = startLine
                     (lastRecordUnterminated, lastFieldQuoted) = (true, state == .quoteInQuoted)
                     return true
@@ -162,6 +164,7 @@ public final class CSVReader {
             // Scan a run of ordinary bytes in one go; separators between unquoted fields end fields
             // within the run (the run is copied whole, so the separators stay between the fields' bytes).
             let offset = fieldBytes.count - pos  // chunk byte i goes to fieldBytes[offset + i]
+            let rawOffset = raw.count - pos      // and to raw[rawOffset + i]
             var atFieldStart = state == .fieldStart
             var tooManyFields = false
             let stop: Int = chunk.withUnsafeBufferPointer { p in
@@ -171,7 +174,8 @@ public final class CSVReader {
                     while i < end {
                         let b = p[i]
                         if b == sep {
-                            guard bounds.end(at: offset + i, nextStart: offset + i + 1, limit: maxColumns) else {
+                            guard bounds.end(at: offset + i, nextStart: offset + i + 1, rawNextStart: rawOffset + i + 1,
+                                             limit: maxColumns) else {
                                 tooManyFields = true
                                 break
                             }
@@ -218,7 +222,7 @@ public final class CSVReader {
             case .fieldStart, .unquoted:
                 if b == sep {
                     raw.append(b)
-                    try endField(&bounds, at: fieldBytes.count, startLine)
+                    try endField(&bounds, at: fieldBytes.count, rawNext: raw.count, startLine)
                     state = .fieldStart
                 } else if b == Self.quote {
                     // Only reached at the start of a field.
@@ -229,7 +233,7 @@ public final class CSVReader {
                 } else { // CR or LF ends the record
                     line += 1
                     afterCR = b == Self.cr
-                    try endField(&bounds, at: fieldBytes.count, startLine)
+                    try endField(&bounds, at: fieldBytes.count, rawNext: raw.count, startLine)
                     recordLine = startLine
                     (lastRecordUnterminated, lastFieldQuoted) = (false, false)
                     return true
@@ -253,12 +257,12 @@ public final class CSVReader {
                     state = .quoted
                 } else if b == sep {
                     raw.append(b)
-                    try endField(&bounds, at: fieldBytes.count, startLine)
+                    try endField(&bounds, at: fieldBytes.count, rawNext: raw.count, startLine)
                     state = .fieldStart
                 } else if b == Self.cr || b == Self.lf {
                     line += 1
                     afterCR = b == Self.cr
-                    try endField(&bounds, at: fieldBytes.count, startLine)
+                    try endField(&bounds, at: fieldBytes.count, rawNext: raw.count, startLine)
                     recordLine = startLine
                     (lastRecordUnterminated, lastFieldQuoted) = (false, true)
                     return true
@@ -274,8 +278,11 @@ public final class CSVReader {
         }
     }
 
-    private func endField(_ bounds: inout FieldBounds, at offset: Int, _ startLine: Int) throws {
-        guard bounds.end(at: offset, nextStart: offset, limit: limits.maxColumns) else { throw tooWide(startLine) }
+    /// Ends a field at `offset` of the field bytes; the next one starts at `rawNext` of the raw bytes.
+    private func endField(_ bounds: inout FieldBounds, at offset: Int, rawNext: Int, _ startLine: Int) throws {
+        guard bounds.end(at: offset, nextStart: offset, rawNextStart: rawNext, limit: limits.maxColumns) else {
+            throw tooWide(startLine)
+        }
     }
 
     private func tooWide(_ startLine: Int) -> Diagnostic {
@@ -303,13 +310,16 @@ public final class CSVReader {
 }
 
 /// Where each field of the current record starts and ends in its bytes: field `i` is
-/// `starts[i]..<ends[i]`, and `starts` has one more entry, for the field being read.
+/// `starts[i]..<ends[i]`, and `starts` has one more entry, for the field being read. `rawStarts[i]`
+/// is where field `i` starts in the record's raw bytes (at its opening quote when quoted): the
+/// reader's own positions, from which a rejected row's column is worked out.
 ///
 /// Storage is allocated once per reader and grows up to the column limit, so ending a field is two
 /// stores; array appends paid a uniqueness and a capacity check each, twice per field of every row.
 private struct FieldBounds {
     private(set) var starts: UnsafeMutablePointer<Int>
     private(set) var ends: UnsafeMutablePointer<Int>
+    private(set) var rawStarts: UnsafeMutablePointer<Int>
     private var capacity: Int
     /// Fields ended so far.
     private(set) var count = 0
@@ -318,19 +328,22 @@ private struct FieldBounds {
         self.capacity = max(capacity, 0)
         starts = .allocate(capacity: self.capacity + 1)
         ends = .allocate(capacity: self.capacity)
+        rawStarts = .allocate(capacity: self.capacity + 1)
         starts[0] = 0
+        rawStarts[0] = 0
     }
 
     /// Starts a new record (its first field starts at 0).
     mutating func removeAll() {
         count = 0
         starts[0] = 0
+        rawStarts[0] = 0
     }
 
     /// Ends the current field at `end`; the next one starts at `nextStart`. False when `limit`
     /// fields are ended already.
     @inline(__always)
-    mutating func end(at end: Int, nextStart: Int, limit: Int) -> Bool {
+    mutating func end(at end: Int, nextStart: Int, rawNextStart: Int, limit: Int) -> Bool {
         if count == capacity {
             guard capacity < limit else { return false }
             grow(limit: limit)
@@ -338,6 +351,7 @@ private struct FieldBounds {
         ends[count] = end
         count += 1
         starts[count] = nextStart
+        rawStarts[count] = rawNextStart
         return true
     }
 
@@ -345,14 +359,17 @@ private struct FieldBounds {
         let newCapacity = min(limit, max(capacity * 2, 16))
         let newStarts = UnsafeMutablePointer<Int>.allocate(capacity: newCapacity + 1)
         let newEnds = UnsafeMutablePointer<Int>.allocate(capacity: newCapacity)
+        let newRawStarts = UnsafeMutablePointer<Int>.allocate(capacity: newCapacity + 1)
         newStarts.update(from: starts, count: count + 1)
         newEnds.update(from: ends, count: count)
+        newRawStarts.update(from: rawStarts, count: count + 1)
         deallocate()
-        (starts, ends, capacity) = (newStarts, newEnds, newCapacity)
+        (starts, ends, rawStarts, capacity) = (newStarts, newEnds, newRawStarts, newCapacity)
     }
 
     func deallocate() {
         starts.deallocate()
         ends.deallocate()
+        rawStarts.deallocate()
     }
 }

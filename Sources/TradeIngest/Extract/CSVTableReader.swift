@@ -95,9 +95,8 @@ enum LastLineCheck {
         } else {
             return nil
         }
-        let record = row.record
-        return RejectedRow(location: record.location(ofField: last, file: file),
-                           columnName: last < header.count ? header[last] : nil, reason: reason, rawText: record.rawText)
+        return RejectedRow(location: row.location(ofField: last, file: file),
+                           columnName: last < header.count ? header[last] : nil, reason: reason, rawText: row.rawText)
     }
 
     /// Digits with the signs, separators and exponent a number may carry, and at least one digit.

@@ -116,7 +116,7 @@ public final class XLSXReader {
             throw error
         } catch let error as Diagnostic {
             throw error
-        } catch let error as Pipelined.PipelineCancelled {
+        } catch let error as TwoThreadStream.ConsumerStopped {
             throw error
         } catch {
             throw XMLStreamParser.InputFailure("cannot read ZIP entry \(entry.path): \(error)")

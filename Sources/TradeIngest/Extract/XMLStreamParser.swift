@@ -203,12 +203,12 @@ public final class XMLStreamParser {
     /// Errors arrive in document order: the handler sees every event of the bytes sent before an
     /// input error, which `parse` then throws (an `InputFailure` as a `Diagnostic` at the line the
     /// parse reached); a malformed-XML, limit or handler error stops the input thread (its next
-    /// `send` throws `Pipelined.PipelineCancelled`, which `input` should let propagate) and is rethrown.
+    /// `send` throws `TwoThreadStream.ConsumerStopped`, which `input` should let propagate) and is rethrown.
     public static func parse(displayPath: String, handler: XMLStreamHandler, limits: Limits = Limits(),
                              input: (_ send: (Data) throws -> Void) throws -> Void) throws {
         let parser = XMLStreamParser(displayPath: displayPath, handler: handler, limits: limits)
         do {
-            try Pipelined.run(capacity: chunksInFlight, produce: input, consume: { (chunk: Data) in try parser.feed(chunk) })
+            try TwoThreadStream.run(capacity: chunksInFlight, produce: input, consume: { (chunk: Data) in try parser.feed(chunk) })
         } catch let failure as InputFailure {
             throw Diagnostic(failure.message, at: SourceLocation(file: displayPath, line: parser.currentLine))
         }

@@ -135,7 +135,19 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
         try require("quantity")
         try require("unit")
 
-        // The value column and its currency: the header says which.
+        try chooseCurrency(header: header, headerLine: headerLine, definition: definition)
+        try choosePeriod(headerLine: headerLine, definition: definition)
+        try chooseReporterAndFlow(headerLine: headerLine, definition: definition, reference: reference)
+        try chooseBreakdowns(table, definition: definition)
+        cumulative = definition.cumulative
+        (periodColumn, codeColumn, partnerColumn, partnerCodeColumn) =
+            (columns["period"], columns["code"], columns["partner"], columns["partner_code"])
+        (quantityColumn, unitColumn, valueColumn) = (columns["quantity"], columns["unit"], columns["value"])
+    }
+
+    /// The value column and its currency: the header says which (`美元` USD, `人民币` CNY), else
+    /// `constants.currency` for a generic `value` column.
+    private mutating func chooseCurrency(header: [String], headerLine: Int, definition: SourceDefinition) throws {
         if let i = columns["value_usd"] {
             columns["value"] = i; currency = "USD"
         } else if let i = columns["value_cny"] {
@@ -146,8 +158,10 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
             throw Diagnostic("no value column: expected \"美元\" (USD) or \"人民币\" (CNY); the header has: \(header.joined(separator: ", "))",
                              at: SourceLocation(file: file.displayPath, line: headerLine, column: 1), source: source)
         }
+    }
 
-        // Period when the file has no 数据年月 column.
+    /// The month of a file with no 数据年月 column: `constants.period`, else the file name's YYYYMM.
+    private mutating func choosePeriod(headerLine: Int, definition: SourceDefinition) throws {
         if columns["period"] == nil {
             if let text = definition.constants["period"] {
                 guard let p = Period(text), p.month != nil else {
@@ -162,7 +176,11 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
                                  at: SourceLocation(file: file.displayPath, line: headerLine, column: 1), source: source)
             }
         }
+    }
 
+    /// The reporter (`constants.reporter`, default CHN) and the flow (the file name's, else `constants.flow`).
+    private mutating func chooseReporterAndFlow(headerLine: Int, definition: SourceDefinition,
+                                                reference: ReferenceData) throws {
         if let r = definition.constants["reporter"] {
             guard let iso = reference.iso3(forCode: r) ?? reference.iso3(forName: r) else {
                 throw Diagnostic("constants.reporter \"\(r)\" is not a known country", at: definition.location(of: "constants.reporter"),
@@ -182,9 +200,11 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
             throw Diagnostic("cannot tell the flow: the file name has no 出口/进口/export/import and the definition no constants.flow",
                              at: SourceLocation(file: file.displayPath, line: headerLine, column: 1), source: source)
         }
+    }
 
-        // Breakdown columns (trade mode, registration region): summed over only when listed in
-        // options.sum_over; otherwise they stay part of a row's identity and rows are not merged.
+    /// Breakdown columns (trade mode, registration region): summed over only when listed in
+    /// options.sum_over; otherwise they stay part of a row's identity and rows are not merged.
+    private mutating func chooseBreakdowns(_ table: TableHeader, definition: SourceDefinition) throws {
         var breakdown: [Int] = []
         for field in ["trade_mode", "region"] {
             for a in Self.defaultColumns[field]! + (definition.columns[field] ?? []) {
@@ -213,10 +233,6 @@ public struct ChinaCustomsNormalizer: TableNormalizer, RecordAccounting {
             identityColumns = breakdown.filter { !summed.contains($0) }
             summedColumns = summed.sorted()
         }
-        cumulative = definition.cumulative
-        (periodColumn, codeColumn, partnerColumn, partnerCodeColumn) =
-            (columns["period"], columns["code"], columns["partner"], columns["partner_code"])
-        (quantityColumn, unitColumn, valueColumn) = (columns["quantity"], columns["unit"], columns["value"])
     }
 
     public mutating func normalize(_ record: TableRecord, emit: (RowOutcome) throws -> Void) throws {

@@ -93,96 +93,129 @@ public struct ComtradeNormalizer: TableNormalizer {
     private func text(_ column: Column, _ row: TableRowView) -> String { field(column, row).string }
 
     private func reject(_ row: TableRowView, _ reason: String, column: Column? = nil) -> RowOutcome {
-        .rejected(RejectedRow(location: SourceLocation(file: file.displayPath, line: row.line),
-                              columnName: column?.name, reason: reason, rawText: row.rawText))
+        let location = column.map { row.location(ofField: position[$0.rawValue], file: file.displayPath) }
+            ?? SourceLocation(file: file.displayPath, line: row.line)
+        return .rejected(RejectedRow(location: location, columnName: column?.name, reason: reason, rawText: row.rawText))
+    }
+
+    /// Why a row is not loaded: its rejected-row outcome.
+    private struct Rejection: Error {
+        var outcome: RowOutcome
+    }
+
+    private func rejection(_ row: TableRowView, _ reason: String, column: Column? = nil) -> Rejection {
+        Rejection(outcome: reject(row, reason, column: column))
     }
 
     private mutating func outcome(_ r: TableRowView) -> RowOutcome {
+        do throws(Rejection) {
+            try checkGoodsTotal(r)
+            let period = try period(r)
+            let flow = try flow(r)
+            let (reporter, partner) = try countries(r)
+            let (classification, code) = try commodity(r)
+            let (quantity, estimated) = try quantity(r)
+            let (value, valuation) = try value(r, flow: flow)
+            return .trade(TradeRow(period: period, reporter: reporter, partner: partner, flow: flow, hsCode: code,
+                                   hsEdition: classification.isEmpty ? nil : classification, quantityKg: quantity,
+                                   valueUSD: value, valuation: valuation, quantityEstimated: estimated, rawLine: r.line))
+        } catch {
+            return error.outcome
+        }
+    }
+
+    /// Goods (typeCode C) and totals only: a breakdown row would count its figures twice.
+    private func checkGoodsTotal(_ r: TableRowView) throws(Rejection) {
         let typeCode = field(.typeCode, r)
         if !typeCode.isEmpty && !typeCode.equalsUppercased("C") {
-            return reject(r, "typeCode \(typeCode.string) is not goods (C)", column: .typeCode)
+            throw rejection(r, "typeCode \(typeCode.string) is not goods (C)", column: .typeCode)
         }
-
-        // Totals only.
         let partner2 = field(.partner2Code, r), customs = field(.customsCode, r), mot = field(.motCode, r)
         let isTotal = (partner2.isEmpty || partner2.figure == .value(0)) && (customs.isEmpty || customs.equalsUppercased("C00"))
             && (mot.isEmpty || mot.figure == .value(0))
         if !isTotal {
             let (customs, mot, partner2) = (customs.string, mot.string, partner2.string)
-            return reject(r, "breakdown row (customsCode \(customs.isEmpty ? "-" : customs), motCode \(mot.isEmpty ? "-" : mot), "
+            throw rejection(r, "breakdown row (customsCode \(customs.isEmpty ? "-" : customs), motCode \(mot.isEmpty ? "-" : mot), "
                 + "partner2Code \(partner2.isEmpty ? "-" : partner2)) not a total: skipped to avoid double counting")
         }
+    }
 
-        // Period.
+    /// The period: the year of an annual row (the whole field), the month of a monthly one.
+    private mutating func period(_ r: TableRowView) throws(Rejection) -> Period {
         let freq = field(.freqCode, r)
         let periodField = field(.period, r)
-        let period: Period
         if freq.equalsUppercased("A") {
             // The whole field is the year: `2024-13` or `202401` on an annual row is no year.
             let yearText = periodField.isEmpty ? text(.refYear, r) : periodField.string
             guard yearText.utf8.count == 4, yearText.utf8.allSatisfy({ $0 &- 48 < 10 }), let p = Period(yearText) else {
-                return reject(r, "annual period \"\(yearText)\" is not a year", column: periodField.isEmpty ? .refYear : .period)
+                throw rejection(r, "annual period \"\(yearText)\" is not a year", column: periodField.isEmpty ? .refYear : .period)
             }
-            period = p
+            return p
         } else if freq.equalsUppercased("M") {
             guard let p = monthlyPeriod(periodField) else {
-                return reject(r, "monthly period \"\(periodField.string)\" is not YYYYMM", column: .period)
+                throw rejection(r, "monthly period \"\(periodField.string)\" is not YYYYMM", column: .period)
             }
-            period = p
-        } else {
-            return reject(r, "freqCode \"\(freq.string.uppercased())\" is neither A nor M", column: .freqCode)
+            return p
         }
+        throw rejection(r, "freqCode \"\(freq.string.uppercased())\" is neither A nor M", column: .freqCode)
+    }
 
-        // Flow.
+    private func flow(_ r: TableRowView) throws(Rejection) -> Flow {
         let flowCode = field(.flowCode, r)
-        let flow: Flow
-        if flowCode.equalsUppercased("X") { flow = .export }
-        else if flowCode.equalsUppercased("M") { flow = .import }
-        else if flowCode.equalsUppercased("RX") { flow = .reExport }
-        else if flowCode.equalsUppercased("RM") { flow = .reImport }
-        else {
-            return reject(r, "flowCode \"\(flowCode.string.uppercased())\" is not X, M, RX or RM", column: .flowCode)
-        }
+        if flowCode.equalsUppercased("X") { return .export }
+        if flowCode.equalsUppercased("M") { return .import }
+        if flowCode.equalsUppercased("RX") { return .reExport }
+        if flowCode.equalsUppercased("RM") { return .reImport }
+        throw rejection(r, "flowCode \"\(flowCode.string.uppercased())\" is not X, M, RX or RM", column: .flowCode)
+    }
 
-        // Countries.
+    /// Reporter and partner as ISO3.
+    private mutating func countries(_ r: TableRowView) throws(Rejection) -> (reporter: String, partner: String) {
         guard let reporter = country(iso: field(.reporterISO, r), code: field(.reporterCode, r), isReporter: true) else {
-            return reject(r, "reporter \(text(.reporterCode, r)) \(text(.reporterISO, r)) is not a known country",
-                          column: .reporterCode)
+            throw rejection(r, "reporter \(text(.reporterCode, r)) \(text(.reporterISO, r)) is not a known country",
+                            column: .reporterCode)
         }
         guard let partner = country(iso: field(.partnerISO, r), code: field(.partnerCode, r), isReporter: false) else {
-            return reject(r, "partner \(text(.partnerCode, r)) \(text(.partnerISO, r)) is not a known country",
-                          column: .partnerCode)
+            throw rejection(r, "partner \(text(.partnerCode, r)) \(text(.partnerISO, r)) is not a known country",
+                            column: .partnerCode)
         }
+        return (reporter, partner)
+    }
 
-        // Commodity.
+    /// The HS edition and the 2-, 4- or 6-digit code.
+    private mutating func commodity(_ r: TableRowView) throws(Rejection) -> (classification: String, code: String) {
         let (classification, isHS) = edition(field(.classificationCode, r))
         if !isHS {
-            return reject(r, "classification \(classification) is not HS", column: .classificationCode)
+            throw rejection(r, "classification \(classification) is not HS", column: .classificationCode)
         }
         let cmd = field(.cmdCode, r)
         guard [2, 4, 6].contains(cmd.count), cmd.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
-            return reject(r, "cmdCode \"\(cmd.string)\" is not a 2-, 4- or 6-digit HS code", column: .cmdCode)
+            throw rejection(r, "cmdCode \"\(cmd.string)\" is not a 2-, 4- or 6-digit HS code", column: .cmdCode)
         }
+        return (classification, cmd.string)
+    }
 
-        // Quantity.
-        var quantity: Double?
-        var estimated = false
+    /// Kilograms: the net weight, else the quantity when its unit is kg (code 8); and whether estimated.
+    private func quantity(_ r: TableRowView) throws(Rejection) -> (kg: Double?, estimated: Bool) {
         switch Self.kilograms(field(.netWgt, r), .netWgt, estimated: field(.isNetWgtEstimated, r)) {
         case .invalid(let reason):
-            return reject(r, reason, column: .netWgt)
+            throw rejection(r, reason, column: .netWgt)
         case .value(let kg, let est):
-            (quantity, estimated) = (kg, est)
+            return (kg, est)
         case .missing:
             if field(.qtyUnitCode, r).figure == .value(8) {
                 switch Self.kilograms(field(.qty, r), .qty, estimated: field(.isQtyEstimated, r)) {
-                case .invalid(let reason): return reject(r, reason, column: .qty)
-                case .value(let kg, let est): (quantity, estimated) = (kg, est)
+                case .invalid(let reason): throw rejection(r, reason, column: .qty)
+                case .value(let kg, let est): return (kg, est)
                 case .missing: break
                 }
             }
+            return (nil, false)
         }
+    }
 
-        // Value.
+    /// USD: the flow's own valuation (CIF for imports, FOB for exports) when not zero, else primaryValue.
+    private func value(_ r: TableRowView, flow: Flow) throws(Rejection) -> (usd: Double?, valuation: Valuation) {
         let specific: Column = (flow == .import || flow == .reImport) ? .cifvalue : .fobvalue
         var value: Double?
         var valuation = Valuation.unknown
@@ -190,7 +223,7 @@ public struct ComtradeNormalizer: TableNormalizer {
         if !specificText.isEmpty {
             switch specificText.figure {
             case .value(let v): if v != 0 { (value, valuation) = (v, specific == .cifvalue ? .cif : .fob) }
-            case .flawed(let flaw): return reject(r, flaw.reason(specific.name, specificText.string), column: specific)
+            case .flawed(let flaw): throw rejection(r, flaw.reason(specific.name, specificText.string), column: specific)
             }
         }
         if value == nil {
@@ -198,14 +231,11 @@ public struct ComtradeNormalizer: TableNormalizer {
             if !primaryText.isEmpty {
                 switch primaryText.figure {
                 case .value(let v): value = v
-                case .flawed(let flaw): return reject(r, flaw.reason("primaryValue", primaryText.string), column: .primaryValue)
+                case .flawed(let flaw): throw rejection(r, flaw.reason("primaryValue", primaryText.string), column: .primaryValue)
                 }
             }
         }
-
-        return .trade(TradeRow(period: period, reporter: reporter, partner: partner, flow: flow, hsCode: cmd.string,
-                               hsEdition: classification.isEmpty ? nil : classification, quantityKg: quantity,
-                               valueUSD: value, valuation: valuation, quantityEstimated: estimated, rawLine: r.line))
+        return (value, valuation)
     }
 
     /// `YYYYMM`, parsed once per distinct text.

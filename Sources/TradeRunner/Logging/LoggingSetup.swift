@@ -64,12 +64,6 @@ public struct JSONLogHandler: LogHandler {
         for (key, value) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) {
             object[key] = Self.json(value)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        do {
-            FileHandle.standardError.write(try encoder.encode(object) + Data("\n".utf8))
-        } catch {
-            FileHandle.standardError.write(Data("{\"level\":\"error\",\"message\":\"log encoding failed\"}\n".utf8))
-        }
+        FileHandle.standardError.write(Data((JSONValue.object(object).canonicalJSON + "\n").utf8))
     }
 }

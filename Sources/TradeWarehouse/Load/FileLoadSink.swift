@@ -161,27 +161,65 @@ public final class FileLoadSink {
     }
 
     /// Moves every trade row of this file whose natural key occurs on an earlier line to the rejected rows.
+    ///
+    /// Set-based, in SQLite's sorter and temporary tables (on disk): one sort finds the repeats, one
+    /// statement records them and one removes them, so a file of mostly repeated keys loads in the
+    /// time and memory of a file of good rows, however many repeats it holds.
     private func rejectRepeatedKeys(in table: String) throws {
         guard table == "trade_observation" else {
             throw Diagnostic("cannot build the natural-key index of \(table) after a bulk load of \(path)")
         }
-        let repeated = try Row.fetchAll(db, sql: """
-            SELECT id, raw_line, first_line, period, reporter, partner, flow, hs_code, quantity_kg, value_usd
-            FROM (SELECT id, raw_line, period, reporter, partner, flow, hs_code, quantity_kg, value_usd,
-                         first_value(raw_line) OVER natural_key AS first_line, row_number() OVER natural_key AS n
+        // The sort below may hold as much as the page cache in memory before it spills to disk: a
+        // smaller cache keeps the peak of a file of mostly repeats near that of a clean file.
+        // (`Warehouse.loadFile` sets the cache again for every file.)
+        let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
+        try db.execute(sql: "PRAGMA cache_size = -2048")
+        try db.execute(sql: "CREATE TEMP TABLE repeated_trade_key (id INTEGER PRIMARY KEY, first_line INTEGER NOT NULL)")
+        try db.execute(sql: """
+            INSERT INTO temp.repeated_trade_key (id, first_line)
+            SELECT id, first_line
+            FROM (SELECT id, first_value(raw_line) OVER natural_key AS first_line, row_number() OVER natural_key AS n
                   FROM trade_observation WHERE file_id = ?
                   WINDOW natural_key AS (PARTITION BY source, period, reporter, partner, flow, hs_code ORDER BY id))
-            WHERE n > 1 ORDER BY id
+            WHERE n > 1
             """, arguments: [fileID])
-        for row in repeated {
-            let text = Self.text(period: row["period"], reporter: row["reporter"], partner: row["partner"],
-                                 flow: row["flow"], hsCode: row["hs_code"], quantityKg: row["quantity_kg"],
-                                 valueUSD: row["value_usd"])
-            try reject(line: row["raw_line"], reason: Self.duplicateTradeReason(firstLine: row["first_line"]), text: text)
-            try db.execute(sql: "DELETE FROM trade_observation WHERE id = ?", arguments: [row["id"] as Int64])
-            tradeRows -= 1
-        }
+        let rendering = Self.tradeTextFunction
+        db.add(function: rendering)
+        defer { db.remove(function: rendering) }
+        try db.execute(sql: """
+            INSERT INTO rejected_row (file_id, source, run_id, raw_file, raw_line, raw_column, column_name, reason, raw_text)
+            SELECT ?, ?, ?, ?, t.raw_line, NULL, NULL, ? || r.first_line || ?,
+                   \(rendering.name)(t.period, t.reporter, t.partner, t.flow, t.hs_code, t.quantity_kg, t.value_usd)
+            FROM temp.repeated_trade_key r JOIN trade_observation t ON t.id = r.id
+            ORDER BY r.id
+            """, arguments: [fileID, source, runID, path, Self.duplicateTradeReasonPrefix, Self.duplicateTradeReasonSuffix])
+        rejectedRows += db.changesCount
+        try db.execute(sql: "DELETE FROM trade_observation WHERE id IN (SELECT id FROM temp.repeated_trade_key)")
+        tradeRows -= db.changesCount
+        try db.execute(sql: "DROP TABLE temp.repeated_trade_key")
+        try db.execute(sql: "PRAGMA cache_size = \(cacheSize)")
     }
+
+    /// `text(period:…)` as an SQL function, for rows rejected inside SQLite: the rejected row reads
+    /// the same whichever path found the repeat.
+    private static let tradeTextFunction = DatabaseFunction("tradewatch_trade_row_text", argumentCount: 7, pure: true) { values in
+        tradeText(values)
+    }
+
+    /// `text(period:…)` of the function's seven arguments (period, reporter, partner, flow, hs_code,
+    /// quantity_kg, value_usd). Kept out of the closure: the release compiler (Swift 6.3, -O) fails
+    /// its ownership check when the conversions are inlined there.
+    @inline(never)
+    private static func tradeText(_ values: [DatabaseValue]) -> String {
+        text(period: string(values[0]), reporter: string(values[1]), partner: string(values[2]), flow: string(values[3]),
+             hsCode: string(values[4]), quantityKg: number(values[5]), valueUSD: number(values[6]))
+    }
+
+    @inline(never)
+    private static func string(_ value: DatabaseValue) -> String { String.fromDatabaseValue(value) ?? "" }
+
+    @inline(never)
+    private static func number(_ value: DatabaseValue) -> Double? { Double.fromDatabaseValue(value) }
 
     // MARK: - Kinds
 
@@ -218,12 +256,13 @@ public final class FileLoadSink {
                 lastReporterYear = key
             }
         case .duplicate:
-            let first = try Int.fetchOne(db, SQLRequest(literal: """
+            // One prepared statement for every repeat of the file: a repeat costs about what a row costs.
+            let firstLine = try db.cachedStatement(sql: """
                 SELECT raw_line FROM trade_observation
-                WHERE source = \(source) AND period = \(period) AND reporter = \(row.reporter)
-                  AND partner = \(row.partner) AND flow = \(row.flow.rawValue) AND hs_code = \(row.hsCode)
-                  AND file_id = \(fileID)
-                """))
+                WHERE source = ? AND period = ? AND reporter = ? AND partner = ? AND flow = ? AND hs_code = ? AND file_id = ?
+                """)
+            let first = try Int.fetchOne(firstLine, arguments: [source, period, row.reporter, row.partner,
+                                                                row.flow.rawValue, row.hsCode, fileID])
             try reject(line: row.rawLine, reason: Self.duplicateTradeReason(firstLine: first), text: Self.text(row))
         case .refused(let message):
             try reject(line: row.rawLine, reason: "refused by the warehouse schema: \(message)", text: Self.text(row))
@@ -321,8 +360,11 @@ public final class FileLoadSink {
         }
     }
 
+    private static let duplicateTradeReasonPrefix = "duplicate figure: same period, reporter, partner, flow and hs_code as line "
+    private static let duplicateTradeReasonSuffix = " of this file"
+
     private static func duplicateTradeReason(firstLine: Int?) -> String {
-        "duplicate figure: same period, reporter, partner, flow and hs_code as line \(firstLine.map(String.init) ?? "?") of this file"
+        duplicateTradeReasonPrefix + (firstLine.map(String.init) ?? "?") + duplicateTradeReasonSuffix
     }
 
     /// A readable rendering of a trade row, kept as the rejected row's text.

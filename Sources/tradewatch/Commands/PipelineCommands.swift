@@ -19,7 +19,7 @@ extension TradeWatchCommand {
         var summary: Bool?
 
         func run() throws {
-            let pipeline = Pipeline(options: common.runOptions(reports: reports, wait: wait, failOn: failOn),
+            let pipeline = CommandRunner(options: common.runOptions(reports: reports, wait: wait, failOn: failOn),
                                     logger: common.makeLogger())
             try finish(try pipeline.run(), summary: summary, format: common.logFormat)
         }
@@ -30,7 +30,7 @@ extension TradeWatchCommand {
         @OptionGroup var common: CommonOptions
 
         func run() throws {
-            try finish(try Pipeline(options: common.runOptions(), logger: common.makeLogger()).initialize(), format: common.logFormat)
+            try finish(try CommandRunner(options: common.runOptions(), logger: common.makeLogger()).initialize(), format: common.logFormat)
         }
     }
 
@@ -47,7 +47,7 @@ extension TradeWatchCommand {
         var dryRun = false
 
         func run() throws {
-            let pipeline = Pipeline(options: common.runOptions(wait: wait), logger: common.makeLogger())
+            let pipeline = CommandRunner(options: common.runOptions(wait: wait), logger: common.makeLogger())
             if dryRun {
                 try finish(try pipeline.dryRun(), summary: true, format: common.logFormat)
             } else {
@@ -65,7 +65,7 @@ extension TradeWatchCommand {
         var failOn: Anomaly.Severity?
 
         func run() throws {
-            try finish(try Pipeline(options: common.runOptions(wait: wait, failOn: failOn),
+            try finish(try CommandRunner(options: common.runOptions(wait: wait, failOn: failOn),
                                     logger: common.makeLogger()).detect(), format: common.logFormat)
         }
     }
@@ -95,7 +95,7 @@ extension TradeWatchCommand {
         func run() throws {
             let filter = ReportFilter(since: since.flatMap { Period($0) }, minSeverity: minSeverity ?? .low,
                                       detectors: detector.isEmpty ? nil : Set(detector))
-            try finish(try Pipeline(options: common.runOptions(reports: reports), logger: common.makeLogger())
+            try finish(try CommandRunner(options: common.runOptions(reports: reports), logger: common.makeLogger())
                 .report(filter: filter, output: output), format: common.logFormat)
         }
     }

@@ -78,7 +78,7 @@ extension Faults {
             let pipelines = FaultsKit.packageRoot.appendingPathComponent("Pipelines")
             let reference = try ReferenceLoader.load(directory: pipelines.appendingPathComponent("reference"),
                                                      displayDirectory: "Pipelines/reference")
-            var definition = try PipelineLoader.loadSource(file: pipelines.appendingPathComponent("china-customs.yaml"),
+            var definition = try DefinitionLoader.loadSource(file: pipelines.appendingPathComponent("china-customs.yaml"),
                                                            display: "Pipelines/china-customs.yaml")
             // Low limits, so the fuzzer reaches the limit paths without megabyte inputs.
             let here = SourceLocation(file: "fuzz", line: 1)

@@ -72,9 +72,9 @@ extension Faults.Fuzz {
         let pipelines = FaultsKit.packageRoot.appendingPathComponent("Pipelines")
         let reference = try ReferenceLoader.load(directory: pipelines.appendingPathComponent("reference"),
                                                  displayDirectory: "Pipelines/reference")
-        let comtrade = try PipelineLoader.loadSource(file: pipelines.appendingPathComponent("comtrade.yaml"),
+        let comtrade = try DefinitionLoader.loadSource(file: pipelines.appendingPathComponent("comtrade.yaml"),
                                                      display: "Pipelines/comtrade.yaml")
-        let china = try PipelineLoader.loadSource(file: pipelines.appendingPathComponent("china-customs.yaml"),
+        let china = try DefinitionLoader.loadSource(file: pipelines.appendingPathComponent("china-customs.yaml"),
                                                   display: "Pipelines/china-customs.yaml")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-number-fuzz-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -43,10 +43,10 @@ struct Workspace {
                    reportsDirectory: path("Warehouse/reports"))
     }
 
-    func pipeline() -> Pipeline {
+    func pipeline() -> CommandRunner {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        return Pipeline(options: options, logger: logger)
+        return CommandRunner(options: options, logger: logger)
     }
 
     /// Writes a file under the workspace, creating folders.

@@ -34,7 +34,7 @@ public struct DefinitionVocabulary: Sendable {
     }
 }
 
-public enum PipelineLoader {
+public enum DefinitionLoader {
     /// YAML files in `Pipelines/` that are not source definitions.
     public static let nonSourceFiles: Set<String> = ["detectors.yaml"]
 
@@ -83,6 +83,57 @@ public enum PipelineLoader {
         try parseSource(YAMLDocument(url: file, display: display), vocabulary: vocabulary)
     }
 
+    /// `name:`: letters, digits, '-', '_' or '.'.
+    static func parseName(_ doc: YAMLDocument, _ value: Node) throws -> String {
+        let text = try doc.scalar(value, what: "name")
+        guard !text.isEmpty, text.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw Diagnostic("name \"\(text)\" must be letters, digits, '-', '_' or '.'", at: doc.location(value))
+        }
+        return text
+    }
+
+    /// `format:`: one of the `SourceFormat` raw values.
+    static func parseFormat(_ doc: YAMLDocument, _ value: Node) throws -> SourceFormat {
+        let text = try doc.scalar(value, what: "format")
+        guard let format = SourceFormat(rawValue: text) else {
+            let expected = SourceFormat.allCases.map(\.rawValue).joined(separator: ", ")
+            throw Diagnostic("unknown format \"\(text)\" (expected one of: \(expected))", at: doc.location(value))
+        }
+        return format
+    }
+
+    /// `files:` (at least one) or `ignore:`: non-empty patterns, each located as `key.N`.
+    static func parsePatterns(_ doc: YAMLDocument, _ value: Node, key: String,
+                              into keyLocations: inout [String: SourceLocation]) throws -> [String] {
+        let list = try doc.scalarList(value, what: key)
+        if key == "files", list.isEmpty { throw Diagnostic("files must name at least one pattern", at: doc.location(value)) }
+        for (i, (pattern, location)) in list.enumerated() {
+            guard !pattern.isEmpty else { throw Diagnostic(key == "files" ? "empty file pattern" : "empty ignore pattern", at: location) }
+            keyLocations["\(key).\(i)"] = location
+        }
+        return list.map(\.0)
+    }
+
+    /// `encoding:`: one of the encodings the readers transcode.
+    static func parseEncoding(_ doc: YAMLDocument, _ value: Node) throws -> String {
+        let text = try doc.scalar(value, what: "encoding").lowercased()
+        guard encodings.contains(text) else {
+            throw Diagnostic("unknown encoding \"\(text)\" (expected one of: auto, utf-8, gb18030, gbk, utf-16)",
+                             at: doc.location(value))
+        }
+        return text
+    }
+
+    /// `precedence:`: a whole number from 0 to `maxPrecedence` (lower wins).
+    static func parsePrecedence(_ doc: YAMLDocument, _ value: Node) throws -> Int {
+        let text = try doc.scalar(value, what: "precedence")
+        guard let rank = Int(text), (0...maxPrecedence).contains(rank) else {
+            throw Diagnostic("precedence must be a whole number from 0 to \(maxPrecedence) (lower wins), found \"\(text)\"",
+                             at: doc.location(value))
+        }
+        return rank
+    }
+
     static func parseSource(_ doc: YAMLDocument, vocabulary: DefinitionVocabulary? = nil) throws -> SourceDefinition {
         let pairs = try doc.rootMapping(what: "source settings (format, files, …)")
         var keyLocations: [String: SourceLocation] = [:]
@@ -104,42 +155,17 @@ public enum PipelineLoader {
             keyLocations[key] = doc.location(keyNode)
             switch key {
             case "name":
-                let text = try doc.scalar(value, what: "name")
-                guard !text.isEmpty, text.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-                    throw Diagnostic("name \"\(text)\" must be letters, digits, '-', '_' or '.'", at: doc.location(value))
-                }
-                name = text
+                name = try parseName(doc, value)
             case "description":
                 break
             case "format":
-                let text = try doc.scalar(value, what: "format")
-                guard let f = SourceFormat(rawValue: text) else {
-                    let expected = SourceFormat.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw Diagnostic("unknown format \"\(text)\" (expected one of: \(expected))", at: doc.location(value))
-                }
-                format = f
+                format = try parseFormat(doc, value)
             case "files":
-                let list = try doc.scalarList(value, what: "files")
-                guard !list.isEmpty else { throw Diagnostic("files must name at least one pattern", at: doc.location(value)) }
-                for (i, (pattern, location)) in list.enumerated() {
-                    guard !pattern.isEmpty else { throw Diagnostic("empty file pattern", at: location) }
-                    keyLocations["files.\(i)"] = location
-                }
-                patterns = list.map(\.0)
+                patterns = try parsePatterns(doc, value, key: "files", into: &keyLocations)
             case "ignore":
-                let list = try doc.scalarList(value, what: "ignore")
-                for (i, (pattern, location)) in list.enumerated() {
-                    guard !pattern.isEmpty else { throw Diagnostic("empty ignore pattern", at: location) }
-                    keyLocations["ignore.\(i)"] = location
-                }
-                ignore = list.map(\.0)
+                ignore = try parsePatterns(doc, value, key: "ignore", into: &keyLocations)
             case "encoding":
-                let text = try doc.scalar(value, what: "encoding").lowercased()
-                guard encodings.contains(text) else {
-                    throw Diagnostic("unknown encoding \"\(text)\" (expected one of: auto, utf-8, gb18030, gbk, utf-16)",
-                                     at: doc.location(value))
-                }
-                encoding = text
+                encoding = try parseEncoding(doc, value)
             case "columns":
                 for pair in try doc.mapping(value, what: "columns (canonical field → header name)") {
                     let names = try doc.scalarList(pair.value, what: "column \"\(pair.key)\"")
@@ -158,12 +184,7 @@ public enum PipelineLoader {
             case "cumulative":
                 cumulative = try doc.bool(value, what: "cumulative")
             case "precedence":
-                let text = try doc.scalar(value, what: "precedence")
-                guard let rank = Int(text), (0...maxPrecedence).contains(rank) else {
-                    throw Diagnostic("precedence must be a whole number from 0 to \(maxPrecedence) (lower wins), found \"\(text)\"",
-                                     at: doc.location(value))
-                }
-                precedence = rank
+                precedence = try parsePrecedence(doc, value)
             case "options":
                 for pair in try doc.mapping(value, what: "options") {
                     options[pair.key] = try doc.located(pair.value)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TradeCore
 
-@Suite struct PipelinedTests {
+@Suite struct TwoThreadStreamTests {
     struct Boom: Error, Equatable { let at: Int }
 
     /// Counts what the producer has sent, read by the consumer (the test's only shared state).
@@ -17,7 +17,7 @@ import TradeCore
         var received: [Int] = []
         var consumerThreads = Set<String>()
         let caller = "\(Thread.current)"
-        try Pipelined.run(capacity: 3, produce: { send in
+        try TwoThreadStream.run(capacity: 3, produce: { send in
             for i in 0..<10_000 { try send(i) }
         }, consume: { item in
             received.append(item)
@@ -30,7 +30,7 @@ import TradeCore
     @Test func producerErrorComesAfterTheItemsSentBeforeIt() {
         var received: [Int] = []
         #expect(throws: Boom(at: 7)) {
-            try Pipelined.run(capacity: 2, produce: { send in
+            try TwoThreadStream.run(capacity: 2, produce: { send in
                 for i in 0..<7 { try send(i) }
                 throw Boom(at: 7)
             }, consume: { received.append($0) })
@@ -42,7 +42,7 @@ import TradeCore
         let sent = Counter()
         var producerSaw: (any Error)?
         #expect(throws: Boom(at: 5)) {
-            try Pipelined.run(capacity: 2, produce: { send in
+            try TwoThreadStream.run(capacity: 2, produce: { send in
                 do {
                     for i in 0..<1_000_000 {
                         try send(i)
@@ -57,7 +57,7 @@ import TradeCore
             })
         }
         // `run` returned only after the producer did: it was told to stop, long before its end.
-        #expect(producerSaw is Pipelined.PipelineCancelled)
+        #expect(producerSaw is TwoThreadStream.ConsumerStopped)
         #expect(sent.current < 100)
     }
 
@@ -65,7 +65,7 @@ import TradeCore
         let sent = Counter()
         var maxAhead = 0
         var consumed = 0
-        try Pipelined.run(capacity: 4, produce: { send in
+        try TwoThreadStream.run(capacity: 4, produce: { send in
             for i in 0..<2_000 {
                 try send(i)
                 sent.increment()
@@ -84,14 +84,14 @@ import TradeCore
     @Test func streamDeliversEveryItemAcrossBatchBoundaries() throws {
         for count in [0, 1, 7, 8, 9, 1_000] {
             var received: [Int] = []
-            try Pipelined.stream(batchSize: 8, batchesAhead: 2, produce: { emit in
+            try TwoThreadStream.stream(batchSize: 8, batchesAhead: 2, produce: { emit in
                 for i in 0..<count { try emit(i) }
             }, consume: { received.append($0) })
             #expect(received == Array(0..<count), "\(count) items")
         }
         var received: [Int] = []
         #expect(throws: Boom(at: 13)) {
-            try Pipelined.stream(batchSize: 8, produce: { emit in
+            try TwoThreadStream.stream(batchSize: 8, produce: { emit in
                 for i in 0..<13 { try emit(i) }
                 throw Boom(at: 13)
             }, consume: { received.append($0) })
@@ -103,7 +103,7 @@ import TradeCore
     @Test func emptyProducerReturnsAtOnce() throws {
         let consumed = Counter()
         try Self.returns(within: 60) {
-            try Pipelined.run(produce: { (_: (Int) throws -> Void) in }, consume: { _ in consumed.increment() })
+            try TwoThreadStream.run(produce: { (_: (Int) throws -> Void) in }, consume: { _ in consumed.increment() })
         }
         #expect(consumed.current == 0)
     }

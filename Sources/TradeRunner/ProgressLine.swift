@@ -2,7 +2,7 @@ import Foundation
 
 /// A one-line progress display on stderr for long loads on a terminal:
 /// files done of total, rows, rows/s and an ETA from the bytes still to read.
-final class Progress {
+final class ProgressLine {
     private let enabled: Bool
     private let totalFiles: Int
     private let totalBytes: Int64

@@ -6,9 +6,10 @@ import TradeWarehouse
 import TradeIngest
 import TradeAnalysis
 
-/// One TradeWatch run: extract → normalize → load → detect → report, over the
+/// One command's work (`run`, `load`, `detect`, `report`, `init`, `load --dry-run`): reads the
+/// configuration, takes the run lock, keeps the run ledger and runs the stages over the
 /// definitions in `Pipelines/` and the files in the raw directory.
-public struct Pipeline {
+public struct CommandRunner {
     public let options: RunOptions
     public let logger: Logger
 
@@ -35,7 +36,7 @@ public struct Pipeline {
         let display = options.pipelinesDirectory + "/detectors.yaml"
         let url = URL(fileURLWithPath: display)
         guard FileManager.default.fileExists(atPath: url.path) else { return DetectorSettings() }
-        let located = try PipelineLoader.loadDetectorThresholds(file: url, display: display)
+        let located = try DefinitionLoader.loadDetectorThresholds(file: url, display: display)
         var overrides: [String: [String: Double]] = [:]
         for (detector, keys) in located {
             for (key, number) in keys { overrides[detector, default: [:]][key] = number.value }

@@ -15,9 +15,11 @@ public struct LoadReport: Sendable {
     public var failures: [String] = []
     /// Files in a source folder that no definition reads or ignores (warnings, not failures).
     public var unclaimed: [String] = []
+    /// Files loaded with more rows rejected than loaded (warnings: their good rows are in).
+    public var mostlyRejected: [String] = []
 }
 
-extension Pipeline {
+extension CommandRunner {
     /// Extract, normalize and load every raw file that is new or changed; one transaction per file.
     /// A file that fails is recorded and reported; the others still load.
     func loadStage(warehouse: Warehouse, runID: Int64, sources: [SourceDefinition],
@@ -32,14 +34,15 @@ extension Pipeline {
         }
         let work = plan.work
 
-        let progress = Progress(enabled: options.showProgress, totalFiles: work.count,
+        let progress = ProgressLine(enabled: options.showProgress, totalFiles: work.count,
                                 totalBytes: work.reduce(0) { $0 + $1.file.size })
+        let stages = pipeline(reference: reference, progress: progress)
         for (definition, file) in work {
             report.filesSeen += 1
             defer { progress.finishFile(size: file.size) }
             do {
-                let outcome = try loadOne(file, definition: definition, reference: reference,
-                                          warehouse: warehouse, runID: runID, progress: progress)
+                let outcome = try loadOne(PlannedFile(definition: definition, scanned: file), stages: stages,
+                                          warehouse: warehouse, runID: runID)
                 switch outcome {
                 case .skipped:
                     report.filesSkipped += 1
@@ -50,6 +53,11 @@ extension Pipeline {
                     logger.info("loaded \(file.file.displayPath)", metadata: [
                         "source": "\(definition.name)", "file": "\(file.file.displayPath)",
                         "rows.loaded": .stringConvertible(loaded), "rows.rejected": .stringConvertible(rejected)])
+                    if rejected > loaded {
+                        report.mostlyRejected.append(file.file.displayPath)
+                        logger.warning("\(Self.mostlyRejectedWarning(file.file.displayPath, loaded: loaded, rejected: rejected))",
+                                       metadata: ["source": "\(definition.name)"])
+                    }
                 }
             } catch {
                 try fail(&report, PathChecks.message(error, path: file.file.displayPath), path: file.file.displayPath, source: definition.name,
@@ -67,6 +75,12 @@ extension Pipeline {
             logger.warning("\(Self.unclaimedWarning(path, pipelines: options.pipelinesDirectory))")
         }
         return report
+    }
+
+    /// The warning for a file most of whose rows were rejected: its good rows are loaded all the same.
+    static func mostlyRejectedWarning(_ path: String, loaded: Int, rejected: Int) -> String {
+        "\(path): \(rejected) of \(loaded + rejected) rows rejected, \(loaded) loaded; "
+            + "the rejected rows and their reasons are in the view rejected_rows"
     }
 
     /// A file-level problem found before reading: a bad pattern, a refused entry, an orphan file.
@@ -197,40 +211,6 @@ extension Pipeline {
         return .changed(sha256: sha)
     }
 
-    /// Runs the definition's reader over one file, handing every outcome to `body`; refuses a file
-    /// that changed while it was read (it would mix two versions).
-    ///
-    /// With `pipelined`, the reader runs on a worker thread and `body` on this one (a load's body
-    /// writes through the warehouse's connection), in batches of 1024 outcomes with at most 4
-    /// batches waiting: parsing and loading use both cores, in flat memory. `body` sees the outcomes
-    /// in the reader's order, and a reader error only after every outcome emitted before it.
-    /// Without, both run here: for a body as light as the dry run's counting, handing rows to
-    /// another thread costs more than it saves (measured in `make bench`, SDMX dry run).
-    func readFile(_ scanned: ScannedFile, definition: SourceDefinition, reference: ReferenceData,
-                  pipelined: Bool = true, _ body: (RowOutcome) throws -> Void) throws {
-        guard let reader = SourceReaders.reader(for: definition.format, now: options.now ?? Date()) else {
-            throw Diagnostic("no reader for format \(definition.format.rawValue)",
-                             at: definition.location(of: "format"), source: definition.name)
-        }
-        func readWhole(_ emit: (RowOutcome) throws -> Void) throws {
-            try reader.read(scanned.file, definition: definition, reference: reference, emit: emit)
-            try Self.checkUnchanged(scanned, definition: definition)
-        }
-        guard pipelined else { return try readWhole(body) }
-        try Pipelined.stream(batchSize: 1024, batchesAhead: 4, produce: readWhole, consume: body)
-    }
-
-    /// Refuses a file whose size or mtime differs from the scan's: it changed while it was read.
-    private static func checkUnchanged(_ scanned: ScannedFile, definition: SourceDefinition) throws {
-        let attributes = try FileManager.default.attributesOfItem(atPath: scanned.file.url.path)
-        let sizeAfter = (attributes[.size] as? NSNumber)?.int64Value ?? -1
-        let mtimeAfter = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-        if sizeAfter != scanned.size || mtimeAfter != scanned.modified.timeIntervalSince1970 {
-            throw Diagnostic("file changed while being read (size \(scanned.size) → \(sizeAfter) bytes); it will be loaded on the next run",
-                             at: SourceLocation(file: scanned.file.displayPath, line: 1), source: definition.name)
-        }
-    }
-
     enum FileOutcome {
         case skipped
         case loaded(rows: Int, rejected: Int)
@@ -269,9 +249,10 @@ extension Pipeline {
         return (problems.sorted { $0.path < $1.path }, unclaimed.sorted())
     }
 
-    /// Loads one file unless the manifest already holds this exact content.
-    func loadOne(_ scanned: ScannedFile, definition: SourceDefinition, reference: ReferenceData,
-                 warehouse: Warehouse, runID: Int64, progress: Progress) throws -> FileOutcome {
+    /// Loads one file unless the manifest already holds this exact content: extract, then load into
+    /// the warehouse's sink inside the file's transaction.
+    func loadOne(_ planned: PlannedFile, stages: TradePipeline, warehouse: Warehouse, runID: Int64) throws -> FileOutcome {
+        let scanned = planned.scanned
         let path = scanned.file.displayPath
         let mtime = scanned.modified.timeIntervalSince1970
         let sha: String
@@ -284,17 +265,11 @@ extension Pipeline {
         case .changed(let hash):
             sha = try hash ?? RawFileScanner.sha256(of: scanned.file.url, display: path)
         }
-        guard SourceReaders.reader(for: definition.format) != nil else {
-            throw Diagnostic("no reader for format \(definition.format.rawValue)",
-                             at: definition.location(of: "format"), source: definition.name)
-        }
+        // Before the transaction: a file with no reader begins none.
+        let rows = try stages.extract.run(planned)
         let identity = FileIdentity(path: path, key: scanned.relativePath, sha256: sha, size: scanned.size, mtime: mtime)
-        progress.startFile(path, size: scanned.size)
-        let summary = try warehouse.loadFile(identity, source: definition.name, runID: runID) { sink in
-            try readFile(scanned, definition: definition, reference: reference) { outcome in
-                try sink.add(outcome)
-                progress.row()
-            }
+        let summary = try warehouse.loadFile(identity, source: planned.definition.name, runID: runID) { sink in
+            _ = try stages.load.run(FileLoad(rows: rows, sink: sink, pipelined: true))
         }
         return .loaded(rows: summary.rowsLoaded, rejected: summary.rowsRejected)
     }

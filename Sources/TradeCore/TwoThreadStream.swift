@@ -7,13 +7,13 @@ import Foundation
 ///
 /// - Order and errors are those of a serial run: `consume` sees every item `produce` sent before it
 ///   failed, then `run` rethrows the producer's error. When `consume` throws, the producer's next
-///   `send` throws `PipelineCancelled`, and `run` rethrows the consumer's error once the producer
+///   `send` throws `ConsumerStopped`, and `run` rethrows the consumer's error once the producer
 ///   has returned.
 /// - `run` returns only after `produce` has returned, so both closures may borrow the caller's
 ///   state; they must not share mutable state with each other.
-public enum Pipelined {
+public enum TwoThreadStream {
     /// Thrown by `send` after the consumer stopped; a producer should let it propagate.
-    public struct PipelineCancelled: Error, CustomStringConvertible {
+    public struct ConsumerStopped: Error, CustomStringConvertible {
         public var description: String { "stopped: the consuming stage failed" }
     }
 
@@ -47,7 +47,7 @@ public enum Pipelined {
     }
 }
 
-extension Pipelined {
+extension TwoThreadStream {
     /// `run` for a stream of small items: `produce` emits them one by one, they travel in batches of
     /// `batchSize` (one hand-over per batch, not per item), and `consume` takes them one by one, in order.
     /// Errors behave as in `run`: a producer error arrives after every item emitted before it.
@@ -70,7 +70,7 @@ extension Pipelined {
                     }
                 } catch {
                     // As with `run`: the consumer first sees every item emitted before the error.
-                    if !batch.isEmpty, !(error is PipelineCancelled) { try send(batch) }
+                    if !batch.isEmpty, !(error is ConsumerStopped) { try send(batch) }
                     throw error
                 }
                 if !batch.isEmpty { try send(batch) }
@@ -81,7 +81,7 @@ extension Pipelined {
     }
 }
 
-/// Hands the producing closure to the worker thread; sound because `Pipelined.run` blocks until
+/// Hands the producing closure to the worker thread; sound because `TwoThreadStream.run` blocks until
 /// that thread has run it and let it go.
 private final class ProducerSlot<Item>: @unchecked Sendable {
     typealias Body = (_ send: (Item) throws -> Void) throws -> Void
@@ -121,7 +121,7 @@ private final class Channel<Item: Sendable>: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while items.count - head >= capacity && !cancelled { condition.wait() }
-        if cancelled { throw Pipelined.PipelineCancelled() }
+        if cancelled { throw TwoThreadStream.ConsumerStopped() }
         if head > 0 && items.count == items.capacity {
             items.removeFirst(head)
             head = 0

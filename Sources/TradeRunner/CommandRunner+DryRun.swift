@@ -38,7 +38,7 @@ public struct DryRunReport: Sendable {
     public func count(_ state: DryRunFile.State) -> Int { files.filter { $0.state == state }.count }
 }
 
-extension Pipeline {
+extension CommandRunner {
     /// `tradewatch load --dry-run`: extract and normalize every new or changed file and count the rows
     /// that would load and be rejected, writing nothing. An existing warehouse is opened read-only
     /// (for its manifest); a missing one is not created, and every file counts as new. No run lock is
@@ -80,8 +80,9 @@ extension Pipeline {
             logger.error("\(failure.message)", metadata: failure.source.map { ["source": "\($0)"] } ?? [:])
         }
         plan.failures.forEach(failed)
-        let progress = Progress(enabled: options.showProgress, totalFiles: plan.work.count,
+        let progress = ProgressLine(enabled: options.showProgress, totalFiles: plan.work.count,
                                 totalBytes: plan.work.reduce(0) { $0 + $1.file.size })
+        let stages = pipeline(reference: reference, progress: progress)
         for (definition, scanned) in plan.work {
             defer { progress.finishFile(size: scanned.size) }
             var file = DryRunFile(path: scanned.file.displayPath, source: definition.name, state: .new)
@@ -92,14 +93,11 @@ extension Pipeline {
                 case .changed:
                     file.state = try warehouse?.manifestEntry(key: scanned.relativePath, path: file.path) == nil
                         ? .new : .changed
-                    progress.startFile(file.path, size: scanned.size)
-                    try readFile(scanned, definition: definition, reference: reference, pipelined: false) { outcome in
-                        switch outcome {
-                        case .rejected: file.rejected += 1
-                        case .trade, .mineral, .commodity, .observation: file.rows += 1
-                        }
-                        progress.row()
-                    }
+                    // The same extract and load as a real load, into a sink that only counts.
+                    let rows = try stages.extract.run(PlannedFile(definition: definition, scanned: scanned))
+                    let counter = CountingSink()
+                    _ = try stages.load.run(FileLoad(rows: rows, sink: counter, pipelined: false))
+                    (file.rows, file.rejected) = (counter.rows, counter.rejected)
                 }
             } catch {
                 let message = PathChecks.message(error, path: file.path)

@@ -3,14 +3,14 @@ import TradeCore
 import TradeWarehouse
 import TradeAnalysis
 
-extension Pipeline {
+extension CommandRunner {
     /// Runs every detector over the warehouse's current figures, groups the findings into cases and
     /// replaces the anomaly and case sets.
     func detectStage(warehouse: Warehouse, runID: Int64, settings: DetectorSettings) throws -> (findings: [Anomaly], cases: [TradeCase]) {
         var cells = TradeCubeBuilder()
         // Reading rows (SQLite, decoding) on a worker thread and summing them into the cube here
         // takes the two halves of the serial part of detection onto both cores.
-        try Pipelined.stream(batchSize: 4096, produce: { emit in
+        try TwoThreadStream.stream(batchSize: 4096, produce: { emit in
             try warehouse.forEachCurrentTradeRow { try emit(($0, $1)) }
         }, consume: { cells.add($0.0, source: $0.1) })
         let input = DetectionInput(trade: cells, precedence: try sourcePrecedence(),

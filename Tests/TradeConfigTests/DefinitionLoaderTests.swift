@@ -8,7 +8,7 @@ private let fixtures = (Bundle.module.resourceURL ?? Bundle.module.bundleURL).ap
 private func loadBroken(_ name: String) -> Diagnostic? {
     let url = fixtures.appendingPathComponent("broken/\(name)")
     do {
-        _ = try PipelineLoader.loadSource(file: url, display: "Pipelines/\(name)")
+        _ = try DefinitionLoader.loadSource(file: url, display: "Pipelines/\(name)")
         return nil
     } catch let d as Diagnostic {
         return d
@@ -19,7 +19,7 @@ private func loadBroken(_ name: String) -> Diagnostic? {
 }
 
 @Test func loadsEveryDefinitionExceptDetectors() throws {
-    let defs = try PipelineLoader.loadSources(directory: fixtures.appendingPathComponent("good"), displayDirectory: "Pipelines")
+    let defs = try DefinitionLoader.loadSources(directory: fixtures.appendingPathComponent("good"), displayDirectory: "Pipelines")
     #expect(defs.map(\.name) == ["china-customs", "usgs-world"])
     let china = defs[0]
     #expect(china.definitionFile == "Pipelines/china-customs.yaml")
@@ -73,18 +73,18 @@ func brokenDefinitionIsLocated(file: String, line: Int, column: Int, message: St
 }
 
 @Test func emptyFileIsAnError() {
-    #expect(throws: Diagnostic.self) { try PipelineLoader.parseSource(yaml: "", display: "Pipelines/empty.yaml") }
-    #expect(throws: Diagnostic.self) { try PipelineLoader.parseSource(yaml: "- a\n- b\n", display: "Pipelines/list.yaml") }
+    #expect(throws: Diagnostic.self) { try DefinitionLoader.parseSource(yaml: "", display: "Pipelines/empty.yaml") }
+    #expect(throws: Diagnostic.self) { try DefinitionLoader.parseSource(yaml: "- a\n- b\n", display: "Pipelines/list.yaml") }
 }
 
 @Test func nameDefaultsToFileBaseName() throws {
-    let d = try PipelineLoader.parseSource(yaml: "format: sdmx\nfiles: sdmx/*.xml\n", display: "Pipelines/ecb-fx.yaml")
+    let d = try DefinitionLoader.parseSource(yaml: "format: sdmx\nfiles: sdmx/*.xml\n", display: "Pipelines/ecb-fx.yaml")
     #expect(d.name == "ecb-fx")
     #expect(d.patterns == ["sdmx/*.xml"])
 }
 
 @Test func detectorThresholdsKeepLocations() throws {
-    let t = try PipelineLoader.loadDetectorThresholds(file: fixtures.appendingPathComponent("good/detectors.yaml"),
+    let t = try DefinitionLoader.loadDetectorThresholds(file: fixtures.appendingPathComponent("good/detectors.yaml"),
                                                       display: "Pipelines/detectors.yaml")
     #expect(t["volume_spike"]?["min_tonnes"]?.value == 5)
     #expect(t["volume_spike"]?["mad_k"]?.value == 4.5)
@@ -93,7 +93,7 @@ func brokenDefinitionIsLocated(file: String, line: Int, column: Int, message: St
 
 @Test func detectorThresholdThatIsNotANumberIsLocated() {
     do {
-        _ = try PipelineLoader.loadDetectorThresholds(file: fixtures.appendingPathComponent("broken/detectors-bad.yaml"),
+        _ = try DefinitionLoader.loadDetectorThresholds(file: fixtures.appendingPathComponent("broken/detectors-bad.yaml"),
                                                       display: "Pipelines/detectors.yaml")
         Issue.record("expected an error")
     } catch let d as Diagnostic {
@@ -106,7 +106,7 @@ func brokenDefinitionIsLocated(file: String, line: Int, column: Int, message: St
 @Test func repositoryPipelinesLoad() throws {
     // The committed Pipelines/ folder must always load.
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let defs = try PipelineLoader.loadSources(directory: root.appendingPathComponent("Pipelines"), displayDirectory: "Pipelines")
+    let defs = try DefinitionLoader.loadSources(directory: root.appendingPathComponent("Pipelines"), displayDirectory: "Pipelines")
     #expect(defs.contains { $0.format == .chinaCustomsCSV })
     #expect(defs.contains { $0.format == .usgsWorldCSV })
 }
@@ -126,7 +126,7 @@ private func aliasBomb(levels: Int) -> String {
 /// expanded) are enough to show it; nine are the issue's case.
 @Test(arguments: [6, 9]) func yamlAliasBombIsALocatedError(levels: Int) {
     let error = #expect(throws: Diagnostic.self) {
-        _ = try PipelineLoader.parseSource(yaml: aliasBomb(levels: levels), display: "Pipelines/bomb.yaml")
+        _ = try DefinitionLoader.parseSource(yaml: aliasBomb(levels: levels), display: "Pipelines/bomb.yaml")
     }
     #expect(error?.description
         == "Pipelines/bomb.yaml:8:20: error: more than 32 YAML aliases (an alias bomb?); a definition needs few or none")
@@ -137,7 +137,7 @@ private func aliasBomb(levels: Int) -> String {
     let yaml = aliasBomb(levels: 9).replacingOccurrences(of: "options:\n  bomb: *l8\n", with: "options:\n  ? *l8\n  : x\n")
     #expect(yaml.contains("? *l8"))
     let error = #expect(throws: Diagnostic.self) {
-        _ = try PipelineLoader.parseSource(yaml: yaml, display: "Pipelines/bomb.yaml")
+        _ = try DefinitionLoader.parseSource(yaml: yaml, display: "Pipelines/bomb.yaml")
     }
     #expect(error?.description.hasPrefix("Pipelines/bomb.yaml:8:20: error: more than 32 YAML aliases") ?? false)
 }
@@ -148,7 +148,7 @@ private func aliasBomb(levels: Int) -> String {
 @Test func yamlExpansionBeyondTheNodeLimitIsRefused() throws {
     let yaml = "format: comtrade-csv\nfiles: comtrade/*.csv\ndescription:\n  - &l0 [" + Array(repeating: "lol", count: 10).joined(separator: ", ")
         + "]\n" + (1..<3).map { level in "  - &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n" }.joined()
-    #expect(try PipelineLoader.parseSource(yaml: yaml, display: "Pipelines/ok.yaml").format == .comtradeCSV)
+    #expect(try DefinitionLoader.parseSource(yaml: yaml, display: "Pipelines/ok.yaml").format == .comtradeCSV)
 }
 
 /// Aliases that expand to a reasonable size still work.
@@ -160,21 +160,21 @@ private func aliasBomb(levels: Int) -> String {
           partner: &partner [贸易伙伴名称, 国家]
           partner_code: *partner
         """
-    let definition = try PipelineLoader.parseSource(yaml: yaml, display: "Pipelines/aliases.yaml")
+    let definition = try DefinitionLoader.parseSource(yaml: yaml, display: "Pipelines/aliases.yaml")
     #expect(definition.columns["partner_code"] == ["贸易伙伴名称", "国家"])
 }
 
 /// A whole-number option out of its range (here far past Int's) is a located error, not a trap.
 @Test(arguments: ["0", "99999999999999999999", "1e19", "-5"]) func intOptionOutOfRangeIsLocated(text: String) throws {
-    let definition = try PipelineLoader.parseSource(yaml: "format: comtrade-csv\nfiles: a/*.csv\noptions:\n  max_columns: \(text)\n",
+    let definition = try DefinitionLoader.parseSource(yaml: "format: comtrade-csv\nfiles: a/*.csv\noptions:\n  max_columns: \(text)\n",
                                                     display: "Pipelines/x.yaml")
     let error = #expect(throws: Diagnostic.self) { _ = try definition.intOption("max_columns", in: 1...1000) }
     #expect(error?.description == "Pipelines/x.yaml:4:16: error: option max_columns must be a whole number from 1 to 1000 [source=x]")
-    #expect(try PipelineLoader.parseSource(yaml: "format: comtrade-csv\nfiles: a/*.csv\noptions:\n  max_columns: 1000\n",
+    #expect(try DefinitionLoader.parseSource(yaml: "format: comtrade-csv\nfiles: a/*.csv\noptions:\n  max_columns: 1000\n",
                                            display: "Pipelines/x.yaml").intOption("max_columns", in: 1...1000) == 1000)
 }
 
-extension PipelineLoader {
+extension DefinitionLoader {
     /// One source definition from YAML text, as `loadSource(file:display:)` reads a file.
     static func parseSource(yaml: String, display: String) throws -> SourceDefinition {
         try parseSource(YAMLDocument(text: yaml, display: display))

@@ -3,7 +3,7 @@ import TradeCore
 import TradeWarehouse
 import TradeAnalysis
 
-extension Pipeline {
+extension CommandRunner {
     /// Writes the HTML, Markdown and JSON reports for a run; returns the path of `latest.html`.
     /// `ending` is how a run still open in the ledger is about to end (it is recorded after its reports).
     func reportStage(warehouse: Warehouse, runID: Int64, filter: ReportFilter, ending: RunEnding? = nil) throws -> String {

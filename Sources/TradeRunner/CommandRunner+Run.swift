@@ -34,14 +34,11 @@ extension CommandResult {
         var object = fields
         object["exit"] = .number(Double(status.rawValue))
         object["summary"] = .string(summary)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(JSONValue.object(object))) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        return JSONValue.object(object).canonicalJSON
     }
 }
 
-extension Pipeline {
+extension CommandRunner {
     /// `tradewatch run`: every stage, under the run lock, recorded in the run ledger.
     public func run() throws -> CommandResult {
         try execute(command: "run", detect: true, report: true)
@@ -95,12 +92,14 @@ extension Pipeline {
         var findings: [Anomaly] = [], cases: [TradeCase] = []
         var reportPath: String?
         do {
+            let stages = pipeline(reference: reference)
             if detect {
-                (findings, cases) = try detectStage(warehouse: warehouse, runID: runID, settings: settings)
+                let detection = try stages.detect.run(DetectionRequest(warehouse: warehouse, runID: runID, settings: settings))
+                (findings, cases) = (detection.findings, detection.cases)
             }
             if report {
-                reportPath = try reportStage(warehouse: warehouse, runID: runID, filter: ReportFilter(),
-                                             ending: RunEnding(status: status, counts: counts(load)))
+                reportPath = try stages.report.run(ReportRequest(warehouse: warehouse, runID: runID, filter: ReportFilter(),
+                                                                 ending: RunEnding(status: status, counts: counts(load))))
             }
         } catch {
             recordFailedRun(runID, warehouse: warehouse, load: load)
@@ -133,6 +132,7 @@ extension Pipeline {
                                           "high": .number(Double(findings.filter { $0.severity == .high }.count))])
         }
         if let reportPath { fields["report"] = .string(reportPath) }
+        if !load.mostlyRejected.isEmpty { fields["mostly_rejected_files"] = .array(load.mostlyRejected.map { .string($0) }) }
         return CommandResult(status: exit, summary: line,
                              details: detect ? topCases(cases, findings: findings, failures: load.failures) : nil,
                              fields: fields)
