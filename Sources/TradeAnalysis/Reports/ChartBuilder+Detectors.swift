@@ -82,25 +82,26 @@ extension ChartBuilder {
             return rollingVolumeChart(c, resolved, name: name)
         case "monthly":
             let months = c.number("thresholds.monthly_baseline_months").map { Int($0) } ?? 12
-            let axis = timeAxis(c, annual: false, data: [resolved])
-            let observed = series(resolved, label: "\(name), monthly", measure: .tonnes, role: .observed, axis: axis,
-                                  annual: false, index: c.index)
-            let earlier = extendedValues(resolved, measure: .tonnes, axis: axis, before: months, index: c.index)
-            let baseline = axis.indices.map { j in median(earlier[j..<(j + months)].compactMap { $0 }) }
-            return FindingChart(series: [observed, derived("Baseline: median of the previous \(months) months",
-                                                           axis: axis, values: baseline, unit: .tonnes)],
-                                note: "Each month is judged against the median of the \(months) months before it (raised for a recurring season).")
+            return trailingMedianChart(c, resolved, name: name, annual: false, window: months,
+                                       note: "Each month is judged against the median of the \(months) months before it (raised for a recurring season).")
         default:
             let years = c.number("thresholds.baseline_years").map { Int($0) } ?? 3
-            let axis = timeAxis(c, annual: true, data: [resolved])
-            let observed = series(resolved, label: "\(name), yearly", measure: .tonnes, role: .observed, axis: axis,
-                                  annual: true, index: c.index)
-            let earlier = extendedValues(resolved, measure: .tonnes, axis: axis, before: years, index: c.index)
-            let baseline = axis.indices.map { j in median(earlier[j..<(j + years)].compactMap { $0 }) }
-            return FindingChart(series: [observed, derived("Baseline: median of the previous \(years) years",
-                                                           axis: axis, values: baseline, unit: .tonnes)],
-                                note: "Each year is judged against the trend of the \(years) years before it.")
+            return trailingMedianChart(c, resolved, name: name, annual: true, window: years,
+                                       note: "Each year is judged against the trend of the \(years) years before it.")
         }
+    }
+
+    /// A series with the median of the `window` periods before each period, on one time basis
+    /// (months or years).
+    private static func trailingMedianChart(_ c: Context, _ resolved: ResolvedLeg, name: String, annual: Bool,
+                                            window: Int, note: String) -> FindingChart {
+        let axis = timeAxis(c, annual: annual, data: [resolved])
+        let observed = series(resolved, label: "\(name), \(annual ? "yearly" : "monthly")", measure: .tonnes,
+                              role: .observed, axis: axis, annual: annual, index: c.index)
+        let earlier = extendedValues(resolved, measure: .tonnes, axis: axis, before: window, index: c.index)
+        let baseline = axis.indices.map { j in median(earlier[j..<(j + window)].compactMap { $0 }) }
+        let label = "Baseline: median of the previous \(window) \(annual ? "years" : "months")"
+        return FindingChart(series: [observed, derived(label, axis: axis, values: baseline, unit: .tonnes)], note: note)
     }
 
     /// Rolling 12-month totals of the declarer's series, each against the median of the same
