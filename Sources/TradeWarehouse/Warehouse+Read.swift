@@ -67,41 +67,48 @@ extension Warehouse {
     /// second argument is the row's source.
     public func forEachCurrentTradeRow(_ body: (TradeRow, String) throws -> Void) throws {
         try read("cannot read trade rows") { db in
-            let statement = try db.makeStatement(sql: """
+            try Self.visitTradeRows(db, sql: """
                 SELECT period, reporter, partner, flow, hs_code, hs_edition, quantity_kg, value_usd, valuation,
                        quantity_estimated, raw_line, source
                 FROM trade_observation INDEXED BY trade_natural_key
                 WHERE superseded_by_file IS NULL
                 ORDER BY source, period, reporter, partner, flow, hs_code
-                """)
-            let h = statement.sqliteStatement
-            while true {
-                let code = sqlite3_step(h)
-                if code == SQLITE_DONE { break }
-                guard code == SQLITE_ROW else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: code),
-                                        message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
-                }
-                let periodText = Self.text(h, 0) ?? "", flowText = Self.text(h, 3) ?? "", valuationText = Self.text(h, 8) ?? ""
-                guard let period = Period(periodText), let flow = Flow(rawValue: flowText),
-                      let valuation = Valuation(rawValue: valuationText) else {
-                    throw Diagnostic("cannot read trade rows: unexpected period/flow/valuation \(periodText)/\(flowText)/\(valuationText)")
-                }
-                try body(TradeRow(period: period, reporter: Self.text(h, 1) ?? "", partner: Self.text(h, 2) ?? "",
-                                  flow: flow, hsCode: Self.text(h, 4) ?? "", hsEdition: Self.text(h, 5),
-                                  quantityKg: Self.double(h, 6), valueUSD: Self.double(h, 7), valuation: valuation,
-                                  quantityEstimated: sqlite3_column_int64(h, 9) != 0, rawLine: Int(sqlite3_column_int64(h, 10))),
-                         Self.text(h, 11) ?? "")
-            }
+                """, body)
         }
     }
 
-    private static func text(_ h: OpaquePointer, _ column: Int32) -> String? {
+    /// Steps a statement whose columns are period, reporter, partner, flow, hs_code, hs_edition,
+    /// quantity_kg, value_usd, valuation, quantity_estimated, raw_line, source, reading them with raw
+    /// `sqlite3_column_*` calls (the detectors' bulk reads).
+    static func visitTradeRows(_ db: Database, sql: String, _ body: (TradeRow, String) throws -> Void) throws {
+        let statement = try db.makeStatement(sql: sql)
+        let h = statement.sqliteStatement
+        while true {
+            let code = sqlite3_step(h)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code),
+                                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+            }
+            let periodText = text(h, 0) ?? "", flowText = text(h, 3) ?? "", valuationText = text(h, 8) ?? ""
+            guard let period = Period(periodText), let flow = Flow(rawValue: flowText),
+                  let valuation = Valuation(rawValue: valuationText) else {
+                throw Diagnostic("cannot read trade rows: unexpected period/flow/valuation \(periodText)/\(flowText)/\(valuationText)")
+            }
+            try body(TradeRow(period: period, reporter: text(h, 1) ?? "", partner: text(h, 2) ?? "",
+                              flow: flow, hsCode: text(h, 4) ?? "", hsEdition: text(h, 5),
+                              quantityKg: double(h, 6), valueUSD: double(h, 7), valuation: valuation,
+                              quantityEstimated: sqlite3_column_int64(h, 9) != 0, rawLine: Int(sqlite3_column_int64(h, 10))),
+                     text(h, 11) ?? "")
+        }
+    }
+
+    static func text(_ h: OpaquePointer, _ column: Int32) -> String? {
         guard let bytes = sqlite3_column_text(h, column) else { return nil }
         return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(h, column))), as: UTF8.self)
     }
 
-    private static func double(_ h: OpaquePointer, _ column: Int32) -> Double? {
+    static func double(_ h: OpaquePointer, _ column: Int32) -> Double? {
         sqlite3_column_type(h, column) == SQLITE_NULL ? nil : sqlite3_column_double(h, column)
     }
 

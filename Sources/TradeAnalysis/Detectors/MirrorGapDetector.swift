@@ -176,8 +176,8 @@ public struct MirrorGapDetector: Detector {
             guard e != i else { continue }
             let eRows = cube.bilateral(e, .export, partner: i), iRows = cube.bilateral(i, .import, partner: e)
             guard !eRows.isEmpty || !iRows.isEmpty else { continue }
-            // One side publishes nothing of the flow at all: no mirror.
-            guard !cube.codes(e, .export).isEmpty, !cube.codes(i, .import).isEmpty else { continue }
+            // One side publishes nothing of the flow at all (in any family): no mirror.
+            guard cube.publishes(e, .export), cube.publishes(i, .import) else { continue }
             let eCoverage = cube.declarerCoverage(e), iCoverage = cube.declarerCoverage(i)
             var years = Set<Int>()
             for s in eRows.values { for p in s.keys { years.insert(p.year) } }
@@ -193,8 +193,9 @@ public struct MirrorGapDetector: Detector {
                 // True zeros: a side that published every month of the year but nothing for the pair.
                 var ks = keysByYear[y]!
                 let eu = eUsed[y]!, iu = iUsed[y]!
-                if eu.isEmpty, !eRows.isEmpty, eCoverage.monthsComplete(y) { ks.formUnion(allKeys.filter { Self.rollsUp(iu, $0) }) }
-                if iu.isEmpty, !iRows.isEmpty, iCoverage.monthsComplete(y) { ks.formUnion(allKeys.filter { Self.rollsUp(eu, $0) }) }
+                // (Whether a side declared anything for the pair is asked of every family, not only the cube's.)
+                if eu.isEmpty, cube.trades(e, .export, partner: i), eCoverage.monthsComplete(y) { ks.formUnion(allKeys.filter { Self.rollsUp(iu, $0) }) }
+                if iu.isEmpty, cube.trades(i, .import, partner: e), iCoverage.monthsComplete(y) { ks.formUnion(allKeys.filter { Self.rollsUp(eu, $0) }) }
                 keysByYear[y] = Self.mostDetailed(ks)
             }
             for key in allKeys.sorted() where !skipping.contains([e, i, TradeCube.family(key)]) {
