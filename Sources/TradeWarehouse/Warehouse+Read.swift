@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 import TradeCore
@@ -232,18 +233,36 @@ extension Warehouse {
 extension Warehouse {
     /// The raw files (as the manifest names them) whose current rows of `source` gave a declarer's
     /// figures for one flow, code family and partner between two periods: the files a finding rests on.
+    /// The months from `from` to `to` (a year stands for its months) and the years between are listed
+    /// one by one, so each is a seek into the natural-key index (source, period, reporter, …), not a
+    /// scan of every declarer's rows of the span.
     public func rawFiles(source: String, declarer: String, flow: Flow, codePrefix: String, partner: String?,
                          from: String, to: String, limit: Int = 20) throws -> [String] {
-        try read("cannot read the files of a finding") { db in
+        let periods = Self.periods(from: from, to: to)
+        guard !periods.isEmpty else { return [] }
+        return try read("cannot read the files of a finding") { db in
             var sql: SQL = """
-                SELECT DISTINCT f.path FROM trade_observation t JOIN raw_file f ON f.id = t.file_id
-                WHERE t.superseded_by_file IS NULL AND t.source = \(source) AND t.reporter = \(declarer)
-                  AND t.flow = \(flow.rawValue) AND substr(t.hs_code, 1, \(codePrefix.count)) = \(codePrefix)
-                  AND (t.period BETWEEN \(from) AND \(to + "~") OR t.period BETWEEN \(String(from.prefix(4))) AND \(String(to.prefix(4))))
+                SELECT DISTINCT f.path FROM trade_observation t INDEXED BY trade_natural_key JOIN raw_file f ON f.id = t.file_id
+                WHERE t.superseded_by_file IS NULL AND t.source = \(source) AND t.period IN \(periods)
+                  AND t.reporter = \(declarer) AND t.flow = \(flow.rawValue)
+                  AND substr(t.hs_code, 1, \(codePrefix.count)) = \(codePrefix)
                 """
             if let partner { sql += " AND t.partner = \(partner)" }
             sql += " ORDER BY f.path LIMIT \(limit)"
             return try String.fetchAll(db, SQLRequest<String>(literal: sql))
         }
+    }
+
+    /// The warehouse periods a finding from `from` to `to` covers: every year of the span (`2021`)
+    /// and every month (`2021-03`) from `from`'s month (January of an annual `from`) to `to`'s
+    /// (December of an annual `to`). Empty when either bound is not a period.
+    static func periods(from: String, to: String) -> [String] {
+        guard let start = Period(from), let end = Period(to), start.year <= end.year else { return [] }
+        var out = (start.year...end.year).map { String(format: "%04d", $0) }
+        let first = start.year * 12 + (start.month ?? 1) - 1, last = end.year * 12 + (end.month ?? 12) - 1
+        if first <= last {
+            out += (first...last).map { String(format: "%04d-%02d", $0 / 12, $0 % 12 + 1) }
+        }
+        return out
     }
 }
