@@ -7,26 +7,37 @@ extension CommandRunner {
     /// Runs every detector over the warehouse's current figures, groups the findings into cases and
     /// replaces the anomaly and case sets.
     func detectStage(warehouse: Warehouse, runID: Int64, settings: DetectorSettings) throws -> (findings: [Anomaly], cases: [TradeCase]) {
-        var cells = TradeCubeBuilder()
-        // Reading rows (SQLite, decoding) on a worker thread and summing them into the cube here
-        // takes the two halves of the serial part of detection onto both cores.
-        try TwoThreadStream.stream(batchSize: 4096, produce: { emit in
-            try warehouse.forEachCurrentTradeRow { try emit(($0, $1)) }
-        }, consume: { cells.add($0.0, source: $0.1) })
-        let input = DetectionInput(trade: cells, precedence: try sourcePrecedence(),
-                                   mineralStats: try warehouse.mineralStats(),
-                                   exportControls: try warehouse.exportControls(),
-                                   commodities: try warehouse.commodities(),
-                                   countries: try warehouse.countries())
-        let anomalies = try DetectorSuite.run(input, settings: settings).map { try citingFiles($0, warehouse) }
-        let cases = CaseBuilder.cases(anomalies, input: input)
-        let unjudged = Unjudged.census(input, settings: settings)
+        var outline = TradeOutline()
+        try warehouse.forEachCurrentTradeKey { outline.add(source: $0, reporter: $1, partner: $2, flow: $3, hsCode: $4, period: $5) }
+        var detection = FamilyDetection(outline: outline, precedence: try sourcePrecedence(),
+                                        mineralStats: try warehouse.mineralStats(), exportControls: try warehouse.exportControls(),
+                                        commodities: try warehouse.commodities(), countries: try warehouse.countries(),
+                                        settings: settings)
+        // One family at a time: a worker thread reads the next family's rows (SQLite sorts them by
+        // family) while this one runs the detectors over the last, at most one family waiting.
+        let units = detection.units
+        try TwoThreadStream.run(capacity: 1, produce: { send in
+            var family: String?
+            var cells = TradeCubeBuilder()
+            try warehouse.forEachCurrentTradeRowByFamily { row, source in
+                let unit = units.unit(of: row.hsCode)
+                if unit != family {
+                    if family != nil { try send(cells) }
+                    (family, cells) = (unit, TradeCubeBuilder())
+                }
+                cells.add(row, source: source)
+            }
+            if family != nil { try send(cells) }
+        }, consume: { detection.add($0) })
+        let anomalies = try detection.finish().map { try citingFiles($0, warehouse) }
+        let cases = detection.cases(anomalies)
+        let unjudged = detection.unjudged
         if let sentence = Unjudged.sentence(unjudged) { logger.info("\(sentence)") }
         try warehouse.replaceAnomalies(runID: runID, detectorVersion: DetectorSuite.version,
                                        thresholdsJSON: settings.fingerprintJSON, anomalies, cases: cases, unjudged: unjudged)
         let high = anomalies.filter { $0.severity == .high }.count
         logger.info("detection finished", metadata: ["findings": .stringConvertible(anomalies.count), "high": .stringConvertible(high),
-                                                     "cases": .stringConvertible(cases.count),
+                                                     "cases": .stringConvertible(cases.count), "families": .stringConvertible(detection.families),
                                                      "detector.version": "\(DetectorSuite.version)"])
         return (anomalies, cases)
     }

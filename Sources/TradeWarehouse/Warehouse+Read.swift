@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 import TradeCore
@@ -67,41 +68,48 @@ extension Warehouse {
     /// second argument is the row's source.
     public func forEachCurrentTradeRow(_ body: (TradeRow, String) throws -> Void) throws {
         try read("cannot read trade rows") { db in
-            let statement = try db.makeStatement(sql: """
+            try Self.visitTradeRows(db, sql: """
                 SELECT period, reporter, partner, flow, hs_code, hs_edition, quantity_kg, value_usd, valuation,
                        quantity_estimated, raw_line, source
                 FROM trade_observation INDEXED BY trade_natural_key
                 WHERE superseded_by_file IS NULL
                 ORDER BY source, period, reporter, partner, flow, hs_code
-                """)
-            let h = statement.sqliteStatement
-            while true {
-                let code = sqlite3_step(h)
-                if code == SQLITE_DONE { break }
-                guard code == SQLITE_ROW else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: code),
-                                        message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
-                }
-                let periodText = Self.text(h, 0) ?? "", flowText = Self.text(h, 3) ?? "", valuationText = Self.text(h, 8) ?? ""
-                guard let period = Period(periodText), let flow = Flow(rawValue: flowText),
-                      let valuation = Valuation(rawValue: valuationText) else {
-                    throw Diagnostic("cannot read trade rows: unexpected period/flow/valuation \(periodText)/\(flowText)/\(valuationText)")
-                }
-                try body(TradeRow(period: period, reporter: Self.text(h, 1) ?? "", partner: Self.text(h, 2) ?? "",
-                                  flow: flow, hsCode: Self.text(h, 4) ?? "", hsEdition: Self.text(h, 5),
-                                  quantityKg: Self.double(h, 6), valueUSD: Self.double(h, 7), valuation: valuation,
-                                  quantityEstimated: sqlite3_column_int64(h, 9) != 0, rawLine: Int(sqlite3_column_int64(h, 10))),
-                         Self.text(h, 11) ?? "")
-            }
+                """, body)
         }
     }
 
-    private static func text(_ h: OpaquePointer, _ column: Int32) -> String? {
+    /// Steps a statement whose columns are period, reporter, partner, flow, hs_code, hs_edition,
+    /// quantity_kg, value_usd, valuation, quantity_estimated, raw_line, source, reading them with raw
+    /// `sqlite3_column_*` calls (the detectors' bulk reads).
+    static func visitTradeRows(_ db: Database, sql: String, _ body: (TradeRow, String) throws -> Void) throws {
+        let statement = try db.makeStatement(sql: sql)
+        let h = statement.sqliteStatement
+        while true {
+            let code = sqlite3_step(h)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code),
+                                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+            }
+            let periodText = text(h, 0) ?? "", flowText = text(h, 3) ?? "", valuationText = text(h, 8) ?? ""
+            guard let period = Period(periodText), let flow = Flow(rawValue: flowText),
+                  let valuation = Valuation(rawValue: valuationText) else {
+                throw Diagnostic("cannot read trade rows: unexpected period/flow/valuation \(periodText)/\(flowText)/\(valuationText)")
+            }
+            try body(TradeRow(period: period, reporter: text(h, 1) ?? "", partner: text(h, 2) ?? "",
+                              flow: flow, hsCode: text(h, 4) ?? "", hsEdition: text(h, 5),
+                              quantityKg: double(h, 6), valueUSD: double(h, 7), valuation: valuation,
+                              quantityEstimated: sqlite3_column_int64(h, 9) != 0, rawLine: Int(sqlite3_column_int64(h, 10))),
+                     text(h, 11) ?? "")
+        }
+    }
+
+    static func text(_ h: OpaquePointer, _ column: Int32) -> String? {
         guard let bytes = sqlite3_column_text(h, column) else { return nil }
         return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(h, column))), as: UTF8.self)
     }
 
-    private static func double(_ h: OpaquePointer, _ column: Int32) -> Double? {
+    static func double(_ h: OpaquePointer, _ column: Int32) -> Double? {
         sqlite3_column_type(h, column) == SQLITE_NULL ? nil : sqlite3_column_double(h, column)
     }
 
@@ -225,18 +233,36 @@ extension Warehouse {
 extension Warehouse {
     /// The raw files (as the manifest names them) whose current rows of `source` gave a declarer's
     /// figures for one flow, code family and partner between two periods: the files a finding rests on.
+    /// The months from `from` to `to` (a year stands for its months) and the years between are listed
+    /// one by one, so each is a seek into the natural-key index (source, period, reporter, …), not a
+    /// scan of every declarer's rows of the span.
     public func rawFiles(source: String, declarer: String, flow: Flow, codePrefix: String, partner: String?,
                          from: String, to: String, limit: Int = 20) throws -> [String] {
-        try read("cannot read the files of a finding") { db in
+        let periods = Self.periods(from: from, to: to)
+        guard !periods.isEmpty else { return [] }
+        return try read("cannot read the files of a finding") { db in
             var sql: SQL = """
-                SELECT DISTINCT f.path FROM trade_observation t JOIN raw_file f ON f.id = t.file_id
-                WHERE t.superseded_by_file IS NULL AND t.source = \(source) AND t.reporter = \(declarer)
-                  AND t.flow = \(flow.rawValue) AND substr(t.hs_code, 1, \(codePrefix.count)) = \(codePrefix)
-                  AND (t.period BETWEEN \(from) AND \(to + "~") OR t.period BETWEEN \(String(from.prefix(4))) AND \(String(to.prefix(4))))
+                SELECT DISTINCT f.path FROM trade_observation t INDEXED BY trade_natural_key JOIN raw_file f ON f.id = t.file_id
+                WHERE t.superseded_by_file IS NULL AND t.source = \(source) AND t.period IN \(periods)
+                  AND t.reporter = \(declarer) AND t.flow = \(flow.rawValue)
+                  AND substr(t.hs_code, 1, \(codePrefix.count)) = \(codePrefix)
                 """
             if let partner { sql += " AND t.partner = \(partner)" }
             sql += " ORDER BY f.path LIMIT \(limit)"
             return try String.fetchAll(db, SQLRequest<String>(literal: sql))
         }
+    }
+
+    /// The warehouse periods a finding from `from` to `to` covers: every year of the span (`2021`)
+    /// and every month (`2021-03`) from `from`'s month (January of an annual `from`) to `to`'s
+    /// (December of an annual `to`). Empty when either bound is not a period.
+    static func periods(from: String, to: String) -> [String] {
+        guard let start = Period(from), let end = Period(to), start.year <= end.year else { return [] }
+        var out = (start.year...end.year).map { String(format: "%04d", $0) }
+        let first = start.year * 12 + (start.month ?? 1) - 1, last = end.year * 12 + (end.month ?? 12) - 1
+        if first <= last {
+            out += (first...last).map { String(format: "%04d-%02d", $0 / 12, $0 % 12 + 1) }
+        }
+        return out
     }
 }

@@ -66,8 +66,9 @@ cpu_rows = []
 failed = False
 
 
-def add(label, tw, ref, ratio_target=None, target_text="", abs_target=None, info=False):
-    """ratio = tw / ref (lower is better) checked against ratio_target; abs_target checks tw alone."""
+def add(label, tw, ref, ratio_target=None, target_text="", abs_target=None, info=False, rss_target=None):
+    """ratio = tw / ref (lower is better) checked against ratio_target; abs_target checks tw alone;
+    rss_target (MB) checks tw's peak RSS as well."""
     global failed
     ratio = "—"
     verdict = "info" if info else "n/a"
@@ -85,6 +86,9 @@ def add(label, tw, ref, ratio_target=None, target_text="", abs_target=None, info
             ok = tw.median / ref.median <= ratio_target
             verdict = "info" if info else ("pass" if ok else "FAIL")
             failed = failed or (not ok and not info)
+    if rss_target is not None and tw.peak is not None and verdict in ("pass", "FAIL") and tw.peak > rss_target:
+        verdict = "FAIL"
+        failed = True
     cratio = "—"
     if ref is not None and tw.cpu and ref.cpu:
         cratio = f"{tw.cpu / ref.cpu:.2f}"
@@ -150,8 +154,16 @@ if have("detect"):
     dt = Side("detect", "tradewatch")
     if ld.error and dt.median is None:
         dt = ld
-    add(f"Detect over {sizes.get('detect', '')} (ref: tradewatch load of it)", dt, ld, 1.0,
-        "detect ≤ load (ratio ≤ 1.0)")
+    add(f"Detect over {sizes.get('detect', '')} (ref: tradewatch load of it)", dt, ld, 0.5,
+        "ratio ≤ 0.5, peak RSS ≤ 256 MB", rss_target=256.0)
+if have("dup80"):
+    clean = Side("dup80", "clean") if ("dup80", "clean") in runs else Side("csv1m", "tradewatch")
+    add(f"Load of {sizes.get('dup80', '')} with 80 % repeated keys (ref: the clean load of as many rows)",
+        Side("dup80", "tradewatch"), clean, 1.5, "ratio ≤ 1.5, peak RSS ≤ 64 MB", rss_target=64.0)
+if have("scale"):
+    sl, sd = Side("scale", "load"), Side("scale", "detect")
+    add(f"Scale: load of {sizes.get('scale', '')}", sl, None, None, "(info: compare with the 10 M detect case)", info=True)
+    add(f"Scale: detect over {sizes.get('scale', '')} (ref: the load of it)", sd, sl, 1.0, "(info)", info=True)
 
 head = ["case", "TradeWatch median s", "reference median s", "ratio", "TradeWatch peak RSS MB",
         "reference peak RSS MB", "target", "pass/fail"]

@@ -7,7 +7,8 @@
 # Environment:
 #   BENCH_REPEAT=3        runs per side and case (TradeWatch and reference alternate)
 #   BENCH_QUICK=0|1       1: 100 k / 500 k-row CSV, 50 MB SDMX, 10 k-row XLSX, 1 M-row warehouse
-#   BENCH_CASES="csv1m csv5m sdmx xlsx rerun revise detect"   subset to run (default: all)
+#   BENCH_CASES="csv1m csv5m dup80 sdmx xlsx rerun revise detect"   subset to run (default: all)
+#   BENCH_SCALE=0|1       1: also the scale case (50 one-year files of 1 M rows: load, detect; long, ~20 GB of disk)
 #   BENCH_DATA=bench-data  where inputs, temporary databases, logs and results go (gitignored)
 #   BENCH_PANDAS=1        0: skip the pandas reference (it is also skipped when pandas cannot be installed)
 #   BENCH_PANDAS_REPEAT=1 pandas runs (read_csv + to_sql is slow; it alternates with the first runs)
@@ -30,17 +31,18 @@ export LC_ALL=C.UTF-8
 
 REPEAT=${BENCH_REPEAT:-3}
 QUICK=${BENCH_QUICK:-0}
-CASES=${BENCH_CASES:-csv1m csv5m sdmx xlsx rerun revise detect}
+CASES=${BENCH_CASES:-csv1m csv5m dup80 sdmx xlsx rerun revise detect}
+SCALE=${BENCH_SCALE:-0}
 PANDAS=${BENCH_PANDAS:-1}
 PANDAS_REPEAT=${BENCH_PANDAS_REPEAT:-1}
 if [ "$QUICK" = 1 ]; then
   DATA=${BENCH_DATA:-bench-data/quick}
   CSV_SMALL=100000 CSV_BIG=500000 SDMX_BYTES=50000000 XLSX_ROWS=10000
-  WH_FILES=10 WH_ROWS=100000 RERUN_BYTES=100000000
+  WH_FILES=10 WH_ROWS=100000 RERUN_BYTES=100000000 SCALE_FILES=50 SCALE_ROWS=100000
 else
   DATA=${BENCH_DATA:-bench-data}
   CSV_SMALL=1000000 CSV_BIG=5000000 SDMX_BYTES=500000000 XLSX_ROWS=100000
-  WH_FILES=10 WH_ROWS=1000000 RERUN_BYTES=1000000000
+  WH_FILES=10 WH_ROWS=1000000 RERUN_BYTES=1000000000 SCALE_FILES=50 SCALE_ROWS=1000000
 fi
 TMP=$DATA/tmp
 STAMPS=$DATA/stamps
@@ -136,17 +138,37 @@ WH_DIR=$DATA/raw-wh/comtrade
 RERUN_DIR=$DATA/raw-rerun/comtrade
 REVISED=$DATA/revised/comtrade-$CSV_SMALL-v2.csv
 REVISE_DIR=$DATA/raw-revise/comtrade
+DUP=$DATA/raw-dup/comtrade/comtrade-$CSV_SMALL-dup80.csv
+SCALE_DIR=$DATA/raw-scale/comtrade
 t_gen=$(date +%s)
 if has_case csv1m || has_case revise; then gen "$CSV1" gen_comtrade.py "$CSV_SMALL" OUT; fi
 # Another seed: the same number of rows with other figures, published as a new version of the file.
 if has_case revise; then gen "$REVISED" gen_comtrade.py "$CSV_SMALL" OUT --seed 20240602; fi
 if has_case csv5m; then gen "$CSV5" gen_comtrade.py "$CSV_BIG" OUT; fi
+# 80 % duplicate keys: a fifth of the rows, then the same rows four more times (a file
+# concatenated with itself): every repeat is a rejected row.
+if has_case dup80; then
+  gen "$DATA/dup-base/comtrade-$((CSV_SMALL / 5)).csv" gen_comtrade.py "$((CSV_SMALL / 5))" OUT
+  base=$DATA/dup-base/comtrade-$((CSV_SMALL / 5)).csv
+  if [ ! -f "$DUP" ] || [ "$DUP" -ot "$base" ]; then
+    note "generating $DUP"
+    mkdir -p "$(dirname "$DUP")"
+    { cat "$base"; for _ in 1 2 3 4; do tail -n +2 "$base"; done; } >"$DUP.tmp" && mv "$DUP.tmp" "$DUP"
+  fi
+  if ! has_case csv1m; then gen "$CSV1" gen_comtrade.py "$CSV_SMALL" OUT; fi
+fi
 if has_case sdmx; then gen "$SDMX" gen_sdmx.py "$SDMX_BYTES" OUT; fi
 if has_case xlsx; then gen "$XLSX" gen_xlsx.py "$XLSX_ROWS" OUT; fi
 if has_case detect || has_case rerun; then
   for ((i = 0; i < WH_FILES; i++)); do
     y=$((2015 + i))
     gen "$WH_DIR/comtrade-$y.csv" gen_comtrade.py "$WH_ROWS" OUT --year-start "$y" --years 1
+  done
+fi
+if [ "$SCALE" = 1 ]; then
+  for ((i = 0; i < SCALE_FILES; i++)); do
+    y=$((1975 + i))
+    gen "$SCALE_DIR/comtrade-$y.csv" gen_comtrade.py "$SCALE_ROWS" OUT --year-start "$y" --years 1
   done
 fi
 if has_case rerun; then
@@ -216,6 +238,25 @@ csv_case() { # CASE CSV ROWS [pandas]
 
 if has_case csv1m; then csv_case csv1m "$CSV1" "$CSV_SMALL" "$HAVE_PANDAS"; fi
 if has_case csv5m; then csv_case csv5m "$CSV5" "$CSV_BIG" 0; fi
+
+if has_case dup80; then
+  note "== dup80: tradewatch load of a $(rows_h "$CSV_SMALL")-row CSV with 80 % repeated keys vs the clean $(rows_h "$CSV_SMALL")-row load"
+  for ((i = 1; i <= REPEAT; i++)); do
+    # The clean load is csv1m's when that case ran; otherwise it runs here, alternating.
+    if ! has_case csv1m; then
+      fresh "$W"
+      measure dup80 clean "$i" "$TW" load --raw "$(dirname "$(dirname "$CSV1")")" --pipelines "$BENCH/pipelines" --warehouse "$W" || break
+    fi
+    fresh "$W"
+    measure dup80 tradewatch "$i" "$TW" load --raw "$DATA/raw-dup" --pipelines "$BENCH/pipelines" --warehouse "$W"
+    if [ "$i" = 1 ]; then
+      count_rows dup80 "$W" $((CSV_SMALL / 5))
+      n=$(sqlite3 -readonly "$W" "SELECT count(*) FROM rejected_row" 2>/dev/null) || n="?"
+      printf '%s\t%s\t%s\t%s\n' dup80 "${n:-?}" $((CSV_SMALL - CSV_SMALL / 5)) "rejected rows recorded by \`dup80\`" >>"$CHECKS"
+    fi
+  done
+  fresh "$W"
+fi
 
 count_dry_run() { # CASE LOG — rows the dry run says would load
   local n
@@ -306,6 +347,16 @@ if has_case detect; then
   fresh "$W"
 fi
 
+if [ "$SCALE" = 1 ]; then
+  note "== scale: tradewatch load, then detect, of $(rows_h $((SCALE_FILES * SCALE_ROWS))) rows ($SCALE_FILES one-year files)"
+  fresh "$TMP/scale.sqlite"
+  if measure scale load 1 "$TW" load --raw "$DATA/raw-scale" --pipelines "$BENCH/pipelines" --warehouse "$TMP/scale.sqlite"; then
+    count_rows scale "$TMP/scale.sqlite" $((SCALE_FILES * SCALE_ROWS))
+    measure scale detect 1 "$TW" detect --pipelines "$BENCH/pipelines" --warehouse "$TMP/scale.sqlite"
+  fi
+  fresh "$TMP/scale.sqlite"
+fi
+
 # ---------------------------------------------------------------- report
 python3 "$BENCH/report.py" "$RESULTS" "$CHECKS" \
   --quick "$QUICK" --repeat "$REPEAT" \
@@ -316,6 +367,8 @@ python3 "$BENCH/report.py" "$RESULTS" "$CHECKS" \
   --sizes "rerun=$(human "${RERUN_TOTAL:-0}")" \
   --sizes "revise=$(rows_h "$CSV_SMALL") rows" \
   --sizes "detect=$(rows_h $((WH_FILES * WH_ROWS))) rows" \
+  --sizes "dup80=$(rows_h "$CSV_SMALL") rows" \
+  --sizes "scale=$(rows_h $((SCALE_FILES * SCALE_ROWS))) rows" \
   --logs "$LOGDIR" | tee "$DATA/report-$RUN_ID.md"
 status=${PIPESTATUS[0]}
 [ "${BENCH_STRICT:-0}" = 1 ] && return "$status"

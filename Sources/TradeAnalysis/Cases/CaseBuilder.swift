@@ -25,7 +25,11 @@ public enum CaseBuilder {
     static let confidenceWeight = 3.0
 
     public static func cases(_ anomalies: [Anomaly], input: DetectionInput) -> [TradeCase] {
-        let facts = anomalies.map { FindingFacts($0, cube: input.cube) }
+        cases(anomalies, facts: anomalies.map { FindingFacts($0, cube: input.cube) })
+    }
+
+    /// `facts[i]` is what `anomalies[i]` says (taken from the cube of its code's family).
+    static func cases(_ anomalies: [Anomaly], facts: [FindingFacts]) -> [TradeCase] {
         var groups = UnionFind(anomalies.count)
         linkFlows(anomalies, facts, &groups)
         linkConduits(anomalies, facts, &groups)

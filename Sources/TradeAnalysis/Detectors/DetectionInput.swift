@@ -23,12 +23,19 @@ public struct DetectionInput: Sendable {
     public init(trade builder: TradeCubeBuilder, precedence: SourcePrecedence = SourcePrecedence(),
                 mineralStats: [MineralStat] = [], exportControls: [ExportControl] = [],
                 commodities: [CommodityRow] = [], countries: [Country] = []) {
+        self.init(cube: TradeCube(builder, precedence: precedence), catalog: CommodityCatalog(commodities),
+                  mineralStats: mineralStats, exportControls: exportControls, commodities: commodities, countries: countries)
+    }
+
+    /// The input of part of the trade (`FamilyDetection`: one code family's cube).
+    init(cube: TradeCube, catalog: CommodityCatalog, mineralStats: [MineralStat], exportControls: [ExportControl],
+         commodities: [CommodityRow], countries: [Country]) {
         self.mineralStats = mineralStats
         self.exportControls = exportControls
         self.commodities = commodities
         self.countries = countries
-        self.cube = TradeCube(builder, precedence: precedence)
-        self.catalog = CommodityCatalog(commodities)
+        self.cube = cube
+        self.catalog = catalog
     }
 
     /// Trade rows in any order; they are put into `TradeCube.canonicalOrder` first.

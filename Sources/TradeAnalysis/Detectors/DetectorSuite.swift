@@ -20,13 +20,17 @@ public enum DetectorSuite {
     /// ordered list. A detector that spreads its own work over the cores runs alone; the others run
     /// side by side (GCD runs a nested `concurrentPerform` serially, so the two do not mix).
     public static func run(_ input: DetectionInput, settings: DetectorSettings = DetectorSettings()) -> [Anomaly] {
-        let detectors = all
+        run(all, input, settings: settings).flatMap { $0 }
+    }
+
+    /// The findings of each of `detectors` (in their order), sorted and annotated.
+    static func run(_ detectors: [any Detector], _ input: DetectionInput, settings: DetectorSettings) -> [[Anomaly]] {
         @Sendable func findings(_ i: Int) -> [Anomaly] { detectors[i].detect(input, settings: settings).sorted(by: canonicalOrder) }
         var results = [[Anomaly]](repeating: [], count: detectors.count)
         for i in detectors.indices where detectors[i].parallelInside { results[i] = findings(i) }
         let others = detectors.indices.filter { !detectors[$0].parallelInside }
         for (i, found) in zip(others, parallelMap(others.count) { findings(others[$0]) }) { results[i] = found }
-        return results.flatMap { $0 }.map { annotate($0, input: input) }
+        return results.map { $0.map { annotate($0, input: input) } }
     }
 
     /// Whose declaration a finding rests on, and which source gave it (`evidence.source`).

@@ -220,7 +220,8 @@ public struct MirrorGapDetector: Detector {
             exporterRows = cube.bilateral(exporter, .export, partner: importer)
             importerRows = cube.bilateral(importer, .import, partner: exporter)
             guard !exporterRows.isEmpty || !importerRows.isEmpty else { return nil }
-            guard !cube.codes(exporter, .export).isEmpty, !cube.codes(importer, .import).isEmpty else { return nil }
+            // Publishing is asked of every family, not only the cube's.
+            guard cube.publishes(exporter, .export), cube.publishes(importer, .import) else { return nil }
             exporterCoverage = cube.declarerCoverage(exporter)
             importerCoverage = cube.declarerCoverage(importer)
             var years = Set<Int>()
@@ -239,10 +240,11 @@ public struct MirrorGapDetector: Detector {
                 // True zeros: a side that published every month of the year but nothing for the pair.
                 var keys = keysByYear[year]!
                 let exporterSide = exporterUsed[year]!, importerSide = importerUsed[year]!
-                if exporterSide.isEmpty, !exporterRows.isEmpty, exporterCoverage.monthsComplete(year) {
+                // (Whether a side declared anything for the pair is asked of every family, not only the cube's.)
+                if exporterSide.isEmpty, cube.trades(exporter, .export, partner: importer), exporterCoverage.monthsComplete(year) {
                     keys.formUnion(allKeys.filter { MirrorGapDetector.rollsUp(importerSide, $0) })
                 }
-                if importerSide.isEmpty, !importerRows.isEmpty, importerCoverage.monthsComplete(year) {
+                if importerSide.isEmpty, cube.trades(importer, .import, partner: exporter), importerCoverage.monthsComplete(year) {
                     keys.formUnion(allKeys.filter { MirrorGapDetector.rollsUp(exporterSide, $0) })
                 }
                 keysByYear[year] = MirrorGapDetector.mostDetailed(keys)

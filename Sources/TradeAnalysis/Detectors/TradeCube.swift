@@ -62,16 +62,10 @@ struct Cell: Sendable, Hashable {
 ///   give no verdict.
 struct TradeCube: Sendable {
     private var data: [String: [Flow: [String: [String: Series]]]] = [:]
-    /// Declarer → flow → family → index into `sourceNames` of the source that answers for it.
-    private var chosen: [String: [Flow: [String: Int]]] = [:]
-    private(set) var sourceNames: [String] = []
-    /// Per source index: declarer → months published / years with annual rows.
-    private var sourceMonths: [[String: MonthSet]] = []
-    private var sourceYears: [[String: Set<Int>]] = []
-    /// Per source index: code → the first month index any declarer published it (an annual row counts
-    /// from January), and the codes sorted.
-    private var sourceFirstSeen: [[String: Int]] = []
-    private var sourceCodes: [[String]] = []
+    /// What the cube's sources hold as a whole (which source answers for what, coverage, first
+    /// months): the same for every family's cube, so shared.
+    let outline: CubeOutline
+    var sourceNames: [String] { outline.sourceNames }
     /// Each declarer's codes per flow, sorted.
     private var sortedCodes: [String: [Flow: [String]]] = [:]
     /// Every declared code, sorted.
@@ -85,91 +79,59 @@ struct TradeCube: Sendable {
 
     /// Builds the cube from rows taken in the order given: callers pass rows in an order that does
     /// not depend on how they were loaded (`canonicalOrder`, or the warehouse's natural-key order), so
-    /// sums of several rows always add up the same way.
+    /// sums of several rows always add up the same way. The rows are the whole of the trade.
     init(_ builder: TradeCubeBuilder, precedence: SourcePrecedence = SourcePrecedence()) {
-        self.init(builder.sources, precedence: precedence)
-        if builder.sources.count > 1 {
-            perSource = builder.sources.keys.sorted().map { ($0, TradeCube([$0: builder.sources[$0]!], precedence: precedence)) }
+        self.init(builder, outlines: OutlineSet(TradeOutline(builder), precedence: precedence))
+    }
+
+    /// A cube of part of the trade (whole code families), with `outlines` of the whole: coverage,
+    /// the answering sources and the pairs that trade are those of the whole warehouse.
+    init(_ builder: TradeCubeBuilder, outlines: OutlineSet) {
+        self.init(builder.sources, outline: outlines.all)
+        perSource = outlines.perSource.map { entry in
+            (entry.name, TradeCube(builder.sources.filter { $0.key == entry.name }, outline: entry.outline))
         }
-        let byPublisher = Dictionary(grouping: builder.sources.keys) { precedence.publisher(of: $0) }
-        if byPublisher.count > 1 {
-            publishers = byPublisher.keys.sorted().map { name in
-                let sources = builder.sources.filter { byPublisher[name]!.contains($0.key) }
-                return (name, TradeCube(sources, precedence: precedence))
-            }
+        publishers = outlines.publishers.map { entry in
+            (entry.name, TradeCube(builder.sources.filter { entry.outline.sourceNames.contains($0.key) }, outline: entry.outline))
         }
     }
 
-    private init(_ sources: [String: SourceData], precedence: SourcePrecedence) {
-        sourceNames = sources.keys.sorted()
-        sourceMonths = sourceNames.map { sources[$0]!.months.mapValues(MonthSet.init) }
-        sourceYears = sourceNames.map { sources[$0]!.annualYears }
-        // The first month each source covers each declarer: the tie-break after the rank.
-        func start(_ s: Int, _ declarer: String) -> Int {
-            min(sourceMonths[s][declarer]?.firstMember ?? .max, (sourceYears[s][declarer]?.min()).map { $0 * 12 } ?? .max)
-        }
-        for (s, name) in sourceNames.enumerated() {
-            for (declarer, byFlow) in sources[name]!.data {
+    private init(_ sources: [String: SourceData], outline: CubeOutline) {
+        self.outline = outline
+        var codes = Set<String>()
+        for (name, source) in sources {
+            guard let s = outline.sourceNames.firstIndex(of: name) else { continue }
+            for (declarer, byFlow) in source.data {
                 for (flow, byCode) in byFlow {
-                    for code in byCode.keys {
-                        let family = Self.family(code)
-                        if let other = chosen[declarer]?[flow]?[family] {
-                            let a = (precedence.rank(source: name, declarer: declarer), start(s, declarer), name)
-                            let b = (precedence.rank(source: sourceNames[other], declarer: declarer), start(other, declarer),
-                                     sourceNames[other])
-                            if a < b { chosen[declarer]![flow]![family] = s }
-                        } else {
-                            chosen[declarer, default: [:]][flow, default: [:]][family] = s
-                        }
+                    guard let families = outline.chosen[declarer]?[flow] else { continue }
+                    for (code, byPartner) in byCode where families[Self.family(code)] == s {
+                        data[declarer, default: [:]][flow, default: [:]][code] = byPartner
                     }
                 }
             }
         }
-        var codes = Set<String>()
-        for (declarer, byFlow) in chosen {
-            for (flow, families) in byFlow {
-                var byCode: [String: [String: Series]] = [:]
-                for (family, s) in families {
-                    for (code, byPartner) in sources[sourceNames[s]]!.data[declarer]?[flow] ?? [:] where Self.family(code) == family {
-                        byCode[code] = byPartner
-                    }
-                }
-                data[declarer, default: [:]][flow] = byCode
+        for (declarer, byFlow) in data {
+            for (flow, byCode) in byFlow {
                 let sorted = byCode.keys.sorted()
                 sortedCodes[declarer, default: [:]][flow] = sorted
                 codes.formUnion(sorted)
             }
         }
         allCodes = codes.sorted()
-        for name in sourceNames {
-            var first: [String: Int] = [:]
-            for byFlow in sources[name]!.data.values {
-                for byCode in byFlow.values {
-                    for (code, byPartner) in byCode {
-                        for series in byPartner.values {
-                            guard let p = series.keys.first else { continue }
-                            first[code] = min(first[code] ?? .max, Self.firstMonth(p))
-                        }
-                    }
-                }
-            }
-            sourceFirstSeen.append(first)
-            sourceCodes.append(first.keys.sorted())
-        }
     }
 
     /// The first month source `s` published a line of the goods of `key`: a code starting with the
     /// key, or a shorter code the key refines. Before it the source did not carry these goods at all.
     private func firstPublished(_ s: Int, key: String) -> Int {
         var first = Int.max
-        let codes = sourceCodes[s]
+        let codes = outline.sourceCodes[s], firstSeen = outline.sourceFirstSeen[s]
         var i = codes.sortedInsertionIndex(of: key)
         while i < codes.count, codes[i].hasPrefix(key) {
-            first = min(first, sourceFirstSeen[s][codes[i]]!)
+            first = min(first, firstSeen[codes[i]]!)
             i += 1
         }
         for n in stride(from: 2, to: key.utf8.count, by: 2) {
-            if let f = sourceFirstSeen[s][String(key.prefix(n))] { first = min(first, f) }
+            if let f = firstSeen[String(key.prefix(n))] { first = min(first, f) }
         }
         return first
     }
@@ -177,7 +139,7 @@ struct TradeCube: Sendable {
     /// The heading a code belongs to (a shorter code is its own family).
     static func family(_ code: String) -> String { code.utf8.count > 4 ? String(code.prefix(4)) : code }
 
-    private static func firstMonth(_ p: Period) -> Int { p.month == nil ? p.year * 12 : p.monthIndex }
+    static func firstMonth(_ p: Period) -> Int { p.month == nil ? p.year * 12 : p.monthIndex }
     /// A total order on rows so that the same multiset of rows always sums the same way.
     static func canonicalOrder(_ a: TradeRow, _ b: TradeRow) -> Bool {
         if a.period != b.period { return a.period < b.period }
@@ -270,28 +232,38 @@ struct TradeCube: Sendable {
 
     /// The source whose figures the key's series are (nil when the declarer has no such key).
     func source(_ declarer: String, _ flow: Flow, key: String) -> String? {
-        chosen[declarer]?[flow]?[Self.family(levelCodes(declarer, flow, key: key).first ?? key)].map { sourceNames[$0] }
+        outline.chosen[declarer]?[flow]?[Self.family(levelCodes(declarer, flow, key: key).first ?? key)].map { sourceNames[$0] }
     }
 
     /// What the key's source published for the declarer, from the month the source first carried the
     /// key's goods (for any declarer) on.
     func coverage(_ declarer: String, _ flow: Flow, key: String) -> Coverage {
         let level = levelCodes(declarer, flow, key: key)
-        guard let code = level.first, let s = chosen[declarer]?[flow]?[Self.family(code)] else { return Coverage() }
-        return Coverage(months: sourceMonths[s][declarer] ?? MonthSet([]), annualYears: sourceYears[s][declarer] ?? [],
+        guard let code = level.first, let s = outline.chosen[declarer]?[flow]?[Self.family(code)] else { return Coverage() }
+        return Coverage(months: outline.sourceMonths[s][declarer] ?? MonthSet([]), annualYears: outline.sourceYears[s][declarer] ?? [],
                         from: firstPublished(s, key: key))
     }
 
     /// Everything the declarer's chosen sources published, whatever the code: for comparisons of a
     /// whole pair (mirror gaps), where no one key decides.
     func declarerCoverage(_ declarer: String) -> Coverage {
-        let used = Set((chosen[declarer] ?? [:]).values.flatMap(\.values))
+        let used = Set((outline.chosen[declarer] ?? [:]).values.flatMap(\.values))
         var months = Set<Int>(), years = Set<Int>()
         for s in used {
-            months.formUnion(sourceMonths[s][declarer]?.members ?? [])
-            years.formUnion(sourceYears[s][declarer] ?? [])
+            months.formUnion(outline.sourceMonths[s][declarer]?.members ?? [])
+            years.formUnion(outline.sourceYears[s][declarer] ?? [])
         }
         return Coverage(months: MonthSet(months), annualYears: years, from: .min)
+    }
+
+    /// The declarer published anything in the flow, in any code family (not only this cube's).
+    func publishes(_ declarer: String, _ flow: Flow) -> Bool {
+        !(outline.chosen[declarer]?[flow]?.isEmpty ?? true)
+    }
+
+    /// The declarer's answering sources declared some flow with the partner, in any code family.
+    func trades(_ declarer: String, _ flow: Flow, partner: String) -> Bool {
+        outline.traded[declarer]?[flow]?.contains(partner) ?? false
     }
 
     // MARK: - Reshaping
@@ -360,6 +332,7 @@ struct Coverage: Sendable {
 
 /// One source's rows, summed into cells.
 struct SourceData: Sendable {
+    /// Declarer → flow → code → partner → series.
     var data: [String: [Flow: [String: [String: TradeCube.Series]]]] = [:]
     var months: [String: Set<Int>] = [:]
     var annualYears: [String: Set<Int>] = [:]
@@ -378,7 +351,7 @@ struct SourceData: Sendable {
 /// Collects trade rows into the cells of a `TradeCube`, one row at a time and per source, so a
 /// caller can stream rows from the warehouse without holding them.
 public struct TradeCubeBuilder: Sendable {
-    fileprivate var sources: [String: SourceData] = [:]
+    var sources: [String: SourceData] = [:]
 
     public init() {}
 
