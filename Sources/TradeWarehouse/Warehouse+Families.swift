@@ -14,16 +14,9 @@ extension Warehouse {
                 SELECT source, reporter, partner, flow, hs_code, period
                 FROM trade_observation WHERE superseded_by_file IS NULL
                 """)
-            let h = statement.sqliteStatement
             // Consecutive rows mostly share their source, reporter and partner: reuse those strings.
             var source = "", reporter = "", partner = ""
-            while true {
-                let code = sqlite3_step(h)
-                if code == SQLITE_DONE { break }
-                guard code == SQLITE_ROW else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: code),
-                                        message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
-                }
+            try Self.stepRows(db, statement: statement) { h in
                 Self.reuse(&source, h, 0)
                 Self.reuse(&reporter, h, 1)
                 Self.reuse(&partner, h, 2)
@@ -44,8 +37,7 @@ extension Warehouse {
             // Let SQLite's sorter use a second thread (a no-op where it was built single-threaded).
             try db.execute(sql: "PRAGMA threads = 2")
             try Self.visitTradeRows(db, sql: """
-                SELECT period, reporter, partner, flow, hs_code, hs_edition, quantity_kg, value_usd, valuation,
-                       quantity_estimated, raw_line, source
+                SELECT \(Self.tradeRowColumns), source
                 FROM trade_observation
                 WHERE superseded_by_file IS NULL
                 ORDER BY substr(hs_code, 1, 4), period

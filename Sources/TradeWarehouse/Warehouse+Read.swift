@@ -46,21 +46,6 @@ extension Warehouse {
         try currentSourcedTrade(filter).map(\.row)
     }
 
-    /// A trade row from columns period, reporter, partner, flow, hs_code, hs_edition, quantity_kg,
-    /// value_usd, valuation, quantity_estimated, raw_line (in that order).
-    static func tradeRow(_ r: Row) throws -> TradeRow {
-        let periodText: String = r[0]
-        let flowText: String = r[3]
-        let valuationText: String = r[8]
-        guard let period = Period(periodText), let flow = Flow(rawValue: flowText),
-              let valuation = Valuation(rawValue: valuationText) else {
-            throw Diagnostic("cannot read trade rows: unexpected period/flow/valuation \(periodText)/\(flowText)/\(valuationText)")
-        }
-        return TradeRow(period: period, reporter: r[1], partner: r[2], flow: flow, hsCode: r[4],
-                        hsEdition: r[5], quantityKg: r[6], valueUSD: r[7], valuation: valuation,
-                        quantityEstimated: r[9], rawLine: r[10])
-    }
-
     /// Visits every current trade row without holding them, in the order of the natural-key index
     /// (source, period, reporter, partner, flow, code). Current rows are unique per source and key,
     /// so the order does not depend on the order files were loaded in: sums over it are reproducible.
@@ -69,8 +54,7 @@ extension Warehouse {
     public func forEachCurrentTradeRow(_ body: (TradeRow, String) throws -> Void) throws {
         try read("cannot read trade rows") { db in
             try Self.visitTradeRows(db, sql: """
-                SELECT period, reporter, partner, flow, hs_code, hs_edition, quantity_kg, value_usd, valuation,
-                       quantity_estimated, raw_line, source
+                SELECT \(Self.tradeRowColumns), source
                 FROM trade_observation INDEXED BY trade_natural_key
                 WHERE superseded_by_file IS NULL
                 ORDER BY source, period, reporter, partner, flow, hs_code
@@ -78,11 +62,22 @@ extension Warehouse {
         }
     }
 
-    /// Steps a statement whose columns are period, reporter, partner, flow, hs_code, hs_edition,
-    /// quantity_kg, value_usd, valuation, quantity_estimated, raw_line, source, reading them with raw
-    /// `sqlite3_column_*` calls (the detectors' bulk reads).
+    /// The columns every trade read selects first, in the order `tradeRow(_:)` decodes them.
+    static let tradeRowColumns = """
+        period, reporter, partner, flow, hs_code, hs_edition, quantity_kg, value_usd, valuation,
+        quantity_estimated, raw_line
+        """
+
+    /// Steps a statement whose first columns are `tradeRowColumns` and whose twelfth is the source,
+    /// reading them with raw `sqlite3_column_*` calls (the detectors' bulk reads).
     static func visitTradeRows(_ db: Database, sql: String, _ body: (TradeRow, String) throws -> Void) throws {
-        let statement = try db.makeStatement(sql: sql)
+        try stepRows(db, statement: try db.makeStatement(sql: sql)) { h in
+            try body(try tradeRow(h), text(h, 11) ?? "")
+        }
+    }
+
+    /// Steps `statement` to its end, handing each row's statement handle to `body`.
+    static func stepRows(_ db: Database, statement: Statement, _ body: (OpaquePointer) throws -> Void) throws {
         let h = statement.sqliteStatement
         while true {
             let code = sqlite3_step(h)
@@ -91,17 +86,21 @@ extension Warehouse {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code),
                                     message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
             }
-            let periodText = text(h, 0) ?? "", flowText = text(h, 3) ?? "", valuationText = text(h, 8) ?? ""
-            guard let period = Period(periodText), let flow = Flow(rawValue: flowText),
-                  let valuation = Valuation(rawValue: valuationText) else {
-                throw Diagnostic("cannot read trade rows: unexpected period/flow/valuation \(periodText)/\(flowText)/\(valuationText)")
-            }
-            try body(TradeRow(period: period, reporter: text(h, 1) ?? "", partner: text(h, 2) ?? "",
-                              flow: flow, hsCode: text(h, 4) ?? "", hsEdition: text(h, 5),
-                              quantityKg: double(h, 6), valueUSD: double(h, 7), valuation: valuation,
-                              quantityEstimated: sqlite3_column_int64(h, 9) != 0, rawLine: Int(sqlite3_column_int64(h, 10))),
-                     text(h, 11) ?? "")
+            try body(h)
         }
+    }
+
+    /// The one mapping of a stored trade row (columns `tradeRowColumns` of the current step) to a `TradeRow`.
+    static func tradeRow(_ h: OpaquePointer) throws -> TradeRow {
+        let periodText = text(h, 0) ?? "", flowText = text(h, 3) ?? "", valuationText = text(h, 8) ?? ""
+        guard let period = Period(periodText), let flow = Flow(rawValue: flowText),
+              let valuation = Valuation(rawValue: valuationText) else {
+            throw Diagnostic("cannot read trade rows: unexpected period/flow/valuation \(periodText)/\(flowText)/\(valuationText)")
+        }
+        return TradeRow(period: period, reporter: text(h, 1) ?? "", partner: text(h, 2) ?? "",
+                        flow: flow, hsCode: text(h, 4) ?? "", hsEdition: text(h, 5),
+                        quantityKg: double(h, 6), valueUSD: double(h, 7), valuation: valuation,
+                        quantityEstimated: sqlite3_column_int64(h, 9) != 0, rawLine: Int(sqlite3_column_int64(h, 10)))
     }
 
     static func text(_ h: OpaquePointer, _ column: Int32) -> String? {
@@ -126,17 +125,16 @@ extension Warehouse {
             if let v = filter.frequency { conditions.append("frequency = \(v.rawValue)") }
             if let v = filter.periodFrom { conditions.append("period >= \(v)") }
             if let v = filter.periodTo { conditions.append("period <= \(v)") }
-            var sql: SQL = """
-                SELECT period, reporter, partner, flow, hs_code, hs_edition, quantity_kg, value_usd, valuation,
-                       quantity_estimated, raw_line, source, raw_file
-                FROM trade
-                """
+            var sql: SQL = "SELECT \(sql: Self.tradeRowColumns), source, raw_file FROM trade"
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
             sql += " ORDER BY source, reporter, flow, hs_code, partner, period"
-            let cursor = try Row.fetchCursor(db, SQLRequest<Row>(literal: sql))
+            let (text, arguments) = try sql.build(db)
+            let statement = try db.makeStatement(sql: text)
+            try statement.setArguments(arguments)
             var rows: [SourcedTradeRow] = []
-            while let r = try cursor.next() {
-                rows.append(SourcedTradeRow(row: try Self.tradeRow(r), source: r[11], rawFile: r[12]))
+            try Self.stepRows(db, statement: statement) { h in
+                rows.append(SourcedTradeRow(row: try Self.tradeRow(h), source: Self.text(h, 11) ?? "",
+                                            rawFile: Self.text(h, 12) ?? ""))
             }
             return rows
         }
