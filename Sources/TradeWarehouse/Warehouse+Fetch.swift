@@ -1,0 +1,131 @@
+import GRDB
+import TradeCore
+
+/// One HTTP exchange of `tradewatch fetch`, as the `fetches` view shows it.
+public struct FetchCallRecord: Sendable, Hashable {
+    public var runID: Int64
+    public var source: String
+    /// The URL without any key.
+    public var url: String
+    /// nil: no HTTP answer (refused, timed out, budget spent before the call).
+    public var httpStatus: Int?
+    public var records: Int?
+    /// The file written, relative to the raw directory.
+    public var file: String?
+    public var lastReleased: String?
+    public var error: String?
+    public var tries: Int
+
+    public init(runID: Int64, source: String, url: String, httpStatus: Int? = nil, records: Int? = nil,
+                file: String? = nil, lastReleased: String? = nil, error: String? = nil, tries: Int = 0) {
+        self.runID = runID
+        self.source = source
+        self.url = url
+        self.httpStatus = httpStatus
+        self.records = records
+        self.file = file
+        self.lastReleased = lastReleased
+        self.error = error
+        self.tries = tries
+    }
+}
+
+/// Conditional-GET validators of a downloaded file.
+public struct FetchValidators: Sendable, Hashable {
+    public var etag: String?
+    public var lastModified: String?
+
+    public init(etag: String?, lastModified: String?) {
+        self.etag = etag
+        self.lastModified = lastModified
+    }
+}
+
+extension Warehouse {
+    /// Adds one row to `fetch_call`.
+    public func recordFetchCall(_ call: FetchCallRecord) throws {
+        try write("cannot record a fetch") { db in
+            try db.execute(literal: """
+                INSERT INTO fetch_call (run_id, source, url, http_status, records, file, last_released, error, tries)
+                VALUES (\(call.runID), \(call.source), \(call.url), \(call.httpStatus), \(call.records), \(call.file),
+                        \(call.lastReleased), \(call.error), \(call.tries))
+                """)
+        }
+    }
+
+    /// Calls `source` made on UTC day `day` (`YYYY-MM-DD`).
+    public func fetchCalls(source: String, day: String) throws -> Int {
+        try read("cannot read the fetch budget") { db in
+            try Int.fetchOne(db, SQLRequest(literal: "SELECT calls FROM fetch_budget WHERE source = \(source) AND day = \(day)")) ?? 0
+        }
+    }
+
+    /// Counts one call for `source` on `day`, committed before the call is made (a run killed during
+    /// the call has still spent it), and returns the day's count.
+    @discardableResult
+    public func countFetchCall(source: String, day: String) throws -> Int {
+        try write("cannot count a fetch call") { db in
+            try db.execute(literal: """
+                INSERT INTO fetch_budget (source, day, calls) VALUES (\(source), \(day), 1)
+                ON CONFLICT (source, day) DO UPDATE SET calls = calls + 1
+                """)
+            return try Int.fetchOne(db, SQLRequest(literal: "SELECT calls FROM fetch_budget WHERE source = \(source) AND day = \(day)")) ?? 0
+        }
+    }
+
+    /// `lastReleased` of each reporter-period of `source` as last fetched, keyed by reporter and period.
+    public func fetchedReleases(source: String) throws -> [FetchReleaseKey: String] {
+        try read("cannot read fetched releases") { db in
+            var result: [FetchReleaseKey: String] = [:]
+            let rows = try Row.fetchAll(db, SQLRequest(literal: """
+                SELECT reporter, period, last_released FROM fetch_release WHERE source = \(source)
+                """))
+            for row in rows {
+                result[FetchReleaseKey(reporter: row["reporter"], period: row["period"])] = row["last_released"]
+            }
+            return result
+        }
+    }
+
+    /// Records that a reporter-period was fetched as released at `lastReleased`.
+    public func recordRelease(source: String, key: FetchReleaseKey, lastReleased: String) throws {
+        try write("cannot record a fetched release") { db in
+            try db.execute(literal: """
+                INSERT INTO fetch_release (source, reporter, period, last_released)
+                VALUES (\(source), \(key.reporter), \(key.period), \(lastReleased))
+                ON CONFLICT (source, reporter, period) DO UPDATE SET last_released = excluded.last_released
+                """)
+        }
+    }
+
+    /// The validators stored for `url` of `source`.
+    public func fetchValidators(source: String, url: String) throws -> FetchValidators? {
+        try read("cannot read fetch validators") { db in
+            guard let row = try Row.fetchOne(db, SQLRequest(literal: """
+                SELECT etag, last_modified FROM fetch_validator WHERE source = \(source) AND url = \(url)
+                """)) else { return nil }
+            return FetchValidators(etag: row["etag"], lastModified: row["last_modified"])
+        }
+    }
+
+    public func storeFetchValidators(source: String, url: String, _ validators: FetchValidators) throws {
+        try write("cannot store fetch validators") { db in
+            try db.execute(literal: """
+                INSERT INTO fetch_validator (source, url, etag, last_modified)
+                VALUES (\(source), \(url), \(validators.etag), \(validators.lastModified))
+                ON CONFLICT (source, url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified
+                """)
+        }
+    }
+}
+
+/// A reporter and period of a Comtrade source.
+public struct FetchReleaseKey: Sendable, Hashable {
+    public var reporter: String
+    public var period: String
+
+    public init(reporter: String, period: String) {
+        self.reporter = reporter
+        self.period = period
+    }
+}
