@@ -38,7 +38,7 @@ OWNERS = {
     "GRDB": "TradeWarehouse", "GRDBSQLite": "TradeWarehouse",
     "Yams": "TradeConfig",
     "ArgumentParser": "tradewatch",
-    "AsyncHTTPClient": "TradeFetch", "NIOCore": "TradeFetch", "NIOHTTP1": "TradeFetch",
+    "AsyncHTTPClient": "TradeFetch", "NIOCore": "TradeFetch", "NIOHTTP1": "TradeFetch", "NIOPosix": "TradeFetch",
 }
 # Lower-layer modules a module still may not use, and why.
 APART = {

@@ -98,6 +98,7 @@ public struct ComtradeFetcher {
             }
             answer = try ComtradeResponse(body: response.body)
         } catch let failure as FetchFailure {
+            call.note(failure)
             call.error = secret.redact(failure.description)
             try state.record(call)
             outcome.failures.append("\(source): availability: \(call.error ?? "")")

@@ -57,6 +57,7 @@ struct ComtradeRun {
         let url = query.url(fetcher.fetch, keyed: fetcher.secret.isSet)
         var call = FetchCall(source: fetcher.source, url: url.absoluteString)
         func fail(_ failure: FetchFailure, _ gathered: inout Gathered, _ outcome: inout FetchOutcome) {
+            call.note(failure)
             call.error = fetcher.secret.redact(failure.description)
             gathered.failed.formUnion(query.periods)
             gathered.calls.append((call, []))

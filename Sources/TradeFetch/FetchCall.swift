@@ -23,4 +23,12 @@ public struct FetchCall: Sendable, Hashable {
         self.error = error
         self.tries = tries
     }
+
+    /// Takes the tries and last status of a call whose tries ran out.
+    mutating func note(_ failure: FetchFailure) {
+        if case .triesExhausted(let tries, let status, _) = failure {
+            self.tries = tries
+            httpStatus = status
+        }
+    }
 }

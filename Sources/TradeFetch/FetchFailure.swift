@@ -2,8 +2,8 @@
 public enum FetchFailure: Error, Sendable, CustomStringConvertible, Equatable {
     /// The source's daily call budget is spent.
     case budgetSpent(budget: Int)
-    /// The tries ran out on 429, 5xx or transport failures.
-    case triesExhausted(tries: Int, last: String)
+    /// The tries ran out on 429, 5xx or transport failures; `status` is the last HTTP answer's.
+    case triesExhausted(tries: Int, status: Int?, last: String)
     /// An answer that is not retried: 4xx, or one whose body is unusable.
     case refused(status: Int?, message: String)
     /// A response that cannot be a file: count disagrees with data, cap cannot be split, bad JSON.
@@ -13,7 +13,7 @@ public enum FetchFailure: Error, Sendable, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .budgetSpent(let budget): return "daily call budget of \(budget) calls is spent; not called"
-        case .triesExhausted(let tries, let last): return "gave up after \(tries) tries: \(last)"
+        case .triesExhausted(let tries, _, let last): return "gave up after \(tries) tries: \(last)"
         case .refused(let status, let message): return status.map { "HTTP \($0): \(message)" } ?? message
         case .invalidResponse(let message): return message
         case .file(let message): return message

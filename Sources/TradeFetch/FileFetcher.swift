@@ -46,6 +46,7 @@ public struct FileFetcher {
                 if let file = try get(url, name: name, call: &call) { outcome.files.append(file) }
             } catch let failure as FetchFailure {
                 if failure.stopsSource { stopped = true }
+                call.note(failure)
                 call.error = failure.description
                 outcome.failures.append("\(source): \(url.absoluteString): \(failure)")
             }

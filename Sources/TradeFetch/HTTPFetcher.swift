@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// A response as a fetch uses it.
 public struct FetchResponse: Sendable {
@@ -23,6 +24,9 @@ public struct FetchResponse: Sendable {
 /// Synchronous: the pipeline is, and blocking the calling thread on the client's future is the
 /// one wait; the client's own event loop does the I/O.
 public final class HTTPFetcher: @unchecked Sendable {
+    /// The fetcher's own event loop, shut down with it: the process-wide singleton's threads
+    /// would outlive the command and keep a process whose main thread exits from ending.
+    let group: MultiThreadedEventLoopGroup
     let client: HTTPClient
     let source: String
     let policy: FetchPolicy
@@ -39,7 +43,8 @@ public final class HTTPFetcher: @unchecked Sendable {
             redirectConfiguration: followRedirects ? .follow(max: 5, allowCycles: false) : .disallow,
             timeout: .init(connect: .milliseconds(Int64(policy.connectTimeout * 1000)),
                            read: .milliseconds(Int64(policy.readTimeout * 1000))))
-        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        client = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
         self.source = source
         self.policy = policy
         self.budget = dailyBudget
@@ -49,13 +54,16 @@ public final class HTTPFetcher: @unchecked Sendable {
     }
 
     deinit {
+        // Shutting down cannot fail in a way a caller could act on once the fetch is over.
         try? client.syncShutdown()
+        try? group.syncShutdownGracefully()
     }
 
     /// GET `url` with `headers`; a final 2xx, 304 or other non-retried status is returned, a
     /// retried status that stays is `triesExhausted`, a spent budget `budgetSpent`.
     public func get(_ url: URL, headers: [(String, String)] = []) throws -> FetchResponse {
         var last = ""
+        var lastStatus: Int?
         for attempt in 1...policy.maxTries {
             try spend()
             let response: HTTPClient.Response
@@ -65,6 +73,7 @@ public final class HTTPFetcher: @unchecked Sendable {
                 throw error
             } catch {
                 last = secret.redact(Self.describe(error))
+                lastStatus = nil
                 guard attempt < policy.maxTries else { break }
                 policy.sleep(policy.backoff(afterTry: attempt))
                 continue
@@ -75,16 +84,17 @@ public final class HTTPFetcher: @unchecked Sendable {
             guard status == 429 || (500...599).contains(status) else {
                 return FetchResponse(status: status, headers: headerList, body: body, tries: attempt)
             }
+            lastStatus = status
             last = "HTTP \(status)" + (Self.message(in: body).map { ": \(secret.redact($0))" } ?? "")
             guard attempt < policy.maxTries else { break }
             let wait = retryAfter(response.headers.first(name: "Retry-After")) ?? policy.backoff(afterTry: attempt)
             guard wait <= policy.maxDelay else {
-                throw FetchFailure.triesExhausted(tries: attempt,
+                throw FetchFailure.triesExhausted(tries: attempt, status: status,
                                                   last: last + " (Retry-After \(Int(wait)) s is beyond \(Int(policy.maxDelay)) s)")
             }
             policy.sleep(wait)
         }
-        throw FetchFailure.triesExhausted(tries: policy.maxTries, last: last)
+        throw FetchFailure.triesExhausted(tries: policy.maxTries, status: lastStatus, last: last)
     }
 
     /// Checks and counts one call against the day's budget, then waits for the pace.

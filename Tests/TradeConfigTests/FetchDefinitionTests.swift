@@ -87,7 +87,7 @@ import TradeCore
         #expect(diagnostic("  api: comtrade\n  commodities: [\"2846\"]\n  from: 2023-01")?.message
             .contains("needs \"reporters\"") == true)
         #expect(diagnostic("  api: comtrade\n  reporters: [CHN]\n  commodities: [\"2846\"]\n  from: 2023-01")?.location
-            == SourceLocation(file: "Pipelines/comtrade-api.yaml", line: 7, column: 16))
+            == SourceLocation(file: "Pipelines/comtrade-api.yaml", line: 7, column: 15))
         #expect(diagnostic("  api: ftp")?.message.contains("unknown fetch api") == true)
         #expect(diagnostic("  api: http\n  urls: [https://x.org/a.csv]\n  daily_call_budget: 0")?.location
             == SourceLocation(file: "Pipelines/comtrade-api.yaml", line: 8, column: 22))

@@ -23,7 +23,7 @@ public final class LoopbackServer: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(20)
         while !fm.fileExists(atPath: portFile.path) {
             guard Date() < deadline, process.isRunning else {
-                process.terminate()
+                kill(process.processIdentifier, SIGKILL)
                 throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "loopback server did not start"])
             }
             Thread.sleep(forTimeInterval: 0.02)
@@ -52,7 +52,8 @@ public final class LoopbackServer: @unchecked Sendable {
 
     public func stop() {
         if process.isRunning {
-            process.terminate()
+            // SIGKILL: a child inherits the test runner's blocked signals, SIGTERM among them.
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)
