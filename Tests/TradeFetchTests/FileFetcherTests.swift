@@ -8,11 +8,12 @@ import TradeTestSupport
 /// `api: http`: published files downloaded with conditional GET.
 @Suite(.serialized) struct FileFetcherTests {
     private func fetcher(_ server: LoopbackServer, paths: [String], raw: URL, state: MemoryFetchState,
-                         sleeps: RecordedSleeps) -> FileFetcher {
+                         sleeps: RecordedSleeps, readTimeout: Double? = nil) -> FileFetcher {
         let fetch = FetchDefinition(api: .http, baseURL: FetchDefinition.comtradeBaseURL,
                                     urls: paths.map { URL(string: server.baseURL + $0)! }, callsPerSecond: 100,
                                     dailyCallBudget: 100, location: SourceLocation(file: "Pipelines/usgs.yaml", line: 4))
-        let policy = testPolicy(sleeps)
+        var policy = testPolicy(sleeps)
+        if let readTimeout { policy.readTimeout = readTimeout }
         let http = HTTPFetcher(source: "usgs", callsPerSecond: 100, dailyBudget: 100, followRedirects: true, policy: policy,
                                state: state, secret: Secret(nil))
         return FileFetcher(source: "usgs", fetch: fetch, folder: "usgs-mcs", rawDirectory: raw, http: http, state: state)
@@ -52,5 +53,22 @@ import TradeTestSupport
         let third = try fetcher(server, paths: [paths[0]], raw: raw, state: state, sleeps: sleeps).run()
         #expect(third.files == ["usgs-mcs/world.csv"])
         #expect(try server.requests().last?.headers["If-None-Match"] == nil)
+    }
+
+    @Test func aServerThatDoesNotAnswerTimesOutAndIsTriedAgain() throws {
+        let server = try LoopbackServer(routes: [
+            route("/slow.csv", [["status": 200, "body": "a,b\n", "delay": 2]]),
+        ])
+        defer { server.stop() }
+        let raw = try temporaryRaw()
+        let state = MemoryFetchState(), sleeps = RecordedSleeps()
+        let start = Date()
+        let outcome = try fetcher(server, paths: ["/slow.csv"], raw: raw, state: state, sleeps: sleeps,
+                                  readTimeout: 0.2).run()
+        #expect(outcome.files == [])
+        #expect(outcome.failures.count == 1 && outcome.failures[0].contains("gave up after 5 tries: read timeout"))
+        #expect(try server.requests().count == 5)
+        #expect(Date().timeIntervalSince(start) < 8)  // five reads of 0.2 s, not five answers of 2 s
+        #expect(state.calls.first?.tries == 5 && state.calls.first?.httpStatus == nil)
     }
 }

@@ -9,13 +9,15 @@ answers with that route's next response (the last one repeats). Each request is 
 DIR/requests.jsonl as {"path", "query", "headers"}.
 
 A response: {"status": 200, "headers": {...}, "body": "text"} and optionally
-"truncate": N (announce the whole body's length, send N bytes, close), "etag" / "last_modified"
+"truncate": N (announce the whole body's length, send N bytes, close), "delay": seconds (wait
+before answering), "etag" / "last_modified"
 (answer 304 to a request carrying the matching If-None-Match / If-Modified-Since).
 """
 import json
 import os
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
@@ -50,6 +52,7 @@ class Handler(BaseHTTPRequestHandler):
                     break
         if chosen is None:
             return self.answer(404, {}, json.dumps({"statusCode": 404, "message": "no route"}).encode())
+        time.sleep(chosen.get("delay", 0))
         etag, modified = chosen.get("etag"), chosen.get("last_modified")
         if (etag and self.headers.get("If-None-Match") == etag) or \
            (modified and self.headers.get("If-Modified-Since") == modified):
