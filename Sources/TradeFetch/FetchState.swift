@@ -17,29 +17,3 @@ public protocol FetchState: Sendable {
     func validators(source: String, url: String) throws -> HTTPValidators?
     func storeValidators(source: String, url: String, _ validators: HTTPValidators) throws
 }
-
-/// A Comtrade reporter code and period (`202301`, `2023`) as the API writes them.
-public struct ReporterPeriod: Sendable, Hashable, Comparable {
-    public var reporter: String
-    public var period: String
-
-    public init(reporter: String, period: String) {
-        self.reporter = reporter
-        self.period = period
-    }
-
-    public static func < (lhs: ReporterPeriod, rhs: ReporterPeriod) -> Bool {
-        (lhs.reporter, lhs.period) < (rhs.reporter, rhs.period)
-    }
-}
-
-/// Conditional-GET validators of a downloaded file.
-public struct HTTPValidators: Sendable, Hashable {
-    public var etag: String?
-    public var lastModified: String?
-
-    public init(etag: String?, lastModified: String?) {
-        self.etag = etag
-        self.lastModified = lastModified
-    }
-}

@@ -4,19 +4,6 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A response as a fetch uses it.
-public struct FetchResponse: Sendable {
-    public var status: Int
-    public var headers: [(String, String)]
-    public var body: Data
-    /// HTTP tries it took.
-    public var tries: Int
-
-    public func header(_ name: String) -> String? {
-        headers.first { $0.0.lowercased() == name.lowercased() }?.1
-    }
-}
-
 /// Makes one source's HTTP calls through async-http-client: at most `callsPerSecond`, each counted
 /// against the daily budget before it is made, 429 / 5xx / transport failures tried again with
 /// exponential backoff and jitter (or the server's `Retry-After`), at most `policy.maxTries` tries.
