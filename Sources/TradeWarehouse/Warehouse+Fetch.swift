@@ -16,7 +16,9 @@ extension Warehouse {
     /// Calls `source` made on UTC day `day` (`YYYY-MM-DD`).
     public func fetchCalls(source: String, day: String) throws -> Int {
         try read("cannot read the fetch budget") { db in
-            try Int.fetchOne(db, SQLRequest(literal: "SELECT calls FROM fetch_budget WHERE source = \(source) AND day = \(day)")) ?? 0
+            // A read-only warehouse older than the fetch tables (a dry run) has fetched nothing.
+            guard try db.tableExists("fetch_budget") else { return 0 }
+            return try Int.fetchOne(db, SQLRequest(literal: "SELECT calls FROM fetch_budget WHERE source = \(source) AND day = \(day)")) ?? 0
         }
     }
 
@@ -36,6 +38,7 @@ extension Warehouse {
     /// `lastReleased` of each reporter-period of `source` as last fetched, keyed by reporter and period.
     public func fetchedReleases(source: String) throws -> [FetchReleaseKey: String] {
         try read("cannot read fetched releases") { db in
+            guard try db.tableExists("fetch_release") else { return [:] }
             var result: [FetchReleaseKey: String] = [:]
             let rows = try Row.fetchAll(db, SQLRequest(literal: """
                 SELECT reporter, period, last_released FROM fetch_release WHERE source = \(source)
@@ -61,6 +64,7 @@ extension Warehouse {
     /// The validators stored for `url` of `source`.
     public func fetchValidators(source: String, url: String) throws -> FetchValidators? {
         try read("cannot read fetch validators") { db in
+            guard try db.tableExists("fetch_validator") else { return nil }
             guard let row = try Row.fetchOne(db, SQLRequest(literal: """
                 SELECT etag, last_modified FROM fetch_validator WHERE source = \(source) AND url = \(url)
                 """)) else { return nil }
