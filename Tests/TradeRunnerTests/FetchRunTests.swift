@@ -40,6 +40,47 @@ import TradeTestSupport
         ]
     }
 
+    static func writeDefinition(_ workspace: Workspace, server: LoopbackServer, budget: Int) throws {
+        try workspace.write("Pipelines/comtrade-api.yaml", """
+            name: comtrade-api
+            format: comtrade-json
+            files:
+              - comtrade-api/**/*.json
+            fetch:
+              api: comtrade
+              base_url: \(server.baseURL)
+              key_env: COMTRADE_API_KEY
+              frequency: M
+              classification: HS
+              reporters: [156]
+              commodities: ["2846"]
+              flows: [X, M]
+              partners: all
+              from: 2023-01
+              calls_per_second: 50
+              daily_call_budget: \(budget)
+            """)
+    }
+
+    @Test func aSpentBudgetExitsOneAndKeepsWhatWasFetched() throws {
+        let server = try LoopbackServer(routes: Self.routes(february: "2023-03-10T00:00:00", februaryUSD: 60000))
+        defer { server.stop() }
+        let workspace = try Workspace.make(rawFolders: [])
+        defer { workspace.remove() }
+        // One call a day: availability spends it, the data call is not made.
+        try Self.writeDefinition(workspace, server: server, budget: 1)
+        let result = try cron(workspace)
+        #expect(result.status == 1, "\(result.stdout)\n\(result.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(summary?["ok"] as? Bool == false)
+        let failures = (summary?["fetch"] as? [String: Any])?["failures"] as? [String]
+        #expect(failures?.count == 1 && failures?.first?.contains("daily call budget of 1 calls is spent") == true)
+        #expect(try server.requests().count == 1)
+        #expect(try workspace.scalar("SELECT status FROM runs ORDER BY id DESC LIMIT 1") == "partial")
+        #expect(try workspace.rows("SELECT http_status, tries, error IS NOT NULL FROM fetches ORDER BY id") == [
+            ["200", "1", "0"], ["", "0", "1"]])
+    }
+
     func cron(_ workspace: Workspace) throws -> ProcessResult {
         let process = Process()
         process.executableURL = packageRoot.appendingPathComponent(".build/debug/tradewatch")
@@ -64,25 +105,7 @@ import TradeTestSupport
         defer { server.stop() }
         let workspace = try Workspace.make(rawFolders: [])
         defer { workspace.remove() }
-        try workspace.write("Pipelines/comtrade-api.yaml", """
-            name: comtrade-api
-            format: comtrade-json
-            files:
-              - comtrade-api/**/*.json
-            fetch:
-              api: comtrade
-              base_url: \(server.baseURL)
-              key_env: COMTRADE_API_KEY
-              frequency: M
-              classification: HS
-              reporters: [156]
-              commodities: ["2846"]
-              flows: [X, M]
-              partners: all
-              from: 2023-01
-              calls_per_second: 50
-              daily_call_budget: 500
-            """)
+        try Self.writeDefinition(workspace, server: server, budget: 500)
         var outputs: [ProcessResult] = []
 
         let first = try cron(workspace)
