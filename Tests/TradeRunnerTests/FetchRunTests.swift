@@ -171,5 +171,17 @@ import TradeTestSupport
         #expect(result.stdout == "GET https://example.org/mcs2024/world.csv  (conditional)\n")
         #expect(!FileManager.default.fileExists(atPath: workspace.warehousePath))
         #expect(try tradewatch(["fetch", "--source", "nope"], in: workspace.root).status == 2)
+
+        // A file fetch would write that the source's own files: patterns do not match: located, nothing fetched.
+        try workspace.write("Pipelines/usgs-mismatch.yaml", """
+            format: usgs-world-csv
+            files: usgs-mismatch/*.json
+            fetch:
+              api: http
+              urls: [https://example.org/mcs2024/world.csv]
+            """)
+        let mismatch = try tradewatch(["fetch", "--dry-run", "--source", "usgs-mismatch"], in: workspace.root)
+        #expect(mismatch.status == 1)
+        #expect(mismatch.stderr.contains("Pipelines/usgs-mismatch.yaml:3:1: error: fetch would write usgs-mismatch/world.csv"))
     }
 }
