@@ -10,9 +10,9 @@ layering (docs/ARCHITECTURE.md, "Modules") adds what a declaration alone cannot 
 
   * a library module imports only modules of a lower layer (same-layer modules never import
     each other), and Package.swift declares only such dependencies;
-  * only TradeWarehouse imports GRDB, only TradeConfig imports Yams, only the executable
-    imports ArgumentParser; TradeIngest does not import TradeWarehouse (readers never touch
-    the database);
+  * only TradeWarehouse imports GRDB, only TradeConfig imports Yams, only TradeFetch imports
+    AsyncHTTPClient and NIO, only the executable imports ArgumentParser; TradeIngest and
+    TradeFetch do not import TradeWarehouse (readers and fetchers never touch the database);
   * every import is declared, and every declared dependency is imported somewhere.
 
 Test targets and test support (anything under Tests/) follow the first and last rule only.
@@ -29,7 +29,7 @@ import tempfile
 LAYERS = {
     "TradeCore": 0,
     "TradeConfig": 1, "TradeWarehouse": 1,
-    "TradeIngest": 2, "TradeAnalysis": 2,
+    "TradeIngest": 2, "TradeFetch": 2, "TradeAnalysis": 2,
     "TradeRunner": 3,
     "tradewatch": 4,
 }
@@ -38,10 +38,12 @@ OWNERS = {
     "GRDB": "TradeWarehouse", "GRDBSQLite": "TradeWarehouse",
     "Yams": "TradeConfig",
     "ArgumentParser": "tradewatch",
+    "AsyncHTTPClient": "TradeFetch", "NIOCore": "TradeFetch", "NIOHTTP1": "TradeFetch", "NIOPosix": "TradeFetch",
 }
 # Lower-layer modules a module still may not use, and why.
 APART = {
     ("TradeIngest", "TradeWarehouse"): "readers never touch the database",
+    ("TradeFetch", "TradeWarehouse"): "fetchers keep their state through FetchState, never the database",
 }
 # The toolchain's own modules: no declaration needed, no layer.
 PLATFORM = {"Swift", "_Concurrency", "Foundation", "FoundationEssentials", "Dispatch",
@@ -178,6 +180,14 @@ def self_test(manifest):
          lambda root, m: (plant(root, first_swift(root, "Sources/TradeIngest"), "import Yams"),
                           target_named(m, "TradeIngest")["dependencies"].append({"byName": ["Yams", None]})),
          "TradeIngest may not import Yams (only TradeConfig does)"),
+        ("the HTTP client declared outside TradeFetch",
+         lambda root, m: (plant(root, first_swift(root, "Sources/TradeIngest"), "import AsyncHTTPClient"),
+                          target_named(m, "TradeIngest")["dependencies"].append({"product": ["AsyncHTTPClient", "async-http-client", None, None]})),
+         "TradeIngest may not import AsyncHTTPClient (only TradeFetch does)"),
+        ("a fetcher importing the warehouse (declared)",
+         lambda root, m: (plant(root, first_swift(root, "Sources/TradeFetch"), "import TradeWarehouse"),
+                          target_named(m, "TradeFetch")["dependencies"].append({"byName": ["TradeWarehouse", None]})),
+         "TradeFetch may not import TradeWarehouse (fetchers keep their state"),
         ("ArgumentParser in the runner",
          lambda root, m: plant(root, first_swift(root, "Sources/TradeRunner"), "public import ArgumentParser"),
          "TradeRunner imports ArgumentParser"),

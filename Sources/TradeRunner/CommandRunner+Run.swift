@@ -73,11 +73,13 @@ extension CommandRunner {
 
         let runID = try beginRun(warehouse, command: command)
         var load = LoadReport()
+        var fetched: FetchSummary?
         do {
             try warehouse.replaceReference(countries: reference.countries, commodities: reference.commodities,
                                            exportControls: reference.exportControls, fxRates: reference.fxRates,
                                            concordance: reference.concordance)
             try warehouse.updateSourcePrecedence(SourcePrecedence(definitions: sources))
+            if options.fetchFirst { fetched = try fetchStage(warehouse: warehouse, runID: runID, sources: sources) }
             load = try loadStage(warehouse: warehouse, runID: runID, sources: sources, reference: reference)
             // After the files committed: one figure per question for the reporter-years they touched.
             try refreshRollup(warehouse)
@@ -88,7 +90,8 @@ extension CommandRunner {
 
         // The ledger says how the run ended only once its reports are written: a run killed while
         // writing them stays `running` (the next run marks it failed), one that cannot write them fails.
-        let status: RunStatus = load.filesFailed > 0 ? .partial : .succeeded
+        let fetchFailed = fetched.map { !$0.isComplete } ?? false
+        let status: RunStatus = load.filesFailed > 0 || fetchFailed ? .partial : .succeeded
         var findings: [Anomaly] = [], cases: [TradeCase] = []
         var reportPath: String?
         do {
@@ -107,7 +110,7 @@ extension CommandRunner {
         }
         try warehouse.finishRun(runID, status: status, counts: counts(load))
 
-        var exit: ExitStatus = load.filesFailed > 0 ? .failure : .success
+        var exit: ExitStatus = load.filesFailed > 0 || fetchFailed ? .failure : .success
         if exit == .success, let failOn = options.failOn, findings.contains(where: { $0.severity >= failOn }) {
             exit = .findings
         }
@@ -118,6 +121,7 @@ extension CommandRunner {
             let high = findings.filter { $0.severity == .high }.count
             line += ", \(cases.count) cases from \(findings.count) findings (\(high) high)"
         }
+        if let fetched { line += ", \(fetched.line)" }
         if let reportPath { line += " → \(reportPath)" }
         var fields: [String: JSONValue] = [
             "command": .string(command), "run": .number(Double(runID)), "ok": .bool(exit != .failure),
@@ -133,6 +137,7 @@ extension CommandRunner {
         }
         if let reportPath { fields["report"] = .string(reportPath) }
         if !load.mostlyRejected.isEmpty { fields["mostly_rejected_files"] = .array(load.mostlyRejected.map { .string($0) }) }
+        if let fetched { fields["fetch"] = .object(fetched.fields) }
         return CommandResult(status: exit, summary: line,
                              details: detect ? topCases(cases, findings: findings, failures: load.failures) : nil,
                              fields: fields)

@@ -1,5 +1,6 @@
 import Foundation
 import TradeCore
+import TradeFetch
 
 /// Where a run reads and writes, and how it behaves; filled by the command line.
 public struct RunOptions: Sendable {
@@ -15,6 +16,14 @@ public struct RunOptions: Sendable {
     public var showProgress: Bool
     /// The time rows are judged against (a period after its month is rejected); nil: the clock.
     public var now: Date?
+    /// `run --fetch`: fetch the sources with a `fetch:` block before loading.
+    public var fetchFirst = false
+    /// Fetch only this source (`fetch --source NAME`); nil: every source with a `fetch:` block.
+    public var fetchSource: String?
+    /// Tries, backoff, timeouts and the clock of fetching.
+    public var fetchPolicy = FetchPolicy()
+    /// Where `key_env` is looked up.
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
 
     public init(warehousePath: String = "Warehouse/tradewatch.sqlite", rawDirectory: String = "Raw",
                 pipelinesDirectory: String = "Pipelines", reportsDirectory: String = "Warehouse/reports",

@@ -12,7 +12,7 @@ struct TradeWatchCommand: ParsableCommand {
         abstract: "Rare-earth trade statistics: extract → normalize → load → detect → report.",
         discussion: "Exit codes: 0 success, 1 failure (nothing half-loaded), 2 usage error, 3 another run holds the lock, 4 a finding reached --fail-on.",
         version: "tradewatch \(TradeWatchVersion.string) (detectors \(DetectorSuite.version))",
-        subcommands: [Run.self, Init.self, Load.self, Detect.self, Report.self, Query.self, Explain.self, Status.self,
+        subcommands: [Run.self, Init.self, Fetch.self, Load.self, Detect.self, Report.self, Query.self, Explain.self, Status.self,
                       Completion.self])
 
     /// Parses, runs, and maps every outcome onto the exit codes of docs/ARCHITECTURE.md.

@@ -14,6 +14,8 @@ import TradeCore
                        "period_start", "period_end", "summary", "evidence", "run_id"]),
         ("mineral_stats", ["country", "year", "measure", "value", "unit", "source", "estimated"]),
         ("rejected_rows", ["run_id", "raw_file", "raw_line", "reason", "raw_text"]),
+        ("fetches", ["run_id", "source", "url", "http_status", "records", "file", "last_released", "fetched_at", "error",
+                     "tries"]),
         ("runs", ["id", "started_at", "finished_at", "status", "files_loaded", "rows_loaded", "rows_rejected"]),
         ("commodities", ["code", "level", "parent", "description_en", "description_zh", "elements", "nomenclature",
                          "valid_from", "valid_to"]),

@@ -19,6 +19,7 @@ import Yams
 /// - `precedence`: whole number 0…`maxPrecedence`; where sources publish the same declarer, the
 ///   lowest wins (default: the declarer's own customs source 10, Comtrade 20, others 30)
 /// - `options`: free-form map for the reader (kept with locations)
+/// - `fetch`: where `tradewatch fetch` gets the files (`FetchDefinition`; its keys are checked too)
 /// - `description`: free text, ignored
 /// The keys the readers understand, so a misspelt `constants:` or `options:` key is an error at
 /// the key rather than a setting silently ignored. The readers (TradeIngest) supply it.
@@ -40,7 +41,7 @@ public enum DefinitionLoader {
 
     /// Top-level keys a source definition may have.
     public static let sourceKeys = ["name", "description", "format", "files", "ignore", "encoding", "columns",
-                                    "constants", "cumulative", "precedence", "options"]
+                                    "constants", "cumulative", "precedence", "options", "fetch"]
 
     /// The largest `precedence:` a definition may declare.
     public static let maxPrecedence = 1_000_000
@@ -146,6 +147,7 @@ public enum DefinitionLoader {
         var constants: [String: String] = [:]
         var cumulative = false
         var precedence: Int?
+        var fetch: FetchDefinition?
         var options: [String: LocatedValue] = [:]
         // Where each constant and option key was written, in file order, for the vocabulary check.
         var constantKeys: [(String, SourceLocation)] = []
@@ -185,6 +187,8 @@ public enum DefinitionLoader {
                 cumulative = try doc.bool(value, what: "cumulative")
             case "precedence":
                 precedence = try parsePrecedence(doc, value)
+            case "fetch":
+                fetch = try FetchDefinitionParser.parse(doc, node: value, at: doc.location(keyNode))
             case "options":
                 for pair in try doc.mapping(value, what: "options") {
                     options[pair.key] = try doc.located(pair.value)
@@ -206,7 +210,7 @@ public enum DefinitionLoader {
         let base = URL(fileURLWithPath: doc.display).deletingPathExtension().lastPathComponent
         return SourceDefinition(name: name ?? base, definitionFile: doc.display, format: format, patterns: patterns,
                                 ignore: ignore, encoding: encoding, columns: columns, constants: constants,
-                                cumulative: cumulative, precedence: precedence, options: options, keyLocations: keyLocations)
+                                cumulative: cumulative, precedence: precedence, fetch: fetch, options: options, keyLocations: keyLocations)
     }
 
     /// The first key not in `known`, located at the key, with the keys that are.

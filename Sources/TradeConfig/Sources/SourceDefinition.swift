@@ -28,6 +28,8 @@ public struct SourceDefinition: Sendable, Hashable {
     /// The rank this source takes when several publish the same declarer (`precedence:`, lower
     /// wins); nil takes `SourcePrecedence`'s default (own customs, then Comtrade, then others).
     public var precedence: Int?
+    /// Where `tradewatch fetch` gets the source's files (`fetch:`); nil: they are put in `Raw/` by hand.
+    public var fetch: FetchDefinition?
     /// Format-specific settings (sheet, header_row, sdmx dimension names, unit scales …).
     public var options: [String: LocatedValue]
     /// Where each top-level key was written, for located errors.
@@ -36,7 +38,7 @@ public struct SourceDefinition: Sendable, Hashable {
     public init(name: String, definitionFile: String, format: SourceFormat, patterns: [String],
                 ignore: [String] = [], encoding: String = "auto", columns: [String: [String]] = [:],
                 constants: [String: String] = [:], cumulative: Bool = false, precedence: Int? = nil,
-                options: [String: LocatedValue] = [:],
+                fetch: FetchDefinition? = nil, options: [String: LocatedValue] = [:],
                 keyLocations: [String: SourceLocation] = [:]) {
         self.name = name
         self.definitionFile = definitionFile
@@ -48,8 +50,17 @@ public struct SourceDefinition: Sendable, Hashable {
         self.constants = constants
         self.cumulative = cumulative
         self.precedence = precedence
+        self.fetch = fetch
         self.options = options
         self.keyLocations = keyLocations
+    }
+
+    /// The folder of `Raw/` the source's files are in: the first folder of its first `files:` pattern
+    /// (nil when that pattern starts with a wildcard). `tradewatch fetch` writes there.
+    public var folder: String? {
+        guard let first = patterns.first?.split(separator: "/").first, patterns.first?.contains("/") == true,
+              !first.contains(where: { "*?[".contains($0) }), first != "..", first != "." else { return nil }
+        return String(first)
     }
 
     /// Location of a key in the YAML (falls back to the file itself).

@@ -14,6 +14,7 @@ enum WarehouseMigrations {
         migrator.registerMigration("v4-raw-file-key", migrate: keyRawFilesByRelativePath)
         migrator.registerMigration("v5-cases", migrate: createCases)
         migrator.registerMigration("v6-trade-rollup", migrate: createTradeRollup)
+        migrator.registerMigration("v7-fetch", migrate: createFetchLog)
         return migrator
     }
 

@@ -17,11 +17,33 @@ extension TradeWatchCommand {
         @Flag(inversion: .prefixedNo,
               help: "Print the top findings before the summary line (default: only on a terminal; cron gets one line).")
         var summary: Bool?
+        @Flag(help: "Fetch what the sources with a fetch: block released since the last fetch, then load.")
+        var fetch = false
 
         func run() throws {
-            let pipeline = CommandRunner(options: common.runOptions(reports: reports, wait: wait, failOn: failOn),
-                                    logger: common.makeLogger())
+            var options = common.runOptions(reports: reports, wait: wait, failOn: failOn)
+            options.fetchFirst = fetch
+            let pipeline = CommandRunner(options: options, logger: common.makeLogger())
             try finish(try pipeline.run(), summary: summary, format: common.logFormat)
+        }
+    }
+
+    struct Fetch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download what the sources with a fetch: block released since the last fetch into the raw directory.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Fetch only this source (its name:).")
+        var source: String?
+        @Flag(help: "Wait for another run's lock instead of exiting 3.")
+        var wait = false
+        @Flag(help: "Print the calls it would make (one GET line each); call nothing, write nothing.")
+        var dryRun = false
+
+        func run() throws {
+            var options = common.runOptions(wait: wait)
+            options.fetchSource = source
+            try finish(try CommandRunner(options: options, logger: common.makeLogger()).fetch(dryRun: dryRun),
+                       summary: true, format: common.logFormat)
         }
     }
 
