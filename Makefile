@@ -67,6 +67,6 @@ fuzz: deps
 	bash tools/fuzz/run.sh
 
 ## A short AddressSanitizer pass (build in .build-asan, then the fuzz and hostile-input tests once,
-## within SANITIZE_SECONDS, default 1200): the C boundaries (libxml2 callbacks, sqlite3 binds, iconv).
+## within SANITIZE_SECONDS, default 2400): the C boundaries (libxml2 callbacks, sqlite3 binds, iconv).
 sanitize: deps
 	bash tools/fuzz/run.sh --short

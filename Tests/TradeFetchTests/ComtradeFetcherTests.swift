@@ -138,6 +138,31 @@ import TradeTestSupport
         #expect(outcome.files.count == 1)
     }
 
+    @Test func retryAfterAsAnHTTPDateWaitsUntilThatTime() throws {
+        // The test clock stands at 2023-03-15 12:00:00 UTC: a date 9 s later is a 9 s wait; a
+        // Retry-After that is neither seconds nor a date falls back to the backoff (first step, 1 s × 3/4).
+        let server = try LoopbackServer(routes: [
+            route(Self.previewPath, ["period": "202301"], [
+                ["status": 429, "headers": ["Retry-After": "Wed, 15 Mar 2023 12:00:09 GMT"], "body": "{}"],
+                ["status": 429, "headers": ["Retry-After": "soon"], "body": "{}"],
+                ok(comtradeBody([comtradeRecord(period: "202301")])),
+            ]),
+        ])
+        defer { server.stop() }
+        let state = MemoryFetchState(), sleeps = RecordedSleeps()
+        let fetcher = makeComtradeFetcher(comtradeDefinition(server: server), raw: try temporaryRaw(), state: state,
+                                          key: nil, policy: testPolicy(sleeps))
+        var outcome = FetchOutcome(source: "comtrade-api")
+        var run = ComtradeRun(fetcher: fetcher)
+        try run.fetchChunk(ComtradeQuery(reporter: "156", periods: ["202301"], flows: ["X", "M"], partners: nil),
+                           releases: [:], outcome: &outcome)
+        // (The clock also advances by the pace's 0.01 s waits.)
+        #expect(sleeps.backoffs.count == 2)
+        #expect(abs((sleeps.backoffs.first ?? 0) - 9) < 0.05)
+        #expect(sleeps.backoffs.last == 1.5)
+        #expect(outcome.files == ["comtrade-api/156-M-202301-2846_280530.json"])
+    }
+
     @Test func aBadKeyIsNotRetriedAndNeverShown() throws {
         let server = try LoopbackServer(routes: [
             route(Self.availabilityPath, [["status": 401, "body":

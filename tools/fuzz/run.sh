@@ -18,7 +18,7 @@
 #   FUZZ_ASAN=0 make fuzz          ordinary build only
 #   bash tools/fuzz/run.sh --short   `make sanitize`: one round of the default (small) iterations,
 #                                  plus the hostile-input tests, under AddressSanitizer only,
-#                                  within SANITIZE_SECONDS (default 1200, the build included)
+#                                  within SANITIZE_SECONDS (default 2400, the build included)
 #
 # A failure prints the seed and iteration and keeps the input in $TMPDIR (tw-fuzz-failure-*);
 # replay it with TRADEWATCH_FAULTS_SEED=<seed> TRADEWATCH_FUZZ_ITERATIONS=<iteration+1>.
@@ -56,7 +56,7 @@ run_tests() {
 }
 
 if [ "${1:-}" = --short ]; then
-  budget=${SANITIZE_SECONDS:-1200}
+  budget=${SANITIZE_SECONDS:-2400}
   start=$(date +%s)
   timeout "$budget" swift build --build-tests "${ASAN[@]}" || { echo "sanitize: build failed or took over ${budget}s"; exit 1; }
   left=$(( budget - ($(date +%s) - start) ))
