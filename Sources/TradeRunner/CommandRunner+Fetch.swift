@@ -12,6 +12,9 @@ extension CommandRunner {
     public func fetch(dryRun: Bool) throws -> CommandResult {
         let (sources, _) = try loadConfiguration()
         let fetched = try fetchSources(sources)
+        if fetched.isEmpty {
+            logger.warning("no source definition in \(options.pipelinesDirectory) has a fetch: block; nothing to fetch")
+        }
         if dryRun {
             let warehouse = FileManager.default.fileExists(atPath: options.warehousePath)
                 ? try Warehouse.openReadOnly(path: options.warehousePath) : nil
