@@ -8,12 +8,13 @@ import TradeTestSupport
 /// `api: http`: published files downloaded with conditional GET.
 @Suite(.serialized) struct FileFetcherTests {
     private func fetcher(_ server: LoopbackServer, paths: [String], raw: URL, state: MemoryFetchState,
-                         sleeps: RecordedSleeps, readTimeout: Double? = nil) -> FileFetcher {
+                         sleeps: RecordedSleeps, readTimeout: Double? = nil, connectTimeout: Double? = nil) -> FileFetcher {
         let fetch = FetchDefinition(api: .http, baseURL: FetchDefinition.comtradeBaseURL,
                                     urls: paths.map { URL(string: server.baseURL + $0)! }, callsPerSecond: 100,
                                     dailyCallBudget: 100, location: SourceLocation(file: "Pipelines/usgs.yaml", line: 4))
         var policy = testPolicy(sleeps)
         if let readTimeout { policy.readTimeout = readTimeout }
+        if let connectTimeout { policy.connectTimeout = connectTimeout }
         let http = HTTPFetcher(source: "usgs", callsPerSecond: 100, dailyBudget: 100, followRedirects: true, policy: policy,
                                state: state, secret: Secret(nil))
         return FileFetcher(source: "usgs", fetch: fetch, folder: "usgs-mcs", rawDirectory: raw, http: http, state: state)
@@ -71,4 +72,62 @@ import TradeTestSupport
         #expect(Date().timeIntervalSince(start) < 8)  // five reads of 0.2 s, not five answers of 2 s
         #expect(state.calls.first?.tries == 5 && state.calls.first?.httpStatus == nil)
     }
+
+    @Test func aServerThatDoesNotAcceptTimesOutConnectingAndIsTriedAgain() throws {
+        let listener = try SilentListener()
+        defer { listener.close() }
+        let raw = try temporaryRaw()
+        let state = MemoryFetchState(), sleeps = RecordedSleeps()
+        let fetch = FetchDefinition(api: .http, baseURL: FetchDefinition.comtradeBaseURL,
+                                    urls: [URL(string: "http://127.0.0.1:\(listener.port)/never.csv")!], callsPerSecond: 100,
+                                    dailyCallBudget: 100, location: SourceLocation(file: "Pipelines/usgs.yaml", line: 4))
+        var policy = testPolicy(sleeps)
+        policy.connectTimeout = 0.2
+        let http = HTTPFetcher(source: "usgs", callsPerSecond: 100, dailyBudget: 100, followRedirects: true, policy: policy,
+                               state: state, secret: Secret(nil))
+        let start = Date()
+        let outcome = try FileFetcher(source: "usgs", fetch: fetch, folder: "usgs-mcs", rawDirectory: raw, http: http,
+                                      state: state).run()
+        #expect(outcome.files == [])
+        #expect(outcome.failures.count == 1 && outcome.failures[0].contains("gave up after 5 tries: connect timeout"))
+        #expect(Date().timeIntervalSince(start) < 8)  // five connects of 0.2 s
+        #expect(state.calls.first?.tries == 5 && state.calls.first?.httpStatus == nil)
+    }
+}
+
+/// A loopback port whose listener never accepts and whose queue is full, so a new connection's
+/// handshake is never answered: what a server that is down behind a firewall looks like.
+private final class SilentListener {
+    let port: UInt16
+    private var descriptors: [Int32] = []
+
+    init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard listener >= 0 else { throw Diagnostic("socket() failed") }
+        descriptors.append(listener)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                bind(listener, socketAddress, length) == 0 && listen(listener, 0) == 0
+                    && getsockname(listener, socketAddress, &length) == 0
+            }
+        }
+        guard bound else { throw Diagnostic("cannot listen on 127.0.0.1") }
+        port = UInt16(bigEndian: address.sin_port)
+        // Fill the accept queue (its length is the backlog + 1) with connections nobody accepts.
+        for _ in 0..<3 {
+            let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            descriptors.append(client)
+            _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
+            _ = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, length) }
+            }
+        }
+        usleep(100_000)
+    }
+
+    func close() { for descriptor in descriptors { _ = Glibc.close(descriptor) } }
 }
