@@ -11,16 +11,6 @@ public enum ChartBuilder {
     /// Context shown after `periodEnd` when the data has it, in months (annual charts: years = months / 12).
     public static let monthsAfter = 12
 
-    /// The series of `anomaly`'s chart (see `chart(for:index:)`).
-    public static func series(for anomaly: Anomaly, trade: [TradeRow]) -> [ChartSeries] {
-        chart(for: anomaly, index: ChartTradeIndex(rows: trade)).series
-    }
-
-    /// `series(for:trade:)` over an index built once for every finding of a report.
-    public static func series(for anomaly: Anomaly, index: ChartTradeIndex) -> [ChartSeries] {
-        chart(for: anomaly, index: index).series
-    }
-
     /// The chart of `anomaly`: empty when the finding names no period or the warehouse has none of
     /// the rows it rests on.
     public static func chart(for anomaly: Anomaly, index: ChartTradeIndex) -> FindingChart {

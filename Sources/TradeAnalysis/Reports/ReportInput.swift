@@ -85,34 +85,24 @@ public struct ReportFinding: Sendable, Hashable {
     public var anomaly: Anomaly
     /// Series on one time axis; the first series' unit is the chart's unit.
     public var charts: [ChartSeries]
-    /// A constant "normal range" drawn across the chart (nil: none; per-period baselines are series).
-    public var baselineBand: BaselineBand?
     /// Dates marked on the time axis (a control's effective date).
     public var markers: [ChartMarker]
     /// One sentence under the chart: what the lines are compared on (a conduit's lag, the peers).
     public var chartNote: String?
 
-    /// A finding whose baseline band is read from the anomaly's evidence (see `ChartBuilder.baselineBand`).
-    public init(id: Int64, anomaly: Anomaly, charts: [ChartSeries]) {
-        self.init(id: id, anomaly: anomaly, charts: charts,
-                  baselineBand: ChartBuilder.baselineBand(for: anomaly, charts: charts))
-    }
-
-    /// A finding with an explicit band (nil: no band).
-    public init(id: Int64, anomaly: Anomaly, charts: [ChartSeries], baselineBand: BaselineBand?,
-                markers: [ChartMarker] = [], chartNote: String? = nil) {
+    /// A finding with its chart's series (baselines and peers' bands are series too).
+    public init(id: Int64, anomaly: Anomaly, charts: [ChartSeries], markers: [ChartMarker] = [],
+                chartNote: String? = nil) {
         self.id = id
         self.anomaly = anomaly
         self.charts = charts
-        self.baselineBand = baselineBand
         self.markers = markers
         self.chartNote = chartNote
     }
 
     /// A finding with the chart `ChartBuilder.chart(for:index:)` built for it.
     public init(id: Int64, anomaly: Anomaly, chart: FindingChart) {
-        self.init(id: id, anomaly: anomaly, charts: chart.series, baselineBand: nil, markers: chart.markers,
-                  chartNote: chart.note)
+        self.init(id: id, anomaly: anomaly, charts: chart.series, markers: chart.markers, chartNote: chart.note)
     }
 
     /// The periods the anomaly flags (`periodStart…periodEnd`), highlighted on the chart.
@@ -217,20 +207,6 @@ public struct ChartSeries: Sendable, Hashable {
 
     public init(label: String, points: [(period: String, value: Double?)], unit: Unit = .tonnes, role: Role = .observed) {
         self.init(label: label, points: points.map { Point(period: $0.period, value: $0.value) }, unit: unit, role: role)
-    }
-}
-
-/// A finding's normal range, in the chart's unit; `low == high` draws a baseline line instead of a band.
-public struct BaselineBand: Sendable, Hashable {
-    public var low: Double
-    public var high: Double
-    /// The central baseline value, when the evidence gives one.
-    public var center: Double?
-
-    public init(low: Double, high: Double, center: Double? = nil) {
-        self.low = min(low, high)
-        self.high = max(low, high)
-        self.center = center
     }
 }
 

@@ -275,12 +275,6 @@ extension ReportWriter {
                                  .attribute(named: "style", value: "border-top-color:\(style.color);border-top-style:\(style.dash == nil ? "solid" : "dashed")")),
                          .text(series.label + " (\(series.unit.rawValue))"))
                  },
-                 .unwrap(f.baselineBand) { band in
-                     .li(.span(.class("swatch band")),
-                         .text(band.high > band.low
-                               ? "baseline band \(ReportFormat.number(band.low))–\(ReportFormat.number(band.high)) \(chart.unit.rawValue)"
-                               : "baseline \(ReportFormat.number(band.high)) \(chart.unit.rawValue)"))
-                 },
                  .li(.span(.class("swatch flag")),
                      .text("flagged: \(ReportFormat.span(a.periodStart, a.periodEnd))")),
                  .forEach(f.markers) { marker in
@@ -355,7 +349,6 @@ extension ReportWriter {
     .legend{list-style:none;margin:6px 0 0;padding:0;display:flex;flex-wrap:wrap;gap:4px 18px;font-size:.88rem;color:#343a40}
     .legend li{display:flex;align-items:center;gap:6px}
     .swatch{display:inline-block;width:22px;height:0;border-top:3px solid #000;flex:none}
-    .swatch.band{height:12px;border:1px solid #748ffc;background:rgba(116,143,252,.25)}
     .swatch.flag{height:12px;border:1px dashed #f08c00;background:rgba(240,140,0,.22)}
     .swatch.peers{height:12px;border:1px dashed #5c6670;background:rgba(92,102,112,.2)}
     .swatch.marker{width:3px;height:14px;border:0;background:#c92a2a}

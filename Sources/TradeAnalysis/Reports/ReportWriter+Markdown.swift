@@ -111,12 +111,6 @@ extension ReportWriter {
             }
             if let note = f.chartNote { md += "- \(Self.inline(note))\n" }
             for marker in f.markers { md += "- Marked: \(marker.period), \(Self.inline(marker.label))\n" }
-            if let band = f.baselineBand {
-                let unit = charted[0].unit.rawValue
-                md += band.high > band.low
-                    ? "- Baseline band: \(ReportFormat.number(band.low))–\(ReportFormat.number(band.high)) \(unit)\n"
-                    : "- Baseline: \(ReportFormat.number(band.high)) \(unit)\n"
-            }
             md += "\n" + recentTable(charted, finding: f)
         }
 

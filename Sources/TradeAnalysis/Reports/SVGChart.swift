@@ -7,7 +7,6 @@ import TradeCore
 /// the rows' description as `data-*` attributes, so the plotted numbers can be checked with SQL.
 struct SVGChart {
     var series: [ChartSeries]
-    var band: BaselineBand?
     var markers: [ChartMarker]
     var flagStart: String
     var flagEnd: String
@@ -29,14 +28,12 @@ struct SVGChart {
     /// The font size of chart text in the phone layout (`svg.chart text` in the stylesheet).
     static let phoneFontSize = 26.0
     static let flagColor = "#f08c00"
-    static let bandColor = "#748ffc"
     static let markerColor = "#c92a2a"
     /// Peers' band and median: grey, apart from the flagged series' blue.
     static let peerColor = "#5c6670"
 
     init(finding: ReportFinding) {
         self.series = finding.charts
-        self.band = finding.baselineBand
         self.markers = finding.markers
         self.flagStart = finding.anomaly.periodStart
         self.flagEnd = finding.anomaly.periodEnd
@@ -81,7 +78,6 @@ struct SVGChart {
     /// Every finite value drawn (band ranges included), which the y axis must hold.
     var drawnValues: [Double] {
         drawnSeries.flatMap { s in s.points.flatMap { [$0.value, $0.low, $0.high].compactMap { $0 } } }.filter(\.isFinite)
-            + [band?.low, band?.high].compactMap { $0 }
     }
 
     /// Whether a period on the axis lies inside the flagged span (annual and monthly forms mixed).
@@ -120,7 +116,7 @@ struct SVGChart {
         svg += "<title>\(esc(title))</title>"
         guard !periods.isEmpty else { return svg + emptyMessage() + "</svg>" }
         let frame = Frame(periods: periods, scale: scale)
-        svg += flaggedRuns(frame) + yAxis(frame) + constantBand(frame) + xAxis(frame) + markerLines(frame)
+        svg += flaggedRuns(frame) + yAxis(frame) + xAxis(frame) + markerLines(frame)
         let indexOf = Dictionary(periods.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         for (s, style) in zip(drawnSeries, styles) {
             svg += seriesGroup(s, style: style, frame: frame, indexOf: indexOf)
@@ -163,19 +159,6 @@ struct SVGChart {
         }
         let title = unit.axisTitle + (frame.scale.isLog ? " (log scale)" : "")
         return svg + "<text class=\"unit\" x=\"4\" y=\"\(f(frame.top - 36))\" font-size=\"12\" font-weight=\"600\" fill=\"#495057\">\(ReportFormat.xmlEscaped(title))</text>"
-    }
-
-    /// A constant baseline band (or line when it has no width) across the plot.
-    private func constantBand(_ frame: Frame) -> String {
-        guard let band else { return "" }
-        var svg = ""
-        if band.high > band.low {
-            svg += "<rect class=\"band\" x=\"\(f(frame.left))\" y=\"\(f(frame.y(band.high)))\" width=\"\(f(frame.plotW))\" height=\"\(f(max(1, frame.y(band.low) - frame.y(band.high))))\" fill=\"\(Self.bandColor)\" fill-opacity=\"0.16\" stroke=\"\(Self.bandColor)\" stroke-opacity=\"0.5\" stroke-width=\"0.75\"/>"
-        }
-        if let c = band.center ?? (band.high == band.low ? band.high : nil) {
-            svg += "<line class=\"band-center\" x1=\"\(f(frame.left))\" x2=\"\(f(frame.right))\" y1=\"\(f(frame.y(c)))\" y2=\"\(f(frame.y(c)))\" stroke=\"\(Self.bandColor)\" stroke-width=\"1.25\" stroke-dasharray=\"6 4\"/>"
-        }
-        return svg
     }
 
     /// The x axis with period labels, thinned so labels never overlap; every other label is

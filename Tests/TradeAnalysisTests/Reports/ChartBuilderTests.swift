@@ -177,45 +177,8 @@ struct ChartBuilderTests {
     }
 
     @Test func findingWithoutTradeRowsHasNoSeries() {
-        #expect(ChartBuilder.series(for: F.unitValue, trade: F.trade).isEmpty)
-        #expect(ChartBuilder.series(for: F.newPartner, trade: []).isEmpty)
-    }
-
-    // MARK: Baseline band from evidence
-
-    func band(_ evidence: JSONValue, anomaly: Anomaly = ReportFixtures.spike) -> BaselineBand? {
-        var a = anomaly
-        a.evidence = evidence
-        return ChartBuilder.baselineBand(for: a, charts: ChartBuilder.series(for: a, trade: F.trade))
-    }
-
-    /// Bands equal to within rounding (unit conversion multiplies by 0.001).
-    func approx(_ a: BaselineBand?, _ b: BaselineBand) -> Bool {
-        guard let a else { return false }
-        let close = { (x: Double, y: Double) in abs(x - y) < 1e-9 }
-        let centers = (a.center == nil && b.center == nil) || (a.center.map { c in b.center.map { close(c, $0) } ?? false } ?? false)
-        return close(a.low, b.low) && close(a.high, b.high) && centers
-    }
-
-    @Test func bandFromExplicitBoundsWithUnitSuffix() {
-        #expect(approx(band(["baseline_low_kg": 500, "baseline_high_kg": 1500]), BaselineBand(low: 0.5, high: 1.5)))
-        #expect(approx(band(["baseline_low_t": 0.5, "baseline_high_t": 1.5, "baseline_t": 1]), BaselineBand(low: 0.5, high: 1.5, center: 1)))
-        #expect(approx(band(["baseline": ["low": 2, "high": 4, "unit": "t"]]), BaselineBand(low: 2, high: 4)))
-    }
-
-    @Test func bandFromMedianAndMADCalibratesBareUnitsOnTheObservedValue() {
-        // observed 41,230 matches the charted 41.2 t only as kilograms → bare numbers are kg.
-        #expect(approx(band(["observed": 41_230, "baseline": 850, "mad": 150, "mad_k": 3]), BaselineBand(low: 0.4, high: 1.3, center: 0.85)))
-        // observed 41.23 matches as tonnes → bare numbers are tonnes; k defaults to 3.
-        #expect(approx(band(["observed": 41.23, "baseline": 0.85, "mad": 0.15]), BaselineBand(low: 0.4, high: 1.3, center: 0.85)))
-        // No calibration possible: kilograms, the warehouse unit.
-        #expect(approx(band(["baseline": 850]), BaselineBand(low: 0.85, high: 0.85, center: 0.85)))
-    }
-
-    @Test func noBandWhenTheEvidenceHasNone() {
-        #expect(band(["ratio": 48.5, "gap_pct": 59]) == nil)
-        #expect(band(.null) == nil)
-        #expect(band(["baseline_usd": 1000]) == nil)   // a USD figure on a tonnes chart
+        #expect(ChartBuilder.chart(for: F.unitValue, index: ChartTradeIndex(rows: F.trade)).series.isEmpty)
+        #expect(ChartBuilder.chart(for: F.newPartner, index: ChartTradeIndex(rows: [])).series.isEmpty)
     }
 }
 
@@ -240,7 +203,7 @@ struct SVGChartTests {
         var anomaly = ReportFixtures.spike
         anomaly.periodStart = "2024-02"
         anomaly.periodEnd = "2024-02"
-        let finding = ReportFinding(id: 7, anomaly: anomaly, charts: [series], baselineBand: nil,
+        let finding = ReportFinding(id: 7, anomaly: anomaly, charts: [series],
                                     markers: [ChartMarker(period: "2024-02", label: "control")])
         let svg = SVGChart(finding: finding).render()
         #expect(svg.contains("data-finding=\"7\"") && svg.contains("data-points=\"1\""))

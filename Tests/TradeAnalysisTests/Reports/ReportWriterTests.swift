@@ -67,7 +67,7 @@ struct ReportWriterTests {
         a.evidence = ["<b>key</b>": "<i>value</i>"]
         input.findings = [ReportFinding(id: 9, anomaly: a, charts: [
             ChartSeries(label: "A<B & \"C\"", points: [(period: "2024-01", value: 1.0), (period: "2024-02", value: nil)]),
-        ], baselineBand: nil)]
+        ])]
         input.sources = [SourceSummary(name: "x<y>", files: 1, rows: 1, rejected: 0, newestPeriod: nil, lastLoad: nil)]
         let html = ReportWriter().html(input)
         #expect(!html.contains("<script>"))
