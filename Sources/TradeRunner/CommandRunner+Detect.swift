@@ -5,7 +5,7 @@ import TradeAnalysis
 
 extension CommandRunner {
     /// Runs every detector over the warehouse's current figures, groups the findings into cases and
-    /// replaces the anomaly and case sets.
+    /// replaces the anomaly and case sets. The findings returned carry no evidence (it is stored).
     func detectStage(warehouse: Warehouse, runID: Int64, settings: DetectorSettings) throws -> (findings: [Anomaly], cases: [TradeCase]) {
         var outline = TradeOutline()
         try warehouse.forEachCurrentTradeKey { outline.add(source: $0, reporter: $1, partner: $2, flow: $3, hsCode: $4, period: $5) }
@@ -28,13 +28,15 @@ extension CommandRunner {
                 cells.add(row, source: source)
             }
             if family != nil { try send(cells) }
-        }, consume: { detection.add($0) })
-        let anomalies = try detection.finish().map { try citingFiles($0, warehouse) }
+        }, consume: { try detection.add($0) })
+        // One finding's evidence is a tree only while its files are cited.
+        let findings = try detection.finish().map { try EncodedFinding(try citingFiles($0.decoded(), warehouse)) }
+        let anomalies = findings.map(\.header)
         let cases = detection.cases(anomalies)
         let unjudged = detection.unjudged
         if let sentence = Unjudged.sentence(unjudged) { logger.info("\(sentence)") }
         try warehouse.replaceAnomalies(runID: runID, detectorVersion: DetectorSuite.version,
-                                       thresholdsJSON: settings.fingerprintJSON, anomalies, cases: cases, unjudged: unjudged)
+                                       thresholdsJSON: settings.fingerprintJSON, findings: findings, cases: cases, unjudged: unjudged)
         let high = anomalies.filter { $0.severity == .high }.count
         logger.info("detection finished", metadata: ["findings": .stringConvertible(anomalies.count), "high": .stringConvertible(high),
                                                      "cases": .stringConvertible(cases.count), "families": .stringConvertible(detection.families),

@@ -14,37 +14,42 @@ extension Warehouse {
     /// cases, and each finding records its case. `unjudged` counts the series left without a verdict, by reason.
     public func replaceAnomalies(runID: Int64, detectorVersion: String, thresholdsJSON: String,
                                  _ anomalies: [Anomaly], cases: [TradeCase] = [], unjudged: [String: Int] = [:]) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        let encoded: [EncodedFinding]
+        do {
+            encoded = try anomalies.map(EncodedFinding.init)
+        } catch {
+            throw Diagnostic("cannot store anomalies: \(error)")
+        }
+        try replaceAnomalies(runID: runID, detectorVersion: detectorVersion, thresholdsJSON: thresholdsJSON,
+                             findings: encoded, cases: cases, unjudged: unjudged)
+    }
+
+    /// `replaceAnomalies` of findings whose evidence is already JSON text.
+    public func replaceAnomalies(runID: Int64, detectorVersion: String, thresholdsJSON: String,
+                                 findings: [EncodedFinding], cases: [TradeCase] = [], unjudged: [String: Int] = [:]) throws {
         var keyed: [(fingerprint: String, anomaly: Anomaly, evidence: String, index: Int)] = []
-        for (identity, group) in Dictionary(grouping: anomalies.indices, by: { Self.identity(anomalies[$0]) }) {
-            let ordered = group.sorted { (anomalies[$0].summary, -anomalies[$0].score) < (anomalies[$1].summary, -anomalies[$1].score) }
+        for (identity, group) in Dictionary(grouping: findings.indices, by: { Self.identity(findings[$0].header) }) {
+            let ordered = group.sorted {
+                (findings[$0].header.summary, -findings[$0].header.score) < (findings[$1].header.summary, -findings[$1].header.score)
+            }
             for (n, index) in ordered.enumerated() {
-                let anomaly = anomalies[index]
+                let anomaly = findings[index].header
                 guard anomaly.score.isFinite else {
                     throw Diagnostic("cannot store anomalies: \(anomaly.detector) finding \"\(anomaly.summary)\" has a score of \(anomaly.score)")
                 }
-                let evidence: String
-                do {
-                    evidence = String(decoding: try encoder.encode(anomaly.evidence), as: UTF8.self)
-                } catch {
-                    throw Diagnostic("cannot store anomalies: evidence of \(anomaly.detector) finding \"\(anomaly.summary)\" is not JSON: \(error)")
-                }
-                keyed.append((n == 0 ? identity : "\(identity)#\(n + 1)", anomaly, evidence, index))
+                keyed.append((n == 0 ? identity : "\(identity)#\(n + 1)", anomaly, findings[index].evidenceJSON, index))
             }
         }
         keyed.sort { $0.fingerprint < $1.fingerprint }
 
         try write("cannot store anomalies") { db in
-            let unjudgedJSON = String(decoding: try encoder.encode(unjudged), as: UTF8.self)
+            let unjudgedJSON = JSONValue.object(unjudged.mapValues { .number(Double($0)) }).canonicalJSON
             try db.execute(literal: """
                 INSERT INTO detection (run_id, detector_version, thresholds, anomaly_count, unjudged)
                 VALUES (\(runID), \(detectorVersion), \(thresholdsJSON), \(keyed.count), \(unjudgedJSON))
                 """)
             let detectionID = db.lastInsertedRowID
-            var ids = [Int64](repeating: 0, count: anomalies.count)
+            var ids = [Int64](repeating: 0, count: findings.count)
             for (fingerprint, a, evidence, index) in keyed {
                 ids[index] = try Int64.fetchOne(db, SQLRequest<Int64>(literal: """
                     INSERT INTO anomaly_finding (fingerprint, detection_id, run_id, first_run_id, detector, severity, score,

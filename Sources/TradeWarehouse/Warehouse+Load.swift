@@ -46,7 +46,7 @@ extension Warehouse {
                 superseded += try Self.supersedeByNaturalKey(db, table: table, fileID: fileID)
             }
             // Rows superseded by natural key share their reporter-years with this file's rows.
-            try Self.queueRollup(db, reporterYears: sink.reporterYears, previousFile: previous)
+            try Self.queueRollup(db, shapes: sink.reporterYearShapes, source: source, previousFile: previous)
 
             let loaded = sink.tradeRows + sink.mineralRows + sink.commodityRows + sink.observationRows
             try db.execute(literal: """

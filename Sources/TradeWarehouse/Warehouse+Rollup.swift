@@ -49,15 +49,38 @@ extension Warehouse {
 
     /// Queues the reporter-years of a file's trade rows, and of the rows of the path's previous
     /// version that it supersedes, for the next `refreshRollup()` (inside the file's transaction).
-    static func queueRollup(_ db: Database, reporterYears: Set<ReporterYear>, previousFile: Int64?) throws {
-        let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO rollup_pending (reporter, year) VALUES (?, ?)")
-        for key in reporterYears {
-            try insert.execute(arguments: [key.reporter, String(key.year)])
+    /// A reporter-year that nothing covered before (no coverage and not queued) gets its coverage
+    /// from the file's `shapes` at once and is queued as ready, so the refresh does not read its rows.
+    static func queueRollup(_ db: Database, shapes: [ReporterYear: YearShape], source: String, previousFile: Int64?) throws {
+        let covered = try db.makeStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM coverage_year WHERE reporter = ?1 AND year = ?2)
+                OR EXISTS (SELECT 1 FROM rollup_pending WHERE reporter = ?1 AND year = ?2)
+            """)
+        let cover = try db.makeStatement(sql: """
+            INSERT INTO coverage_year (reporter, year, source, frequency, hs_level, first_period, last_period, periods,
+                                       min_length, max_length)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let queue = try db.makeStatement(sql: """
+            INSERT INTO rollup_pending (reporter, year, coverage_ready) VALUES (?, ?, ?)
+            ON CONFLICT (reporter, year) DO UPDATE SET coverage_ready = 0
+            """)
+        for (key, shape) in shapes {
+            let year = String(key.year)
+            let fresh = try Bool.fetchOne(covered, arguments: [key.reporter, year]) == false
+            if fresh {
+                for row in shape.coverage(year: key.year) {
+                    try cover.execute(arguments: [key.reporter, year, source, row.frequency, row.level, row.first, row.last,
+                                                  row.periods, row.minLength, row.maxLength])
+                }
+            }
+            try queue.execute(arguments: [key.reporter, year, fresh])
         }
         if let previousFile {
             try db.execute(sql: """
-                INSERT OR IGNORE INTO rollup_pending (reporter, year)
+                INSERT INTO rollup_pending (reporter, year)
                 SELECT DISTINCT reporter, substr(period, 1, 4) FROM trade_observation WHERE file_id = ?
+                ON CONFLICT (reporter, year) DO UPDATE SET coverage_ready = 0
                 """, arguments: [previousFile])
         }
     }

@@ -273,4 +273,57 @@ import TradeCore
             "comtrade CHN A 6 2022 2022 1",
         ])
     }
+
+    /// A load writes the coverage of a reporter-year nothing covered before from the rows it stored;
+    /// it is what reading the rows gives (levels, annual and monthly lines, odd and long codes), and
+    /// so is every rollup figure. A second file in such a year makes the refresh read the rows.
+    @Test func coverageWrittenAtLoadIsWhatReadingTheRowsGives() throws {
+        let (warehouse, directory) = try scratchWarehouse()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try warehouse.updateSourcePrecedence(Self.precedence)
+        try load(warehouse, "Raw/cc/a.csv", 1, source: "china-customs", [
+            trade("2023-03", "CHN", "USA", "28469014", kg: 1, usd: 1, line: 2),
+            trade("2023-01", "CHN", "USA", "2846901400", kg: 2, usd: 1, line: 3),
+            trade("2023-07", "CHN", "KOR", "28053", kg: 3, usd: 1, line: 4),
+            trade("2023", "CHN", "KOR", "2846", kg: 4, usd: 1, line: 5),
+            trade("2023-12", "CHN", "KOR", "28", kg: 5, usd: 1, line: 6),
+            trade("2024-02", "USA", "CHN", "284690", kg: 6, usd: 1, line: 7),
+            trade("2024-05", "USA", "CHN", "284690", kg: 7, usd: 1, line: 8),
+        ])
+        let ready = try warehouse.query("SELECT reporter || ' ' || year FROM rollup_pending WHERE coverage_ready = 1 ORDER BY 1")
+        #expect(ready.rows.map { $0[0].text } == ["CHN 2023", "USA 2024"])
+        try warehouse.refreshRollup()
+        let coverage = """
+            SELECT reporter || ' ' || year || ' ' || source || ' ' || frequency || ' ' || hs_level || ' ' || first_period
+                   || ' ' || last_period || ' ' || periods || ' ' || min_length || ' ' || max_length
+            FROM coverage_year ORDER BY 1
+            """
+        let figures = "SELECT period, reporter, partner, flow, hs_code, quantity_kg, source, months FROM trade_rollup ORDER BY 1, 2, 3, 4, 5"
+        let atLoad = try warehouse.query(coverage).rows.map { $0[0].text }
+        let figuresAtLoad = try warehouse.query(figures).rows.map { $0.map(\.text) }
+        #expect(atLoad == [
+            "CHN 2023 china-customs A 4 2023 2023 1 4 4",
+            "CHN 2023 china-customs M 2 2023-12 2023-12 1 2 2",
+            "CHN 2023 china-customs M 4 2023-07 2023-07 1 5 5",
+            "CHN 2023 china-customs M 8 2023-01 2023-03 2 8 10",
+            "USA 2024 china-customs M 6 2024-02 2024-05 2 6 6",
+        ])
+        try warehouse.write("queue every year to be read again") { db in
+            try db.execute(sql: "INSERT INTO rollup_pending (reporter, year) SELECT DISTINCT reporter, year FROM coverage_year")
+        }
+        try warehouse.refreshRollup()
+        #expect(try warehouse.query(coverage).rows.map { $0[0].text } == atLoad)
+        #expect(try warehouse.query(figures).rows.map { $0.map(\.text) } == figuresAtLoad)
+
+        try load(warehouse, "Raw/ct/b.csv", 2, source: "comtrade", [
+            trade("2024-01", "USA", "CHN", "284690", kg: 8, usd: 1, line: 2),
+        ])
+        let queued = try warehouse.query("SELECT reporter || ' ' || year || ' ' || coverage_ready FROM rollup_pending")
+        #expect(queued.rows.map { $0[0].text } == ["USA 2024 0"])
+        try warehouse.refreshRollup()
+        #expect(try warehouse.query(coverage).rows.map { $0[0].text }.filter { $0.hasPrefix("USA") } == [
+            "USA 2024 china-customs M 6 2024-02 2024-05 2 6 6",
+            "USA 2024 comtrade M 6 2024-01 2024-01 1 6 6",
+        ])
+    }
 }

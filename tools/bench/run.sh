@@ -14,6 +14,7 @@
 #   BENCH_PANDAS_REPEAT=1 pandas runs (read_csv + to_sql is slow; it alternates with the first runs)
 #   TRADEWATCH=path       use this binary instead of building .build/release/tradewatch
 #   BENCH_SKIP_BUILD=1    do not run swift build (use the existing release binary)
+#   BENCH_GENERATE_ONLY=1 generate (or check) the inputs, then stop
 #   BENCH_STRICT=1        exit 1 when a target fails or a case errors (default: report only —
 #                         benchmarks are not tests)
 #
@@ -183,6 +184,7 @@ if has_case rerun; then
   RERUN_TOTAL=$total
 fi
 note "inputs ready in $(($(date +%s) - t_gen)) s"
+[ "${BENCH_GENERATE_ONLY:-0}" = 1 ] && return 0
 
 # ---------------------------------------------------------------- measuring
 printf 'case\tside\titer\twall_s\trss_kb\trc\tcpu_s\n' >>"$RESULTS"

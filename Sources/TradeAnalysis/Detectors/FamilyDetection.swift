@@ -39,8 +39,8 @@ public struct FamilyDetection {
     private let countries: [Country]
     private let settings: DetectorSettings
     private let detectors: [any Detector]
-    /// Per detector, its findings so far, each with what the case builder needs of it.
-    private var found: [[(anomaly: Anomaly, facts: FindingFacts)]]
+    /// Per detector, its findings so far (evidence as text), each with what the case builder needs of it.
+    private var found: [[(finding: EncodedFinding, facts: FindingFacts)]]
     private var census: [String: Int] = [:]
     /// The exporters `control_diversion` looks at (nil: every exporter) and their part of the trade.
     private let controlExporters: Set<String>?
@@ -71,10 +71,10 @@ public struct FamilyDetection {
     }
 
     /// Detects in one family's rows (a whole unit of `units`), keeping the findings only.
-    public mutating func add(_ family: TradeCubeBuilder) {
+    public mutating func add(_ family: TradeCubeBuilder) throws {
         let input = self.input(TradeCube(family, outlines: outlines))
         for (d, findings) in DetectorSuite.run(detectors, input, settings: settings).enumerated() {
-            found[d] += findings.map { ($0, FindingFacts($0, cube: input.cube)) }
+            found[d] += try findings.map { (try EncodedFinding($0), FindingFacts($0, cube: input.cube)) }
         }
         census.merge(Unjudged.census(input, settings: settings), uniquingKeysWith: +)
         if !exportControls.isEmpty { keepForControls(family) }
@@ -82,22 +82,23 @@ public struct FamilyDetection {
     }
 
     /// Every finding, in `DetectorSuite.run`'s order; call once, after the last family.
-    public mutating func finish() -> [Anomaly] {
-        var all = found.map { $0.sorted { DetectorSuite.canonicalOrder($0.anomaly, $1.anomaly) } }
+    public mutating func finish() throws -> [EncodedFinding] {
+        var all = found.map { $0.sorted { DetectorSuite.canonicalOrder($0.finding.header, $1.finding.header) } }
         found = []
         let control = DetectorSuite.all.firstIndex { $0 is ControlDiversionDetector } ?? all.count
         if !exportControls.isEmpty {
             let input = self.input(TradeCube(controlSlice, outlines: outlines))
             let findings = DetectorSuite.run([ControlDiversionDetector()], input, settings: settings)[0]
-            all.insert(findings.map { ($0, FindingFacts($0, cube: input.cube)) }, at: control)
+            all.insert(try findings.map { (try EncodedFinding($0), FindingFacts($0, cube: input.cube)) }, at: control)
         }
         controlSlice = TradeCubeBuilder()
         let flat = all.flatMap { $0 }
         facts = flat.map(\.facts)
-        return flat.map(\.anomaly)
+        return flat.map(\.finding)
     }
 
-    /// Cases of the findings `finish` returned (which may since have gained evidence, in the same order).
+    /// Cases of the findings `finish` returned (which may since have gained evidence, in the same
+    /// order); the case builder reads no evidence, so the findings' headers do.
     public func cases(_ anomalies: [Anomaly]) -> [TradeCase] {
         precondition(anomalies.count == facts.count, "cases are built from the findings finish() returned")
         return CaseBuilder.cases(anomalies, facts: facts)

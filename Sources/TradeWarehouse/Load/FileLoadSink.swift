@@ -40,9 +40,10 @@ public final class FileLoadSink {
     private(set) var commodityRows = 0
     private(set) var observationRows = 0
     private(set) var rejectedRows = 0
-    /// The declarers and years of the trade rows stored, for the rollup refresh.
-    private(set) var reporterYears: Set<ReporterYear> = []
-    private var lastReporterYear: ReporterYear?
+    /// The declarer-years of the trade rows stored and what they cover, for the rollup refresh;
+    /// the declarer-year being loaded is kept apart until the rows move on to another.
+    private var shapes: [ReporterYear: YearShape] = [:]
+    private var current: (key: ReporterYear, shape: YearShape)?
 
     /// Bytes of the raw file: with `bulkRowBytes`, whether its rows may outnumber a table's.
     private let fileSize: Int64
@@ -223,6 +224,18 @@ public final class FileLoadSink {
 
     // MARK: - Kinds
 
+    /// The declarer-years of the trade rows stored, with what each covers.
+    var reporterYearShapes: [ReporterYear: YearShape] {
+        keepCurrentShape()
+        return shapes
+    }
+
+    private func keepCurrentShape() {
+        guard let current else { return }
+        shapes[current.key, default: YearShape()].merge(current.shape)
+        self.current = nil
+    }
+
     /// The text of the last period seen: files run through one period at a time, so this saves a String per row.
     private var lastPeriod: (period: Period, text: String)?
 
@@ -250,11 +263,11 @@ public final class FileLoadSink {
         case .inserted:
             tradeRows += 1
             // Files run through one declarer and year at a time: hash only when they change.
-            if lastReporterYear?.year != row.period.year || lastReporterYear?.reporter != row.reporter {
-                let key = ReporterYear(reporter: row.reporter, year: row.period.year)
-                reporterYears.insert(key)
-                lastReporterYear = key
+            if current?.key.year != row.period.year || current?.key.reporter != row.reporter {
+                keepCurrentShape()
+                current = (ReporterYear(reporter: row.reporter, year: row.period.year), YearShape())
             }
+            current?.shape.add(codeLength: row.hsCode.utf8.count, month: row.period.month)
         case .duplicate:
             // One prepared statement for every repeat of the file: a repeat costs about what a row costs.
             let firstLine = try db.cachedStatement(sql: """

@@ -1,8 +1,10 @@
 import GRDB
 import TradeCore
 
-/// Recomputes `rollup_figure` (the `trade_rollup` view) and `coverage_year` (the `coverage` view)
-/// for the reporter-years queued in `rollup_pending`, inside the caller's transaction, in SQL.
+/// Recomputes `rollup_figure` and `rollup_direct` (read through the `trade_rollup` view) and
+/// `coverage_year` (the `coverage` view) for the reporter-years queued in `rollup_pending`, inside
+/// the caller's transaction, in SQL. A reporter-year with one source, frequency and code length
+/// is recorded as direct (`RollupSingleSource.swift`); what follows describes the others.
 ///
 /// Per source, a figure at level L (2, 4, 6, 8) for code prefix c is the sum of that source's
 /// leaves under c: lines of the same period, reporter, partner and flow that no longer line of the
@@ -18,7 +20,10 @@ enum RollupRefresh {
     static func run(_ db: Database) throws -> Int {
         try createScratch(db)
         defer { try? dropScratch(db) }
-        try db.execute(sql: "INSERT INTO temp.rollup_scope (reporter, year) SELECT reporter, year FROM rollup_pending")
+        try db.execute(sql: """
+            INSERT INTO temp.rollup_scope (reporter, year) SELECT reporter, year FROM rollup_pending;
+            INSERT INTO temp.rollup_scan (reporter, year) SELECT reporter, year FROM rollup_pending WHERE coverage_ready = 0;
+            """)
         let queued = try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.rollup_scope") ?? 0
         guard queued > 0 else { return 0 }
 
@@ -32,6 +37,8 @@ enum RollupRefresh {
             INSERT OR IGNORE INTO temp.rollup_slow SELECT reporter, year FROM temp.rollup_scope_extra;
             """)
         if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM temp.rollup_slow)") == true {
+            // A year whose source's coverage start moved may have been direct: it is materialized now.
+            try db.execute(sql: "DELETE FROM rollup_direct WHERE (reporter, year) IN (SELECT reporter, year FROM temp.rollup_slow)")
             try collectLines(db, scope: "rollup_slow")
             try computeSourceFigures(db)
             try computeWinners(db)
@@ -49,6 +56,9 @@ enum RollupRefresh {
         try db.execute(sql: """
             CREATE TEMP TABLE rollup_scope (reporter TEXT NOT NULL, year TEXT NOT NULL,
                                             PRIMARY KEY (reporter, year)) WITHOUT ROWID;
+            -- The scope's reporter-years whose coverage is read from their rows (not written at load).
+            CREATE TEMP TABLE rollup_scan (reporter TEXT NOT NULL, year TEXT NOT NULL,
+                                           PRIMARY KEY (reporter, year)) WITHOUT ROWID;
             CREATE TEMP TABLE rollup_scope_extra (reporter TEXT NOT NULL, year TEXT NOT NULL,
                                                   PRIMARY KEY (reporter, year)) WITHOUT ROWID;
             -- The reporter-years that need the general machinery (several sources, frequencies or
@@ -89,7 +99,7 @@ enum RollupRefresh {
             """)
     }
 
-    private static let scratchTables = ["rollup_scope", "rollup_scope_extra", "rollup_slow", "rollup_single",
+    private static let scratchTables = ["rollup_scope", "rollup_scan", "rollup_scope_extra", "rollup_slow", "rollup_single",
                                         "rollup_shape", "rollup_line", "rollup_leaf",
                                         "rollup_source_figure", "rollup_months", "rollup_candidate", "rollup_rank",
                                         "rollup_start_before"]
@@ -107,12 +117,15 @@ enum RollupRefresh {
 
     // MARK: - Lines and coverage
 
-    /// Where each source's coverage of the scope's declarers began, before this refresh.
+    /// Where each source's coverage of the scope's declarers began, before this refresh (the
+    /// coverage a load wrote for a year nothing covered is new).
     private static func snapshotCoverageStarts(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TEMP TABLE rollup_start_before AS
             SELECT source, reporter, min(\(startOf("first_period"))) AS start
-            FROM coverage_year WHERE reporter IN (SELECT reporter FROM temp.rollup_scope)
+            FROM coverage_year
+            WHERE reporter IN (SELECT reporter FROM temp.rollup_scope)
+              AND (reporter, year) NOT IN (SELECT reporter, year FROM rollup_pending WHERE coverage_ready = 1)
             GROUP BY source, reporter
             """)
     }
@@ -145,9 +158,9 @@ enum RollupRefresh {
             """)
     }
 
-    /// Replaces the scope's `coverage_year` rows: distinct periods per source, frequency and the
-    /// length class of its lines (2, 4, 6, 8; longer lines count as 8). Read from the trade lines
-    /// directly, so that a reporter-year that takes the single-source path is never copied.
+    /// Replaces the `coverage_year` rows of the scope's years that a load did not write: distinct
+    /// periods per source, frequency and the length class of its lines (2, 4, 6, 8; longer lines
+    /// count as 8), read from the trade lines directly. `rollup_shape` gets the whole scope's.
     private static func refreshCoverage(_ db: Database) throws {
         try db.execute(sql: """
             INSERT INTO temp.rollup_shape (reporter, year, source, frequency, hs_level, first_period, last_period,
@@ -155,13 +168,21 @@ enum RollupRefresh {
             SELECT t.reporter, s.year, t.source, CASE WHEN length(t.period) = 7 THEN 'M' ELSE 'A' END,
                    min(8, length(t.hs_code) / 2 * 2), min(t.period), max(t.period), count(DISTINCT t.period),
                    min(length(t.hs_code)), max(length(t.hs_code))
-            FROM \(scopedLines("rollup_scope"))
+            FROM \(scopedLines("rollup_scan"))
             GROUP BY 1, 2, 3, 4, 5;
 
-            DELETE FROM coverage_year WHERE (reporter, year) IN (SELECT reporter, year FROM temp.rollup_scope);
-            INSERT INTO coverage_year (reporter, year, source, frequency, hs_level, first_period, last_period, periods)
-            SELECT reporter, year, source, frequency, hs_level, first_period, last_period, periods
+            DELETE FROM coverage_year WHERE (reporter, year) IN (SELECT reporter, year FROM temp.rollup_scan);
+            INSERT INTO coverage_year (reporter, year, source, frequency, hs_level, first_period, last_period, periods,
+                                       min_length, max_length)
+            SELECT reporter, year, source, frequency, hs_level, first_period, last_period, periods, min_length, max_length
             FROM temp.rollup_shape;
+
+            INSERT INTO temp.rollup_shape (reporter, year, source, frequency, hs_level, first_period, last_period,
+                                           periods, min_length, max_length)
+            SELECT reporter, year, source, frequency, hs_level, first_period, last_period, periods, min_length, max_length
+            FROM coverage_year
+            WHERE (reporter, year) IN (SELECT reporter, year FROM temp.rollup_scope)
+              AND (reporter, year) NOT IN (SELECT reporter, year FROM temp.rollup_scan);
             """)
     }
 

@@ -15,6 +15,7 @@ enum WarehouseMigrations {
         migrator.registerMigration("v5-cases", migrate: createCases)
         migrator.registerMigration("v6-trade-rollup", migrate: createTradeRollup)
         migrator.registerMigration("v7-fetch", migrate: createFetchLog)
+        migrator.registerMigration("v8-rollup-direct", migrate: createRollupDirect)
         return migrator
     }
 

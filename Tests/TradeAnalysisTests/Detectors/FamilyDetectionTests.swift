@@ -8,7 +8,7 @@ import TradeCore
 @Suite("family detection") struct FamilyDetectionTests {
     /// Runs `FamilyDetection` over `rows`, one unit at a time, units in `order`'s order.
     static func byFamily(_ rows: [(row: TradeRow, source: String)], precedence: SourcePrecedence, controls: [ExportControl],
-                         commodities: [CommodityRow], countries: [Country], order: ([String]) -> [String])
+                         commodities: [CommodityRow], countries: [Country], order: ([String]) -> [String]) throws
         -> (findings: [Anomaly], cases: [TradeCase], unjudged: [String: Int], families: Int) {
         var outline = TradeOutline()
         for (row, source) in rows {
@@ -22,10 +22,12 @@ import TradeCore
             for item in byUnit[unit]!.sorted(by: { $0.source != $1.source ? $0.source < $1.source : TradeCube.canonicalOrder($0.row, $1.row) }) {
                 builder.add(item.row, source: item.source)
             }
-            detection.add(builder)
+            try detection.add(builder)
         }
-        let findings = detection.finish()
-        return (findings, detection.cases(findings), detection.unjudged, detection.families)
+        let encoded = try detection.finish()
+        let findings = try encoded.map { try $0.decoded() }
+        #expect(try encoded == findings.map(EncodedFinding.init), "the evidence text is the evidence")
+        return (findings, detection.cases(encoded.map(\.header)), detection.unjudged, detection.families)
     }
 
     @Test func plantedWorldGivesTheSameFindingsCasesAndCensusFamilyByFamily() throws {
@@ -33,7 +35,7 @@ import TradeCore
         let world = generator.generate()
         let input = try world.input()
         let whole = DetectorSuite.run(input)
-        let parts = Self.byFamily(world.rows, precedence: world.precedence, controls: world.controls,
+        let parts = try Self.byFamily(world.rows, precedence: world.precedence, controls: world.controls,
                                   commodities: try Fx.commodities(), countries: world.countries, order: { $0.sorted(by: >) })
         #expect(parts.families > 1)
         #expect(Set(whole.map(\.detector)).count >= 6, "the world exercises the detectors")
