@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TradeCore
 import TradeWarehouse
 import TradeAnalysis
@@ -7,12 +8,14 @@ extension CommandRunner {
     /// Runs every detector over the warehouse's current figures, groups the findings into cases and
     /// replaces the anomaly and case sets. The findings returned carry no evidence (it is stored).
     func detectStage(warehouse: Warehouse, runID: Int64, settings: DetectorSettings) throws -> (findings: [Anomaly], cases: [TradeCase]) {
+        var clock = PhaseClock()
         var outline = TradeOutline()
         try warehouse.forEachCurrentTradeKey { outline.add(source: $0, reporter: $1, partner: $2, flow: $3, hsCode: $4, period: $5) }
+        clock.lap("outline")
         var detection = FamilyDetection(outline: outline, precedence: try sourcePrecedence(),
                                         mineralStats: try warehouse.mineralStats(), exportControls: try warehouse.exportControls(),
                                         commodities: try warehouse.commodities(), countries: try warehouse.countries(),
-                                        settings: settings)
+                                        settings: settings, spool: try EvidenceSpool.temporaryFile())
         // One family at a time: a worker thread reads the next family's rows (SQLite sorts them by
         // family) while this one runs the detectors over the last, at most one family waiting.
         let units = detection.units
@@ -29,19 +32,27 @@ extension CommandRunner {
             }
             if family != nil { try send(cells) }
         }, consume: { try detection.add($0) })
-        // One finding's evidence is a tree only while its files are cited.
-        let findings = try detection.finish().map { try EncodedFinding(try citingFiles($0.decoded(), warehouse)) }
-        let anomalies = findings.map(\.header)
-        let cases = detection.cases(anomalies)
+        clock.lap("families")
+        let findings = try detection.finish()
+        clock.lap("controls")
+        // One finding's evidence is a tree only while its files are cited; then it waits in a file.
+        let cited = try EvidenceSpool.temporaryFile()
+        for (i, header) in findings.enumerated() {
+            let finding = try citingFiles(StoredEvidence.decode(detection.evidence(i), into: header), warehouse)
+            try cited.append(StoredEvidence.encode(finding.evidence, of: finding))
+        }
+        clock.lap("citations")
+        let cases = detection.cases(findings)
         let unjudged = detection.unjudged
         if let sentence = Unjudged.sentence(unjudged) { logger.info("\(sentence)") }
-        try warehouse.replaceAnomalies(runID: runID, detectorVersion: DetectorSuite.version,
-                                       thresholdsJSON: settings.fingerprintJSON, findings: findings, cases: cases, unjudged: unjudged)
-        let high = anomalies.filter { $0.severity == .high }.count
-        logger.info("detection finished", metadata: ["findings": .stringConvertible(anomalies.count), "high": .stringConvertible(high),
+        try warehouse.replaceAnomalies(runID: runID, detectorVersion: DetectorSuite.version, thresholdsJSON: settings.fingerprintJSON,
+                                       headers: findings, evidence: { try cited.text($0) }, cases: cases, unjudged: unjudged)
+        clock.lap("cases_and_store")
+        let high = findings.filter { $0.severity == .high }.count
+        logger.info("detection finished", metadata: ["findings": .stringConvertible(findings.count), "high": .stringConvertible(high),
                                                      "cases": .stringConvertible(cases.count), "families": .stringConvertible(detection.families),
-                                                     "detector.version": "\(DetectorSuite.version)"])
-        return (anomalies, cases)
+                                                     "detector.version": "\(DetectorSuite.version)"].merging(clock.metadata) { $1 })
+        return (findings, cases)
     }
 
     /// The finding's evidence with the raw files each declaration came from (`files`, or
@@ -91,5 +102,23 @@ extension CommandRunner {
                              fields: ["command": .string("detect"), "run": .number(Double(runID)), "ok": .bool(true),
                                       "cases": .number(Double(cases.count)),
                                       "findings": .object(["total": .number(Double(anomalies.count)), "high": .number(Double(high))])])
+    }
+}
+
+/// Seconds spent in each phase of a command, for `--verbose`.
+struct PhaseClock {
+    private var last = Date()
+    private(set) var laps: [(phase: String, seconds: Double)] = []
+
+    mutating func lap(_ phase: String) {
+        let now = Date()
+        laps.append((phase, now.timeIntervalSince(last)))
+        last = now
+    }
+
+    /// `seconds.<phase>` for each phase.
+    var metadata: Logger.Metadata {
+        Dictionary(laps.map { ("seconds.\($0.phase)", Logger.MetadataValue.string(String(format: "%.2f", $0.seconds))) },
+                   uniquingKeysWith: { $1 })
     }
 }

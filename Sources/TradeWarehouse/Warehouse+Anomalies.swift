@@ -14,30 +14,30 @@ extension Warehouse {
     /// cases, and each finding records its case. `unjudged` counts the series left without a verdict, by reason.
     public func replaceAnomalies(runID: Int64, detectorVersion: String, thresholdsJSON: String,
                                  _ anomalies: [Anomaly], cases: [TradeCase] = [], unjudged: [String: Int] = [:]) throws {
-        let encoded: [EncodedFinding]
+        let encoded: [String]
         do {
-            encoded = try anomalies.map(EncodedFinding.init)
+            encoded = try anomalies.map { try StoredEvidence.encode($0.evidence, of: $0) }
         } catch {
             throw Diagnostic("cannot store anomalies: \(error)")
         }
         try replaceAnomalies(runID: runID, detectorVersion: detectorVersion, thresholdsJSON: thresholdsJSON,
-                             findings: encoded, cases: cases, unjudged: unjudged)
+                             headers: anomalies, evidence: { encoded[$0] }, cases: cases, unjudged: unjudged)
     }
 
-    /// `replaceAnomalies` of findings whose evidence is already JSON text.
+    /// `replaceAnomalies` of findings whose evidence is already stored JSON text: `evidence(i)` is
+    /// that of `headers[i]` (whose own evidence is ignored), asked for once, while it is written.
     public func replaceAnomalies(runID: Int64, detectorVersion: String, thresholdsJSON: String,
-                                 findings: [EncodedFinding], cases: [TradeCase] = [], unjudged: [String: Int] = [:]) throws {
-        var keyed: [(fingerprint: String, anomaly: Anomaly, evidence: String, index: Int)] = []
-        for (identity, group) in Dictionary(grouping: findings.indices, by: { Self.identity(findings[$0].header) }) {
-            let ordered = group.sorted {
-                (findings[$0].header.summary, -findings[$0].header.score) < (findings[$1].header.summary, -findings[$1].header.score)
-            }
+                                 headers: [Anomaly], evidence: (Int) throws -> String,
+                                 cases: [TradeCase] = [], unjudged: [String: Int] = [:]) throws {
+        var keyed: [(fingerprint: String, index: Int)] = []
+        for (identity, group) in Dictionary(grouping: headers.indices, by: { Self.identity(headers[$0]) }) {
+            let ordered = group.sorted { (headers[$0].summary, -headers[$0].score) < (headers[$1].summary, -headers[$1].score) }
             for (n, index) in ordered.enumerated() {
-                let anomaly = findings[index].header
+                let anomaly = headers[index]
                 guard anomaly.score.isFinite else {
                     throw Diagnostic("cannot store anomalies: \(anomaly.detector) finding \"\(anomaly.summary)\" has a score of \(anomaly.score)")
                 }
-                keyed.append((n == 0 ? identity : "\(identity)#\(n + 1)", anomaly, findings[index].evidenceJSON, index))
+                keyed.append((n == 0 ? identity : "\(identity)#\(n + 1)", index))
             }
         }
         keyed.sort { $0.fingerprint < $1.fingerprint }
@@ -49,8 +49,9 @@ extension Warehouse {
                 VALUES (\(runID), \(detectorVersion), \(thresholdsJSON), \(keyed.count), \(unjudgedJSON))
                 """)
             let detectionID = db.lastInsertedRowID
-            var ids = [Int64](repeating: 0, count: findings.count)
-            for (fingerprint, a, evidence, index) in keyed {
+            var ids = [Int64](repeating: 0, count: headers.count)
+            for (fingerprint, index) in keyed {
+                let (a, evidence) = (headers[index], try evidence(index))
                 ids[index] = try Int64.fetchOne(db, SQLRequest<Int64>(literal: """
                     INSERT INTO anomaly_finding (fingerprint, detection_id, run_id, first_run_id, detector, severity, score,
                                                  reporter, partner, via, hs_code, period_start, period_end, summary, evidence,

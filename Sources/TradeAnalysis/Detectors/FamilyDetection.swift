@@ -39,8 +39,12 @@ public struct FamilyDetection {
     private let countries: [Country]
     private let settings: DetectorSettings
     private let detectors: [any Detector]
-    /// Per detector, its findings so far (evidence as text), each with what the case builder needs of it.
-    private var found: [[(finding: EncodedFinding, facts: FindingFacts)]]
+    /// Per detector, its findings so far without their evidence, each with the number of its
+    /// evidence in `spool` and what the case builder needs of it.
+    private var found: [[(header: Anomaly, evidence: Int, facts: FindingFacts)]]
+    private let spool: EvidenceSpool
+    /// `finish()`'s findings' evidence numbers in `spool`, in its order.
+    private var evidenceOrder: [Int] = []
     private var census: [String: Int] = [:]
     /// The exporters `control_diversion` looks at (nil: every exporter) and their part of the trade.
     private let controlExporters: Set<String>?
@@ -49,9 +53,11 @@ public struct FamilyDetection {
     /// Families detected so far.
     public private(set) var families = 0
 
+    /// `spool` keeps the findings' evidence until it is stored (in memory unless given).
     public init(outline: TradeOutline, precedence: SourcePrecedence, mineralStats: [MineralStat] = [],
                 exportControls: [ExportControl] = [], commodities: [CommodityRow] = [], countries: [Country] = [],
-                settings: DetectorSettings = DetectorSettings()) {
+                settings: DetectorSettings = DetectorSettings(), spool: EvidenceSpool = .inMemory()) {
+        self.spool = spool
         units = Units(chapters: outline.shortCodeChapters)
         outlines = OutlineSet(outline, precedence: precedence)
         catalog = CommodityCatalog(commodities)
@@ -74,27 +80,41 @@ public struct FamilyDetection {
     public mutating func add(_ family: TradeCubeBuilder) throws {
         let input = self.input(TradeCube(family, outlines: outlines))
         for (d, findings) in DetectorSuite.run(detectors, input, settings: settings).enumerated() {
-            found[d] += try findings.map { (try EncodedFinding($0), FindingFacts($0, cube: input.cube)) }
+            found[d] += try findings.map { try keep($0, cube: input.cube) }
         }
         census.merge(Unjudged.census(input, settings: settings), uniquingKeysWith: +)
         if !exportControls.isEmpty { keepForControls(family) }
         families += 1
     }
 
-    /// Every finding, in `DetectorSuite.run`'s order; call once, after the last family.
-    public mutating func finish() throws -> [EncodedFinding] {
-        var all = found.map { $0.sorted { DetectorSuite.canonicalOrder($0.finding.header, $1.finding.header) } }
+    /// Every finding without its evidence (`evidence(_:)` has it), in `DetectorSuite.run`'s order;
+    /// call once, after the last family.
+    public mutating func finish() throws -> [Anomaly] {
+        var all = found.map { $0.sorted { DetectorSuite.canonicalOrder($0.header, $1.header) } }
         found = []
         let control = DetectorSuite.all.firstIndex { $0 is ControlDiversionDetector } ?? all.count
         if !exportControls.isEmpty {
             let input = self.input(TradeCube(controlSlice, outlines: outlines))
             let findings = DetectorSuite.run([ControlDiversionDetector()], input, settings: settings)[0]
-            all.insert(try findings.map { (try EncodedFinding($0), FindingFacts($0, cube: input.cube)) }, at: control)
+            all.insert(try findings.map { try keep($0, cube: input.cube) }, at: control)
         }
         controlSlice = TradeCubeBuilder()
         let flat = all.flatMap { $0 }
         facts = flat.map(\.facts)
-        return flat.map(\.finding)
+        evidenceOrder = flat.map(\.evidence)
+        return flat.map(\.header)
+    }
+
+    /// The stored evidence JSON of finding `index` of `finish()`.
+    public func evidence(_ index: Int) throws -> String {
+        try spool.text(evidenceOrder[index])
+    }
+
+    /// A finding's header and facts, its evidence into the spool.
+    private func keep(_ finding: Anomaly, cube: TradeCube) throws -> (header: Anomaly, evidence: Int, facts: FindingFacts) {
+        var header = finding
+        header.evidence = .null
+        return (header, try spool.append(StoredEvidence.encode(finding.evidence, of: finding)), FindingFacts(finding, cube: cube))
     }
 
     /// Cases of the findings `finish` returned (which may since have gained evidence, in the same

@@ -24,10 +24,10 @@ import TradeCore
             }
             try detection.add(builder)
         }
-        let encoded = try detection.finish()
-        let findings = try encoded.map { try $0.decoded() }
-        #expect(try encoded == findings.map(EncodedFinding.init), "the evidence text is the evidence")
-        return (findings, detection.cases(encoded.map(\.header)), detection.unjudged, detection.families)
+        let headers = try detection.finish()
+        #expect(headers.allSatisfy { $0.evidence == .null }, "findings wait without their evidence")
+        let findings = try headers.indices.map { try StoredEvidence.decode(detection.evidence($0), into: headers[$0]) }
+        return (findings, detection.cases(headers), detection.unjudged, detection.families)
     }
 
     @Test func plantedWorldGivesTheSameFindingsCasesAndCensusFamilyByFamily() throws {
