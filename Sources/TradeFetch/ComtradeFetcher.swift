@@ -5,27 +5,15 @@ import TradeConfig
 /// reporter-periods released since the last fetch; without one, the preview for periods not yet
 /// fetched. Each reporter-period becomes one file, written whole; an answer at the cap is split.
 public struct ComtradeFetcher {
-    let source: String
-    let fetch: FetchDefinition
-    /// The folder of the raw directory the files go to, relative (`comtrade-api`).
-    let folder: String
-    let rawDirectory: URL
-    let http: HTTPFetcher
-    let state: any FetchState
+    let target: FetchTarget
     let secret: Secret
     let policy: FetchPolicy
 
     /// Records an answer may hold before it counts as cut off: the preview's 500, the keyed API's 100,000.
     var cap: Int { secret.isSet ? 100_000 : 500 }
 
-    public init(source: String, fetch: FetchDefinition, folder: String, rawDirectory: URL, http: HTTPFetcher,
-                state: any FetchState, secret: Secret, policy: FetchPolicy) {
-        self.source = source
-        self.fetch = fetch
-        self.folder = folder
-        self.rawDirectory = rawDirectory
-        self.http = http
-        self.state = state
+    public init(_ target: FetchTarget, secret: Secret, policy: FetchPolicy) {
+        self.target = target
         self.secret = secret
         self.policy = policy
     }
@@ -41,10 +29,10 @@ public struct ComtradeFetcher {
 
     /// Fetches what is new and writes it; every call is logged through `state`.
     public func run() throws -> FetchOutcome {
-        var outcome = FetchOutcome(source: source)
+        var outcome = FetchOutcome(source: target.source)
         guard let wanted = try releasedSinceLastFetch(&outcome) else { return outcome }
         var run = ComtradeRun(fetcher: self)
-        for query in Self.queries(for: wanted, fetch: fetch) {
+        for query in Self.queries(for: wanted, fetch: target.fetch) {
             try run.fetchChunk(query, releases: wanted, outcome: &outcome)
         }
         return outcome
@@ -53,30 +41,30 @@ public struct ComtradeFetcher {
     /// The calls a fetch would make, as `GET url` lines, without making any. With a key the data
     /// calls depend on the availability answer; they are listed for every period not yet fetched.
     public func plan() throws -> FetchOutcome {
-        var outcome = FetchOutcome(source: source)
-        let stored = try state.releases(source: source)
+        var outcome = FetchOutcome(source: target.source)
+        let stored = try target.state.releases(source: target.source)
         if secret.isSet {
-            outcome.planned.append("GET \(ComtradeQuery.availabilityURL(fetch).absoluteString)  (availability)")
+            outcome.planned.append("GET \(ComtradeQuery.availabilityURL(target.fetch).absoluteString)  (availability)")
         }
         var wanted: [ReporterPeriod: String] = [:]
         for key in candidates() where stored[key] == nil { wanted[key] = "" }
-        for query in Self.queries(for: wanted, fetch: fetch) {
-            outcome.planned.append("GET \(query.url(fetch, keyed: secret.isSet).absoluteString)")
+        for query in Self.queries(for: wanted, fetch: target.fetch) {
+            outcome.planned.append("GET \(query.url(target.fetch, keyed: secret.isSet).absoluteString)")
         }
         return outcome
     }
 
     /// Every reporter-period from `from` to the last complete period.
     func candidates() -> [ReporterPeriod] {
-        let periods = ComtradeQuery.periods(from: ComtradeQuery.apiPeriod(fetch.from), frequency: fetch.frequency,
+        let periods = ComtradeQuery.periods(from: ComtradeQuery.apiPeriod(target.fetch.from), frequency: target.fetch.frequency,
                                             now: policy.now())
-        return fetch.reporters.flatMap { reporter in periods.map { ReporterPeriod(reporter: reporter, period: $0) } }
+        return target.fetch.reporters.flatMap { reporter in periods.map { ReporterPeriod(reporter: reporter, period: $0) } }
     }
 
     /// The reporter-periods to fetch, each with the `lastReleased` to remember once it is written;
     /// nil when availability could not be read (the failure is in `outcome`).
     func releasedSinceLastFetch(_ outcome: inout FetchOutcome) throws -> [ReporterPeriod: String]? {
-        let stored = try state.releases(source: source)
+        let stored = try target.state.releases(source: target.source)
         guard secret.isSet else {
             // The preview has no availability: each period is fetched until it has records.
             var wanted: [ReporterPeriod: String] = [:]
@@ -84,11 +72,11 @@ public struct ComtradeFetcher {
             for key in candidates() where stored[key] == nil { wanted[key] = stamp }
             return wanted
         }
-        let url = ComtradeQuery.availabilityURL(fetch)
-        var call = FetchCall(source: source, url: url.absoluteString)
+        let url = ComtradeQuery.availabilityURL(target.fetch)
+        var call = FetchCall(source: target.source, url: url.absoluteString)
         let answer: ComtradeResponse
         do {
-            let response = try http.get(url, headers: keyHeaders)
+            let response = try target.http.get(url, headers: keyHeaders)
             call.httpStatus = response.status
             call.tries = response.tries
             outcome.tries += response.tries
@@ -100,22 +88,22 @@ public struct ComtradeFetcher {
         } catch let failure as FetchFailure {
             call.note(failure)
             call.error = secret.redact(failure.description)
-            try state.record(call)
-            outcome.failures.append("\(source): availability: \(call.error ?? "")")
+            try target.state.record(call)
+            outcome.failures.append("\(target.source): availability: \(call.error ?? "")")
             return nil
         }
         call.records = answer.count
-        let first = ComtradeQuery.apiPeriod(fetch.from)
+        let first = ComtradeQuery.apiPeriod(target.fetch.from)
         var wanted: [ReporterPeriod: String] = [:]
         for record in answer.records {
             guard let reporter = record.reporter, let period = record.period, let released = record.lastReleased,
-                  fetch.reporters.contains(reporter), period.count == first.count, period >= first else { continue }
+                  target.fetch.reporters.contains(reporter), period.count == first.count, period >= first else { continue }
             let key = ReporterPeriod(reporter: reporter, period: period)
             if let known = stored[key], known >= released { continue }
             wanted[key] = max(released, wanted[key] ?? released)
         }
         call.lastReleased = wanted.values.max()
-        try state.record(call)
+        try target.state.record(call)
         return wanted
     }
 

@@ -31,44 +31,44 @@ struct ComtradeRun {
             // The preview cannot tell "not released yet" from "nothing traded": an empty answer is
             // asked again next time rather than remembered.
             if !fetcher.secret.isSet && records.isEmpty { continue }
-            let name = ComtradeFetcher.fileName(folder: fetcher.folder, fetch: fetcher.fetch, reporter: query.reporter,
+            let name = ComtradeFetcher.fileName(folder: fetcher.target.folder, fetch: fetcher.target.fetch, reporter: query.reporter,
                                                 period: period)
             do {
-                try AtomicFile.write(Self.document(records), to: fetcher.rawDirectory.appendingPathComponent(name))
+                try AtomicFile.write(Self.document(records), to: fetcher.target.rawDirectory.appendingPathComponent(name))
             } catch let failure as FetchFailure {
-                outcome.failures.append("\(fetcher.source): \(failure)")
+                outcome.failures.append("\(fetcher.target.source): \(failure)")
                 continue
             }
             written[period] = name
             outcome.files.append(name)
-            try fetcher.state.recordRelease(source: fetcher.source, key, lastReleased: releases[key] ?? "")
+            try fetcher.target.state.recordRelease(source: fetcher.target.source, key, lastReleased: releases[key] ?? "")
         }
         for (var call, periods) in gathered.calls {
             call.files = periods.compactMap { written[$0] }
             if !call.files.isEmpty {
                 call.lastReleased = periods.compactMap { releases[ReporterPeriod(reporter: query.reporter, period: $0)] }.max()
             }
-            try fetcher.state.record(call)
+            try fetcher.target.state.record(call)
         }
     }
 
     /// Asks `query`, splitting it while its answer reaches the cap.
     private mutating func collect(_ query: ComtradeQuery, into gathered: inout Gathered, outcome: inout FetchOutcome) {
-        let url = query.url(fetcher.fetch, keyed: fetcher.secret.isSet)
-        var call = FetchCall(source: fetcher.source, url: url.absoluteString)
+        let url = query.url(fetcher.target.fetch, keyed: fetcher.secret.isSet)
+        var call = FetchCall(source: fetcher.target.source, url: url.absoluteString)
         func fail(_ failure: FetchFailure, _ gathered: inout Gathered, _ outcome: inout FetchOutcome) {
             call.note(failure)
             call.error = fetcher.secret.redact(failure.description)
             gathered.failed.formUnion(query.periods)
             gathered.calls.append((call, []))
-            outcome.failures.append("\(fetcher.source): \(url.absoluteString): \(call.error ?? "")")
+            outcome.failures.append("\(fetcher.target.source): \(url.absoluteString): \(call.error ?? "")")
         }
         guard !stopped else {
-            return fail(.budgetSpent(budget: fetcher.fetch.dailyCallBudget), &gathered, &outcome)
+            return fail(.budgetSpent(budget: fetcher.target.fetch.dailyCallBudget), &gathered, &outcome)
         }
         let answer: ComtradeResponse
         do {
-            let response = try fetcher.http.get(url, headers: fetcher.keyHeaders)
+            let response = try fetcher.target.http.get(url, headers: fetcher.keyHeaders)
             call.httpStatus = response.status
             call.tries = response.tries
             outcome.tries += response.tries

@@ -5,21 +5,10 @@ import TradeConfig
 /// `Last-Modified` of the copy last downloaded go out as `If-None-Match` / `If-Modified-Since`, and
 /// a `304 Not Modified` writes nothing.
 public struct FileFetcher {
-    let source: String
-    let fetch: FetchDefinition
-    let folder: String
-    let rawDirectory: URL
-    let http: HTTPFetcher
-    let state: any FetchState
+    let target: FetchTarget
 
-    public init(source: String, fetch: FetchDefinition, folder: String, rawDirectory: URL, http: HTTPFetcher,
-                state: any FetchState) {
-        self.source = source
-        self.fetch = fetch
-        self.folder = folder
-        self.rawDirectory = rawDirectory
-        self.http = http
-        self.state = state
+    public init(_ target: FetchTarget) {
+        self.target = target
     }
 
     /// The file a URL is written to, relative to the raw directory: its last path component.
@@ -30,42 +19,42 @@ public struct FileFetcher {
     }
 
     public func plan() -> FetchOutcome {
-        var outcome = FetchOutcome(source: source)
-        outcome.planned = fetch.urls.map { "GET \($0.absoluteString)  (conditional)" }
+        var outcome = FetchOutcome(source: target.source)
+        outcome.planned = target.fetch.urls.map { "GET \($0.absoluteString)  (conditional)" }
         return outcome
     }
 
     public func run() throws -> FetchOutcome {
-        var outcome = FetchOutcome(source: source)
+        var outcome = FetchOutcome(source: target.source)
         var stopped = false
-        for url in fetch.urls {
-            let name = Self.fileName(folder: folder, url: url)
-            var call = FetchCall(source: source, url: url.absoluteString)
+        for url in target.fetch.urls {
+            let name = Self.fileName(folder: target.folder, url: url)
+            var call = FetchCall(source: target.source, url: url.absoluteString)
             do {
-                guard !stopped else { throw FetchFailure.budgetSpent(budget: fetch.dailyCallBudget) }
+                guard !stopped else { throw FetchFailure.budgetSpent(budget: target.fetch.dailyCallBudget) }
                 if let file = try get(url, name: name, call: &call) { outcome.files.append(file) }
             } catch let failure as FetchFailure {
                 if failure.stopsSource { stopped = true }
                 call.note(failure)
                 call.error = failure.description
-                outcome.failures.append("\(source): \(url.absoluteString): \(failure)")
+                outcome.failures.append("\(target.source): \(url.absoluteString): \(failure)")
             }
             outcome.tries += call.tries
-            try state.record(call)
+            try target.state.record(call)
         }
         return outcome
     }
 
     /// One conditional GET; the file written, or nil when the server's copy is unchanged.
     private func get(_ url: URL, name: String, call: inout FetchCall) throws -> String? {
-        let target = rawDirectory.appendingPathComponent(name)
+        let file = target.rawDirectory.appendingPathComponent(name)
         // Validators count only while the file they describe is still there.
-        let known = try FileManager.default.fileExists(atPath: target.path)
-            ? state.validators(source: source, url: url.absoluteString) : nil
+        let known = try FileManager.default.fileExists(atPath: file.path)
+            ? target.state.validators(source: target.source, url: url.absoluteString) : nil
         var headers: [(String, String)] = []
         if let etag = known?.etag { headers.append(("If-None-Match", etag)) }
         if let modified = known?.lastModified { headers.append(("If-Modified-Since", modified)) }
-        let response = try http.get(url, headers: headers)
+        let response = try target.http.get(url, headers: headers)
         call.httpStatus = response.status
         call.tries = response.tries
         if response.status == 304 { return nil }
@@ -75,10 +64,10 @@ public struct FileFetcher {
         if let length = response.header("Content-Length").flatMap(Int.init), length != response.body.count {
             throw FetchFailure.invalidResponse("the body has \(response.body.count) bytes, Content-Length says \(length)")
         }
-        try AtomicFile.write(response.body, to: target)
+        try AtomicFile.write(response.body, to: file)
         call.files = [name]
-        try state.storeValidators(source: source, url: url.absoluteString,
-                                  HTTPValidators(etag: response.header("ETag"), lastModified: response.header("Last-Modified")))
+        try target.state.storeValidators(source: target.source, url: url.absoluteString,
+                                         HTTPValidators(etag: response.header("ETag"), lastModified: response.header("Last-Modified")))
         return name
     }
 }

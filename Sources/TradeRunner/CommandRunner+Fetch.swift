@@ -107,16 +107,16 @@ extension CommandRunner {
         let http = HTTPFetcher(source: definition.name, callsPerSecond: fetch.callsPerSecond,
                                dailyBudget: fetch.dailyCallBudget, followRedirects: fetch.api == .http,
                                policy: options.fetchPolicy, state: state, secret: secret)
+        let target = FetchTarget(source: definition.name, fetch: fetch, folder: folder, rawDirectory: raw, http: http,
+                                 state: state)
         switch fetch.api {
         case .comtrade:
             if !secret.isSet {
                 logger.info("no key in \(fetch.keyEnvironment ?? "key_env"): \(definition.name) uses the public preview")
             }
-            return ComtradeFetcher(source: definition.name, fetch: fetch, folder: folder, rawDirectory: raw, http: http,
-                                   state: state, secret: secret, policy: options.fetchPolicy)
+            return ComtradeFetcher(target, secret: secret, policy: options.fetchPolicy)
         case .http:
-            return FileFetcher(source: definition.name, fetch: fetch, folder: folder, rawDirectory: raw, http: http,
-                               state: state)
+            return FileFetcher(target)
         }
     }
 }

@@ -17,7 +17,7 @@ import TradeTestSupport
         if let connectTimeout { policy.connectTimeout = connectTimeout }
         let http = HTTPFetcher(source: "usgs", callsPerSecond: 100, dailyBudget: 100, followRedirects: true, policy: policy,
                                state: state, secret: Secret(nil))
-        return FileFetcher(source: "usgs", fetch: fetch, folder: "usgs-mcs", rawDirectory: raw, http: http, state: state)
+        return FileFetcher(FetchTarget(source: "usgs", fetch: fetch, folder: "usgs-mcs", rawDirectory: raw, http: http, state: state))
     }
 
     @Test func anUnchangedFileIsNotDownloadedAgain() throws {
@@ -86,8 +86,8 @@ import TradeTestSupport
         let http = HTTPFetcher(source: "usgs", callsPerSecond: 100, dailyBudget: 100, followRedirects: true, policy: policy,
                                state: state, secret: Secret(nil))
         let start = Date()
-        let outcome = try FileFetcher(source: "usgs", fetch: fetch, folder: "usgs-mcs", rawDirectory: raw, http: http,
-                                      state: state).run()
+        let outcome = try FileFetcher(FetchTarget(source: "usgs", fetch: fetch, folder: "usgs-mcs", rawDirectory: raw,
+                                                  http: http, state: state)).run()
         #expect(outcome.files == [])
         #expect(outcome.failures.count == 1 && outcome.failures[0].contains("gave up after 5 tries: connect timeout"))
         #expect(Date().timeIntervalSince(start) < 8)  // five connects of 0.2 s

@@ -106,6 +106,6 @@ func makeComtradeFetcher(_ fetch: FetchDefinition, raw: URL, state: MemoryFetchS
     let secret = Secret(key)
     let http = HTTPFetcher(source: "comtrade-api", callsPerSecond: fetch.callsPerSecond, dailyBudget: fetch.dailyCallBudget,
                            followRedirects: false, policy: policy, state: state, secret: secret)
-    return ComtradeFetcher(source: "comtrade-api", fetch: fetch, folder: "comtrade-api", rawDirectory: raw, http: http,
-                           state: state, secret: secret, policy: policy)
+    return ComtradeFetcher(FetchTarget(source: "comtrade-api", fetch: fetch, folder: "comtrade-api", rawDirectory: raw,
+                                       http: http, state: state), secret: secret, policy: policy)
 }
