@@ -115,167 +115,192 @@ public final class CSVReader {
         }
     }
 
-    /// Reads the next record into the buffers; false at end of file.
-    private func advance() throws -> Bool {
-        // The loop appends to local copies, moved out of the stored properties and back: on a
-        // class's stored properties every append would pay a dynamic exclusivity check.
-        var fieldBytes = self.fieldBytes, bounds = self.bounds, raw = self.raw
-        (self.fieldBytes, self.raw) = ([], [])
-        defer { (self.fieldBytes, self.bounds, self.raw) = (fieldBytes, bounds, raw) }
-        fieldBytes.removeAll(keepingCapacity: true)
-        bounds.removeAll()
-        raw.removeAll(keepingCapacity: true)
-        let maxColumns = limits.maxColumns
+    /// The record being read: its bytes with quoted fields unescaped, its field bounds and raw bytes
+    /// (moved out of the stored properties while the record is read: on a class's stored
+    /// properties every append would pay a dynamic exclusivity check), the scanner's state, and
+    /// the line where the record and any open quote began.
+    private struct RecordScan {
+        var fieldBytes: [UInt8]
+        var bounds: FieldBounds
+        var raw: [UInt8]
         var state = State.fieldStart
         var started = false
-        var startLine = line
-        var quoteOpenedLine = line
+        var startLine: Int
+        var quoteOpenedLine: Int
         /// Where in `raw` the open quote is; its column is worked out only for the error message.
         var quoteOpenedOffset = 0
-        let sep = separator
+    }
 
+    /// Reads the next record into the buffers; false at end of file.
+    private func advance() throws -> Bool {
+        var scan = RecordScan(fieldBytes: fieldBytes, bounds: bounds, raw: raw, startLine: line, quoteOpenedLine: line)
+        (fieldBytes, raw) = ([], [])
+        defer { (fieldBytes, bounds, raw) = (scan.fieldBytes, scan.bounds, scan.raw) }
+        scan.fieldBytes.removeAll(keepingCapacity: true)
+        scan.bounds.removeAll()
+        scan.raw.removeAll(keepingCapacity: true)
         while true {
-            if pos == end {
-                if !atEOF {
-                    end = try source.read(into: &chunk)
-                    pos = 0
-                    if end == 0 { atEOF = true }
-                }
-                if atEOF {
-                    guard started else { return false }
-                    if state == .quoted {
-                        let quoteOpenedColumn = column(ofOffset: quoteOpenedOffset, in: raw)
-                        throw Diagnostic("truncated mid-row: quoted field opened at line \(quoteOpenedLine) column \(quoteOpenedColumn) is not closed at end of file",
-                                         at: SourceLocation(file: display, line: quoteOpenedLine, column: quoteOpenedColumn))
-                    }
-                    try endField(&bounds, at: fieldBytes.count, rawNext: raw.count, startLine)
-                    recordLine = startLine
-                    (lastRecordUnterminated, lastFieldQuoted) = (true, state == .quoteInQuoted)
-                    return true
-                }
-            }
+            if pos == end, try refill() { return try finishAtEndOfFile(&scan) }
             // Swallow the LF of a CRLF that ended the previous record.
-            if afterCR && !started {
+            if afterCR && !scan.started {
                 afterCR = false
                 if chunk[pos] == Self.lf { pos += 1; continue }
             }
-            if !started { started = true; startLine = line }
+            if !scan.started { (scan.started, scan.startLine) = (true, line) }
+            if try copyOrdinaryRun(&scan) { continue }
+            if try step(&scan) { return true }
+        }
+    }
 
-            // Scan a run of ordinary bytes in one go; separators between unquoted fields end fields
-            // within the run (the run is copied whole, so the separators stay between the fields' bytes).
-            let offset = fieldBytes.count - pos  // chunk byte i goes to fieldBytes[offset + i]
-            let rawOffset = raw.count - pos      // and to raw[rawOffset + i]
-            var atFieldStart = state == .fieldStart
-            var tooManyFields = false
-            let stop: Int = chunk.withUnsafeBufferPointer { p in
-                var i = pos
-                switch state {
-                case .fieldStart, .unquoted:
-                    while i < end {
-                        let b = p[i]
-                        if b == sep {
-                            guard bounds.end(at: offset + i, nextStart: offset + i + 1, rawNextStart: rawOffset + i + 1,
-                                             limit: maxColumns) else {
-                                tooManyFields = true
-                                break
-                            }
-                            atFieldStart = true
-                        } else if b == Self.cr || b == Self.lf || b == 0 || (b == Self.quote && atFieldStart) {
-                            break
-                        } else {
-                            atFieldStart = false
-                        }
-                        i += 1
-                    }
-                case .quoted:
-                    while i < end {
-                        let b = p[i]
-                        if b == Self.quote || b == Self.cr || b == Self.lf || b == 0 { break }
-                        i += 1
-                    }
-                case .quoteInQuoted:
-                    break
-                }
-                return i
-            }
-            if tooManyFields { throw tooWide(startLine) }
-            if stop > pos {
-                chunk.withUnsafeBufferPointer { p in
-                    let run = UnsafeBufferPointer(rebasing: p[pos..<stop])
-                    fieldBytes.append(contentsOf: run)
-                    raw.append(contentsOf: run)
-                }
-                afterCR = false
-                pos = stop
-                if state != .quoted { state = atFieldStart ? .fieldStart : .unquoted }
-                if raw.count > limits.maxRecordBytes { throw tooLong(startLine) }
-                continue
-            }
+    /// Reads the next chunk once the current one is used up; true at end of file.
+    @inline(__always)
+    private func refill() throws -> Bool {
+        if !atEOF {
+            end = try source.read(into: &chunk)
+            pos = 0
+            if end == 0 { atEOF = true }
+        }
+        return atEOF
+    }
 
-            let b = chunk[pos]
-            pos += 1
-            if b == 0 {
-                throw Diagnostic("NUL byte in field \(bounds.count + 1): binary data, or UTF-16 text without a byte-order mark?",
-                                 at: SourceLocation(file: display, line: line, column: column(ofOffset: raw.count, in: raw)))
-            }
+    /// At end of file the record read so far is the last one (false when there is none); a quote
+    /// still open means the file was cut mid-row.
+    private func finishAtEndOfFile(_ scan: inout RecordScan) throws -> Bool {
+        guard scan.started else { return false }
+        if scan.state == .quoted {
+            let quoteOpenedColumn = column(ofOffset: scan.quoteOpenedOffset, in: scan.raw)
+            throw Diagnostic("truncated mid-row: quoted field opened at line \(scan.quoteOpenedLine) column \(quoteOpenedColumn) is not closed at end of file",
+                             at: SourceLocation(file: display, line: scan.quoteOpenedLine, column: quoteOpenedColumn))
+        }
+        try endField(&scan.bounds, at: scan.fieldBytes.count, rawNext: scan.raw.count, scan.startLine)
+        recordLine = scan.startLine
+        (lastRecordUnterminated, lastFieldQuoted) = (true, scan.state == .quoteInQuoted)
+        return true
+    }
+
+    /// Copies a run of ordinary bytes in one go; separators between unquoted fields end fields
+    /// within the run (it is copied whole, so the separators stay between the fields' bytes).
+    /// False when the next byte is one `step` must see.
+    @inline(__always)
+    private func copyOrdinaryRun(_ scan: inout RecordScan) throws -> Bool {
+        let (start, end, sep, maxColumns, state) = (pos, self.end, separator, limits.maxColumns, scan.state)
+        let offset = scan.fieldBytes.count - start  // chunk byte i goes to fieldBytes[offset + i]
+        let rawOffset = scan.raw.count - start      // and to raw[rawOffset + i]
+        var atFieldStart = state == .fieldStart
+        var tooManyFields = false
+        let stop: Int = chunk.withUnsafeBufferPointer { p in
+            var i = start
             switch state {
             case .fieldStart, .unquoted:
-                if b == sep {
-                    raw.append(b)
-                    try endField(&bounds, at: fieldBytes.count, rawNext: raw.count, startLine)
-                    state = .fieldStart
-                } else if b == Self.quote {
-                    // Only reached at the start of a field.
-                    quoteOpenedLine = line
-                    quoteOpenedOffset = raw.count
-                    raw.append(b)
-                    state = .quoted
-                } else { // CR or LF ends the record
-                    line += 1
-                    afterCR = b == Self.cr
-                    try endField(&bounds, at: fieldBytes.count, rawNext: raw.count, startLine)
-                    recordLine = startLine
-                    (lastRecordUnterminated, lastFieldQuoted) = (false, false)
-                    return true
+                while i < end {
+                    let b = p[i]
+                    if b == sep {
+                        guard scan.bounds.end(at: offset + i, nextStart: offset + i + 1, rawNextStart: rawOffset + i + 1,
+                                              limit: maxColumns) else {
+                            tooManyFields = true
+                            break
+                        }
+                        atFieldStart = true
+                    } else if b == Self.cr || b == Self.lf || b == 0 || (b == Self.quote && atFieldStart) {
+                        break
+                    } else {
+                        atFieldStart = false
+                    }
+                    i += 1
                 }
             case .quoted:
-                if b == Self.quote {
-                    raw.append(b)
-                    state = .quoteInQuoted
-                } else { // a line break inside quotes is content
-                    if !(b == Self.lf && afterCR) { line += 1 }
-                    afterCR = b == Self.cr
-                    fieldBytes.append(b)
-                    raw.append(b)
-                    if raw.count > limits.maxRecordBytes { throw tooLong(startLine) }
-                    continue
+                while i < end {
+                    let b = p[i]
+                    if b == Self.quote || b == Self.cr || b == Self.lf || b == 0 { break }
+                    i += 1
                 }
             case .quoteInQuoted:
-                if b == Self.quote {
-                    fieldBytes.append(b)
-                    raw.append(b)
-                    state = .quoted
-                } else if b == sep {
-                    raw.append(b)
-                    try endField(&bounds, at: fieldBytes.count, rawNext: raw.count, startLine)
-                    state = .fieldStart
-                } else if b == Self.cr || b == Self.lf {
-                    line += 1
-                    afterCR = b == Self.cr
-                    try endField(&bounds, at: fieldBytes.count, rawNext: raw.count, startLine)
-                    recordLine = startLine
-                    (lastRecordUnterminated, lastFieldQuoted) = (false, true)
-                    return true
-                } else {
-                    // Text after a closing quote: keep it (lenient).
-                    fieldBytes.append(b)
-                    raw.append(b)
-                    state = .unquoted
-                }
+                break
             }
-            afterCR = false
-            if raw.count > limits.maxRecordBytes { throw tooLong(startLine) }
+            return i
         }
+        if tooManyFields { throw tooWide(scan.startLine) }
+        guard stop > start else { return false }
+        chunk.withUnsafeBufferPointer { p in
+            let run = UnsafeBufferPointer(rebasing: p[start..<stop])
+            scan.fieldBytes.append(contentsOf: run)
+            scan.raw.append(contentsOf: run)
+        }
+        afterCR = false
+        pos = stop
+        if state != .quoted { scan.state = atFieldStart ? .fieldStart : .unquoted }
+        if scan.raw.count > limits.maxRecordBytes { throw tooLong(scan.startLine) }
+        return true
+    }
+
+    /// One byte the state machine must see: a quote, a separator after a closing quote, a line
+    /// end or NUL. True when it ends the record.
+    @inline(__always)
+    private func step(_ scan: inout RecordScan) throws -> Bool {
+        let b = chunk[pos]
+        pos += 1
+        if b == 0 {
+            throw Diagnostic("NUL byte in field \(scan.bounds.count + 1): binary data, or UTF-16 text without a byte-order mark?",
+                             at: SourceLocation(file: display, line: line, column: column(ofOffset: scan.raw.count, in: scan.raw)))
+        }
+        switch scan.state {
+        case .fieldStart, .unquoted:
+            if b == separator {
+                scan.raw.append(b)
+                try endField(&scan.bounds, at: scan.fieldBytes.count, rawNext: scan.raw.count, scan.startLine)
+                scan.state = .fieldStart
+            } else if b == Self.quote {
+                // Only reached at the start of a field.
+                (scan.quoteOpenedLine, scan.quoteOpenedOffset) = (line, scan.raw.count)
+                scan.raw.append(b)
+                scan.state = .quoted
+            } else { // CR or LF ends the record
+                return try endRecord(&scan, lineEnd: b, lastFieldQuoted: false)
+            }
+        case .quoted:
+            if b == Self.quote {
+                scan.raw.append(b)
+                scan.state = .quoteInQuoted
+            } else { // a line break inside quotes is content
+                if !(b == Self.lf && afterCR) { line += 1 }
+                afterCR = b == Self.cr
+                scan.fieldBytes.append(b)
+                scan.raw.append(b)
+                if scan.raw.count > limits.maxRecordBytes { throw tooLong(scan.startLine) }
+                return false
+            }
+        case .quoteInQuoted:
+            if b == Self.quote {
+                scan.fieldBytes.append(b)
+                scan.raw.append(b)
+                scan.state = .quoted
+            } else if b == separator {
+                scan.raw.append(b)
+                try endField(&scan.bounds, at: scan.fieldBytes.count, rawNext: scan.raw.count, scan.startLine)
+                scan.state = .fieldStart
+            } else if b == Self.cr || b == Self.lf {
+                return try endRecord(&scan, lineEnd: b, lastFieldQuoted: true)
+            } else {
+                // Text after a closing quote: keep it (lenient).
+                scan.fieldBytes.append(b)
+                scan.raw.append(b)
+                scan.state = .unquoted
+            }
+        }
+        afterCR = false
+        if scan.raw.count > limits.maxRecordBytes { throw tooLong(scan.startLine) }
+        return false
+    }
+
+    /// A line end outside quotes ends the record.
+    @inline(__always)
+    private func endRecord(_ scan: inout RecordScan, lineEnd: UInt8, lastFieldQuoted quoted: Bool) throws -> Bool {
+        line += 1
+        afterCR = lineEnd == Self.cr
+        try endField(&scan.bounds, at: scan.fieldBytes.count, rawNext: scan.raw.count, scan.startLine)
+        recordLine = scan.startLine
+        (lastRecordUnterminated, lastFieldQuoted) = (false, quoted)
+        return true
     }
 
     /// Ends a field at `offset` of the field bytes; the next one starts at `rawNext` of the raw bytes.

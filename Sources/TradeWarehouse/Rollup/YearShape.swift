@@ -5,7 +5,7 @@ import TradeCore
 /// and per level and frequency the shortest and longest code. For a declarer-year that nothing else
 /// covers yet this is its `coverage_year`, written at load so the rollup refresh need not read the
 /// rows again.
-struct YearShape: Equatable {
+struct YearShape {
     /// Per level (index 0…3 for 2…8): bit 0 the year itself (an annual line), bits 1–12 its months.
     private var periods: [UInt16] = [0, 0, 0, 0]
     /// Per level and frequency (index level × 2, + 1 for months): the shortest and longest code.
@@ -23,10 +23,6 @@ struct YearShape: Equatable {
         for i in lengths.indices {
             lengths[i] = (min(lengths[i].min, other.lengths[i].min), max(lengths[i].max, other.lengths[i].max))
         }
-    }
-
-    static func == (a: YearShape, b: YearShape) -> Bool {
-        a.periods == b.periods && a.lengths.elementsEqual(b.lengths) { $0 == $1 }
     }
 
     /// One `coverage_year` row.
