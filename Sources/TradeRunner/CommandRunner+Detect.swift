@@ -37,9 +37,8 @@ extension CommandRunner {
         clock.lap("controls")
         // One finding's evidence is a tree only while its files are cited; then it waits in a file.
         let cited = try EvidenceSpool.temporaryFile()
-        let files = try warehouse.fileCitations()
         for (i, header) in findings.enumerated() {
-            let finding = try citingFiles(StoredEvidence.decode(detection.evidence(i), into: header), warehouse, files)
+            let finding = try citingFiles(StoredEvidence.decode(detection.evidence(i), into: header), warehouse)
             try cited.append(StoredEvidence.encode(finding.evidence, of: finding))
         }
         clock.lap("citations")
@@ -58,12 +57,12 @@ extension CommandRunner {
 
     /// The finding's evidence with the raw files each declaration came from (`files`, or
     /// `exporter_files` and `importer_files` for a mirror gap), so an analyst can open them.
-    func citingFiles(_ a: Anomaly, _ warehouse: Warehouse, _ citations: FileCitations) throws -> Anomaly {
+    func citingFiles(_ a: Anomaly, _ warehouse: Warehouse) throws -> Anomaly {
         guard case .object(var evidence) = a.evidence, let code = a.hsCode, let exporter = a.reporter else { return a }
         func files(_ source: JSONValue?, declarer: String, flow: Flow, partner: String?) throws -> JSONValue? {
             guard let source = source?.stringValue else { return nil }
             let paths = try warehouse.rawFiles(source: source, declarer: declarer, flow: flow, codePrefix: code,
-                                               partner: partner, from: a.periodStart, to: a.periodEnd, citations: citations)
+                                               partner: partner, from: a.periodStart, to: a.periodEnd)
             return .array(paths.map { .string($0) })
         }
         if a.detector == "mirror_gap", let sources = evidence["sources"]?.objectValue, let importer = a.partner {

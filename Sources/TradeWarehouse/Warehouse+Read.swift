@@ -228,62 +228,26 @@ extension Warehouse {
     }
 }
 
-/// What citing findings' raw files needs once per detection: every raw file's path, and the files
-/// with a superseded trade line (a newer version of the file, or a newer file's line of the same key).
-public struct FileCitations: Sendable {
-    let paths: [Int64: String]
-    let withSupersededLines: Set<Int64>
-}
-
 extension Warehouse {
-    /// Reads what `rawFiles` needs: one pass over the trade lines for the files with superseded lines.
-    public func fileCitations() throws -> FileCitations {
-        try read("cannot read the raw files") { db in
-            var paths: [Int64: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, path FROM raw_file") {
-                paths[row["id"]] = row["path"]
-            }
-            let superseded = try Int64.fetchSet(db, sql: """
-                SELECT DISTINCT file_id FROM trade_observation WHERE superseded_by_file IS NOT NULL
-                """)
-            return FileCitations(paths: paths, withSupersededLines: superseded)
-        }
-    }
-
     /// The raw files (as the manifest names them) whose current rows of `source` gave a declarer's
     /// figures for one flow, code family and partner between two periods: the files a finding rests on.
     /// The months from `from` to `to` (a year stands for its months) and the years between are listed
     /// one by one, so each is a seek into the natural-key index (source, period, reporter, …), not a
-    /// scan of every declarer's rows of the span. The files come from the index alone (it ends with
-    /// `file_id`); only a file with superseded lines is checked for a current one.
+    /// scan of every declarer's rows of the span.
     public func rawFiles(source: String, declarer: String, flow: Flow, codePrefix: String, partner: String?,
-                         from: String, to: String, citations: FileCitations, limit: Int = 20) throws -> [String] {
+                         from: String, to: String, limit: Int = 20) throws -> [String] {
         let periods = Self.periods(from: from, to: to)
         guard !periods.isEmpty else { return [] }
         return try read("cannot read the files of a finding") { db in
-            var lines: SQL = """
-                t.source = \(source) AND t.period IN \(periods) AND t.reporter = \(declarer) AND t.flow = \(flow.rawValue)
-                AND substr(t.hs_code, 1, \(codePrefix.count)) = \(codePrefix)
+            var sql: SQL = """
+                SELECT DISTINCT f.path FROM trade_observation t INDEXED BY trade_natural_key JOIN raw_file f ON f.id = t.file_id
+                WHERE t.superseded_by_file IS NULL AND t.source = \(source) AND t.period IN \(periods)
+                  AND t.reporter = \(declarer) AND t.flow = \(flow.rawValue)
+                  AND substr(t.hs_code, 1, \(codePrefix.count)) = \(codePrefix)
                 """
-            if let partner { lines += " AND t.partner = \(partner)" }
-            let files = try Int64.fetchAll(db, SQLRequest<Int64>(literal: """
-                SELECT DISTINCT t.file_id FROM trade_observation t INDEXED BY trade_natural_key WHERE \(lines)
-                """))
-            var paths: [String] = []
-            for file in files {
-                if citations.withSupersededLines.contains(file) {
-                    let current = try Bool.fetchOne(db, SQLRequest<Bool>(literal: """
-                        SELECT EXISTS (SELECT 1 FROM trade_observation t INDEXED BY trade_natural_key
-                                       WHERE \(lines) AND t.file_id = \(file) AND t.superseded_by_file IS NULL)
-                        """))
-                    guard current == true else { continue }
-                }
-                guard let path = citations.paths[file] else {
-                    throw Diagnostic("cannot read the files of a finding: trade lines of file \(file), which the manifest lacks")
-                }
-                paths.append(path)
-            }
-            return Array(paths.sorted().prefix(limit))
+            if let partner { sql += " AND t.partner = \(partner)" }
+            sql += " ORDER BY f.path LIMIT \(limit)"
+            return try String.fetchAll(db, SQLRequest<String>(literal: sql))
         }
     }
 

@@ -13,7 +13,7 @@ import TradeCore
 
     func cite(_ warehouse: Warehouse, partner: String?, from: String, to: String) throws -> [String] {
         try warehouse.rawFiles(source: "comtrade", declarer: "CHN", flow: .export, codePrefix: "2846", partner: partner,
-                               from: from, to: to, citations: warehouse.fileCitations())
+                               from: from, to: to)
     }
 
     @Test func supersededLinesAreNotCitedCurrentOnesAre() throws {
