@@ -108,7 +108,7 @@ extension CommandRunner {
 /// Seconds spent in each phase of a command, for `--verbose`.
 struct PhaseClock {
     private var last = Date()
-    private(set) var laps: [(phase: String, seconds: Double)] = []
+    private var laps: [(phase: String, seconds: Double)] = []
 
     mutating func lap(_ phase: String) {
         let now = Date()

@@ -6,16 +6,7 @@ import TradeCore
 private let fixtures = (Bundle.module.resourceURL ?? Bundle.module.bundleURL).appendingPathComponent("Fixtures")
 
 private func loadBroken(_ name: String) -> Diagnostic? {
-    let url = fixtures.appendingPathComponent("broken/\(name)")
-    do {
-        _ = try DefinitionLoader.loadSource(file: url, display: "Pipelines/\(name)")
-        return nil
-    } catch let d as Diagnostic {
-        return d
-    } catch {
-        Issue.record("unexpected error \(error)")
-        return nil
-    }
+    diagnostic { _ = try DefinitionLoader.loadSource(file: fixtures.appendingPathComponent("broken/\(name)"), display: "Pipelines/\(name)") }
 }
 
 @Test func loadsEveryDefinitionExceptDetectors() throws {

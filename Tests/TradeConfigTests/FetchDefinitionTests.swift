@@ -17,15 +17,7 @@ import TradeCore
     }
 
     private func diagnostic(_ fetch: String) -> Diagnostic? {
-        do {
-            _ = try parse(fetch)
-            return nil
-        } catch let d as Diagnostic {
-            return d
-        } catch {
-            Issue.record("unexpected error \(error)")
-            return nil
-        }
+        TradeConfigTests.diagnostic { _ = try parse(fetch) }
     }
 
     @Test func readsTheContractsKeys() throws {

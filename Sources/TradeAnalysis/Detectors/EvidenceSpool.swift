@@ -30,8 +30,6 @@ public final class EvidenceSpool {
 
     deinit { try? file?.close() }
 
-    public var count: Int { file == nil ? texts.count : spans.count }
-
     /// Keeps `text`; returns its number.
     @discardableResult
     public func append(_ text: String) throws -> Int {

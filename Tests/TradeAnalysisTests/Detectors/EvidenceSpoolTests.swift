@@ -16,7 +16,6 @@ import TradeCore
         var numbers: [Int] = []
         for text in Self.texts { numbers.append(try spool.append(text)) }
         #expect(numbers == [0, 1, 2, 3])
-        #expect(spool.count == 4)
         for i in [3, 0, 2, 1, 2] {
             #expect(try spool.text(i) == Self.texts[i])
         }
