@@ -49,6 +49,11 @@ public final class FileLoadSink {
     private let fileSize: Int64
     /// Indexes dropped for a bulk load, built again by `finish()`.
     private var deferredIndexes: [DeferredIndex] = []
+    /// In a bulk load of trade rows, the keys stored so far; rows it may have seen are held back in
+    /// `temp.trade_repeat_candidate` (`repeatCandidates` of them) until `finish()`.
+    private var repeatFilter: RepeatFilter?
+    private var candidateInsert: RawInsert?
+    private var repeatCandidates = 0
 
     init(db: Database, fileID: Int64, runID: Int64, source: String, path: String, fileSize: Int64) throws {
         self.db = db
@@ -70,6 +75,9 @@ public final class FileLoadSink {
         insert.bind(1, fileID)
         insert.bindForAllRows(2, source)
         tradeInsertStorage = insert
+        if deferredIndexes.contains(where: { $0.table == "trade_observation" && $0.isUnique }) {
+            repeatFilter = RepeatFilter(bytes: RepeatFilter.bytes(forFileBytes: fileSize, rowBytes: Self.bulkRowBytes))
+        }
         return insert
     }
 
@@ -142,85 +150,123 @@ public final class FileLoadSink {
         }
     }
 
-    /// Ends the file's rows: builds the indexes a bulk load set aside. Without its unique natural-key
-    /// index, the load could not refuse a figure repeated in the file; when building that index finds
-    /// one, every repetition after the first becomes a rejected row, as on a row-by-row load.
+    /// Ends the file's rows: builds the indexes a bulk load set aside, then settles the rows the
+    /// repeat filter held back. Every row stored so far has a key no earlier row has, so the unique
+    /// natural-key index builds at the first attempt.
     func finish() throws {
-        // Plain indexes first: the duplicate search below may use them.
         for index in deferredIndexes where !index.isUnique {
             try db.execute(sql: index.sql)
         }
         for index in deferredIndexes where index.isUnique {
-            do {
-                try db.execute(sql: index.sql)
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                try rejectRepeatedKeys(in: index.table)
-                try db.execute(sql: index.sql)
-            }
+            try db.execute(sql: index.sql)
         }
         deferredIndexes = []
+        try settleRepeatCandidates()
     }
 
-    /// Moves every trade row of this file whose natural key occurs on an earlier line to the rejected rows.
-    ///
-    /// Set-based, in SQLite's sorter and temporary tables (on disk): one sort finds the repeats, one
-    /// statement records them and one removes them, so a file of mostly repeated keys loads in the
-    /// time and memory of a file of good rows, however many repeats it holds.
-    private func rejectRepeatedKeys(in table: String) throws {
-        guard table == "trade_observation" else {
-            throw Diagnostic("cannot build the natural-key index of \(table) after a bulk load of \(path)")
+    // MARK: - Repeated keys in a bulk load
+
+    /// The trade rows of a bulk load whose key the filter may have seen, kept aside with the text a
+    /// rejected row would show, until the natural-key index exists.
+    private func holdRepeatCandidate(_ row: TradeRow, period: String) throws {
+        let insert: RawInsert
+        if let candidateInsert {
+            insert = candidateInsert
+        } else {
+            try db.execute(sql: """
+                CREATE TEMP TABLE trade_repeat_candidate (
+                    id INTEGER PRIMARY KEY, period TEXT NOT NULL, reporter TEXT NOT NULL, partner TEXT NOT NULL,
+                    flow TEXT NOT NULL, hs_code TEXT NOT NULL, hs_edition TEXT, quantity_kg REAL, value_usd REAL,
+                    valuation TEXT NOT NULL, quantity_estimated INTEGER NOT NULL, raw_line INTEGER NOT NULL,
+                    raw_text TEXT NOT NULL)
+                """)
+            insert = try RawInsert(db, sql: """
+                INSERT INTO temp.trade_repeat_candidate (period, reporter, partner, flow, hs_code, hs_edition, quantity_kg,
+                                                         value_usd, valuation, quantity_estimated, raw_line, raw_text)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                """)
+            candidateInsert = insert
         }
-        // The sort below may hold as much as the page cache in memory before it spills to disk: a
-        // smaller cache keeps the peak of a file of mostly repeats near that of a clean file.
-        // (`Warehouse.loadFile` sets the cache again for every file.)
-        let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
-        try db.execute(sql: "PRAGMA cache_size = -2048")
-        try db.execute(sql: "CREATE TEMP TABLE repeated_trade_key (id INTEGER PRIMARY KEY, first_line INTEGER NOT NULL)")
-        try db.execute(sql: """
-            INSERT INTO temp.repeated_trade_key (id, first_line)
-            SELECT id, first_line
-            FROM (SELECT id, first_value(raw_line) OVER natural_key AS first_line, row_number() OVER natural_key AS n
-                  FROM trade_observation WHERE file_id = ?
-                  WINDOW natural_key AS (PARTITION BY source, period, reporter, partner, flow, hs_code ORDER BY id))
-            WHERE n > 1
-            """, arguments: [fileID])
-        let rendering = Self.tradeTextFunction
-        db.add(function: rendering)
-        defer { db.remove(function: rendering) }
+        insert.bind(1, period)
+        insert.bind(2, row.reporter)
+        insert.bind(3, row.partner)
+        insert.bind(4, row.flow.rawValue)
+        insert.bind(5, row.hsCode)
+        insert.bind(6, row.hsEdition)
+        insert.bind(7, row.quantityKg)
+        insert.bind(8, row.valueUSD)
+        insert.bind(9, row.valuation.rawValue)
+        insert.bind(10, row.quantityEstimated)
+        insert.bind(11, row.rawLine)
+        insert.bind(12, Self.text(row))
+        guard case .inserted = try insert.step() else {
+            throw Diagnostic("cannot hold back the repeated row \(path):\(row.rawLine)")
+        }
+        repeatCandidates += 1
+    }
+
+    /// Settles the held-back rows in two set-based steps. Those whose key a stored row has are
+    /// rejected as repeats of that row's line, in one statement driven by the natural-key index; the
+    /// few left (the filter's false alarms, and repeats among them) are stored as any row would be,
+    /// in line order, so the first of a key is kept and the rest are rejected.
+    private func settleRepeatCandidates() throws {
+        guard repeatCandidates > 0 else { return }
+        candidateInsert = nil
+        let sameKey = """
+            t.source = ?2 AND t.period = c.period AND t.reporter = c.reporter AND t.partner = c.partner
+            AND t.flow = c.flow AND t.hs_code = c.hs_code AND t.file_id = ?1
+            """
         try db.execute(sql: """
             INSERT INTO rejected_row (file_id, source, run_id, raw_file, raw_line, raw_column, column_name, reason, raw_text)
-            SELECT ?, ?, ?, ?, t.raw_line, NULL, NULL, ? || r.first_line || ?,
-                   \(rendering.name)(t.period, t.reporter, t.partner, t.flow, t.hs_code, t.quantity_kg, t.value_usd)
-            FROM temp.repeated_trade_key r JOIN trade_observation t ON t.id = r.id
-            ORDER BY r.id
+            SELECT ?1, ?2, ?3, ?4, c.raw_line, NULL, NULL, ?5 || t.raw_line || ?6, c.raw_text
+            FROM temp.trade_repeat_candidate c JOIN trade_observation t ON \(sameKey)
+            ORDER BY c.id
             """, arguments: [fileID, source, runID, path, Self.duplicateTradeReasonPrefix, Self.duplicateTradeReasonSuffix])
-        rejectedRows += db.changesCount
-        try db.execute(sql: "DELETE FROM trade_observation WHERE id IN (SELECT id FROM temp.repeated_trade_key)")
-        tradeRows -= db.changesCount
-        try db.execute(sql: "DROP TABLE temp.repeated_trade_key")
-        try db.execute(sql: "PRAGMA cache_size = \(cacheSize)")
+        let repeats = db.changesCount
+        rejectedRows += repeats
+        if repeats < repeatCandidates {
+            // Rows stored by this loop get higher ids: the NOT EXISTS looks only at rows stored before it.
+            let lastStored = try Int64.fetchOne(db, sql: "SELECT max(id) FROM trade_observation") ?? 0
+            let unsettled = try Row.fetchCursor(db, sql: """
+                SELECT c.* FROM temp.trade_repeat_candidate c
+                WHERE NOT EXISTS (SELECT 1 FROM trade_observation t WHERE \(sameKey) AND t.id <= ?3)
+                ORDER BY c.id
+                """, arguments: [fileID, source, lastStored])
+            let insert = try tradeInsert()
+            while let candidate = try unsettled.next() {
+                let row = try Self.tradeRow(candidate, path: path)
+                try store(row, period: candidate["period"], with: insert)
+            }
+        }
+        try db.execute(sql: "DROP TABLE temp.trade_repeat_candidate")
+        repeatCandidates = 0
     }
 
-    /// `text(period:…)` as an SQL function, for rows rejected inside SQLite: the rejected row reads
-    /// the same whichever path found the repeat.
-    private static let tradeTextFunction = DatabaseFunction("tradewatch_trade_row_text", argumentCount: 7, pure: true) { values in
-        tradeText(values)
+    /// The trade row a held-back row was made from.
+    private static func tradeRow(_ candidate: Row, path: String) throws -> TradeRow {
+        let line: Int = candidate["raw_line"]
+        guard let period = Period(candidate["period"] as String),
+              let flow = Flow(rawValue: candidate["flow"]),
+              let valuation = Valuation(rawValue: candidate["valuation"]) else {
+            throw Diagnostic("cannot read back the held-back row \(path):\(line)")
+        }
+        return TradeRow(period: period, reporter: candidate["reporter"], partner: candidate["partner"], flow: flow,
+                        hsCode: candidate["hs_code"], hsEdition: candidate["hs_edition"],
+                        quantityKg: candidate["quantity_kg"], valueUSD: candidate["value_usd"], valuation: valuation,
+                        quantityEstimated: candidate["quantity_estimated"], rawLine: line)
     }
 
-    /// `text(period:…)` of the function's seven arguments (period, reporter, partner, flow, hs_code,
-    /// quantity_kg, value_usd). Kept out of the closure: the release compiler (Swift 6.3, -O) fails
-    /// its ownership check when the conversions are inlined there.
-    @inline(never)
-    private static func tradeText(_ values: [DatabaseValue]) -> String {
-        text(period: string(values[0]), reporter: string(values[1]), partner: string(values[2]), flow: string(values[3]),
-             hsCode: string(values[4]), quantityKg: number(values[5]), valueUSD: number(values[6]))
+    /// The filter's hash of a trade row's natural key within this file (source and file are the same
+    /// for every row).
+    private static func keyHash(_ row: TradeRow, period: String) -> UInt64 {
+        var hasher = Hasher()
+        hasher.combine(period)
+        hasher.combine(row.reporter)
+        hasher.combine(row.partner)
+        hasher.combine(row.flow)
+        hasher.combine(row.hsCode)
+        return UInt64(bitPattern: Int64(hasher.finalize()))
     }
-
-    @inline(never)
-    private static func string(_ value: DatabaseValue) -> String { String.fromDatabaseValue(value) ?? "" }
-
-    @inline(never)
-    private static func number(_ value: DatabaseValue) -> Double? { Double.fromDatabaseValue(value) }
 
     // MARK: - Kinds
 
@@ -248,6 +294,21 @@ public final class FileLoadSink {
             period = row.period.description
             lastPeriod = (row.period, period)
         }
+        guard let repeatFilter else {
+            try store(row, period: period, with: tradeInsert)
+            return
+        }
+        let key = Self.keyHash(row, period: period)
+        if repeatFilter.mayContain(key) {
+            try holdRepeatCandidate(row, period: period)
+        } else if try store(row, period: period, with: tradeInsert) {
+            repeatFilter.insert(key)
+        }
+    }
+
+    /// Inserts one trade row; true when stored, false when it became a rejected row.
+    @discardableResult
+    private func store(_ row: TradeRow, period: String, with tradeInsert: RawInsert) throws -> Bool {
         tradeInsert.bind(3, period)
         tradeInsert.bind(4, row.reporter)
         tradeInsert.bind(5, row.partner)
@@ -268,6 +329,7 @@ public final class FileLoadSink {
                 current = (ReporterYear(reporter: row.reporter, year: row.period.year), YearShape())
             }
             current?.shape.add(codeLength: row.hsCode.utf8.count, month: row.period.month)
+            return true
         case .duplicate:
             // One prepared statement for every repeat of the file: a repeat costs about what a row costs.
             let firstLine = try db.cachedStatement(sql: """
@@ -280,6 +342,7 @@ public final class FileLoadSink {
         case .refused(let message):
             try reject(line: row.rawLine, reason: "refused by the warehouse schema: \(message)", text: Self.text(row))
         }
+        return false
     }
 
     private func addMineral(_ stat: MineralStat) throws {
