@@ -9,74 +9,60 @@ extension CommandRunner {
     /// replaces the anomaly and case sets. The findings returned carry no evidence (it is stored).
     func detectStage(warehouse: Warehouse, runID: Int64, settings: DetectorSettings) throws -> (findings: [Anomaly], cases: [TradeCase]) {
         var clock = PhaseClock()
+        // One pass over the warehouse in table order: the outline of the whole trade, and every row
+        // set aside by code family in a temporary file.
         var outline = TradeOutline()
-        try warehouse.forEachCurrentTradeKey { outline.add(source: $0, reporter: $1, partner: $2, flow: $3, hsCode: $4, period: $5) }
-        clock.lap("outline")
+        let spill = try FamilySpill()
+        try warehouse.forEachCurrentTradeRowWithFile { row, source, file in
+            outline.add(source: source, reporter: row.reporter, partner: row.partner, flow: row.flow, hsCode: row.hsCode,
+                        period: row.period)
+            try spill.add(row, source: source, file: file)
+        }
+        clock.lap("read")
         var detection = FamilyDetection(outline: outline, precedence: try sourcePrecedence(),
                                         mineralStats: try warehouse.mineralStats(), exportControls: try warehouse.exportControls(),
                                         commodities: try warehouse.commodities(), countries: try warehouse.countries(),
                                         settings: settings, spool: try EvidenceSpool.temporaryFile())
-        // One family at a time: a worker thread reads the next family's rows (SQLite sorts them by
-        // family) while this one runs the detectors over the last, at most one family waiting.
-        let units = detection.units
+        // One unit of families at a time: a worker thread reads the next unit's rows back while
+        // this one runs the detectors over the last, at most one unit waiting. A finding cites its
+        // files from the rows of its unit.
+        let paths = try warehouse.rawFilePaths()
+        let units = Dictionary(grouping: spill.families, by: detection.units.unit(of:)).sorted { $0.key < $1.key }
         try TwoThreadStream.run(capacity: 1, produce: { send in
-            var family: String?
-            var cells = TradeCubeBuilder()
-            try warehouse.forEachCurrentTradeRowByFamily { row, source in
-                let unit = units.unit(of: row.hsCode)
-                if unit != family {
-                    if family != nil { try send(cells) }
-                    (family, cells) = (unit, TradeCubeBuilder())
+            for (_, families) in units {
+                var cells = TradeCubeBuilder()
+                var files = FamilyFiles(paths: paths)
+                for family in families {
+                    try spill.forEachRow(inFamily: family) { row, source, file in
+                        cells.add(row, source: source)
+                        files.add(row, source: source, file: file)
+                    }
                 }
-                cells.add(row, source: source)
+                try send(UnitRows(cells: cells, files: files))
             }
-            if family != nil { try send(cells) }
-        }, consume: { try detection.add($0) })
+        }, consume: { (unit: UnitRows) in
+            try detection.add(unit.cells, cite: { try FileCitation.citing($0, files: unit.files.files) })
+        })
         clock.lap("families")
-        let findings = try detection.finish()
+        // control_diversion compares families: its few findings cite their files from the warehouse.
+        let findings = try detection.finish(cite: { finding in
+            try FileCitation.citing(finding) {
+                try warehouse.rawFiles(source: $0, declarer: $1, flow: $2, codePrefix: $3, partner: $4, from: $5, to: $6,
+                                       limit: FileCitation.limit)
+            }
+        })
         clock.lap("controls")
-        // One finding's evidence is a tree only while its files are cited; then it waits in a file.
-        let cited = try EvidenceSpool.temporaryFile()
-        for (i, header) in findings.enumerated() {
-            let finding = try citingFiles(StoredEvidence.decode(detection.evidence(i), into: header), warehouse)
-            try cited.append(StoredEvidence.encode(finding.evidence, of: finding))
-        }
-        clock.lap("citations")
         let cases = detection.cases(findings)
         let unjudged = detection.unjudged
         if let sentence = Unjudged.sentence(unjudged) { logger.info("\(sentence)") }
         try warehouse.replaceAnomalies(runID: runID, detectorVersion: DetectorSuite.version, thresholdsJSON: settings.fingerprintJSON,
-                                       headers: findings, evidence: { try cited.text($0) }, cases: cases, unjudged: unjudged)
+                                       headers: findings, evidence: { try detection.evidence($0) }, cases: cases, unjudged: unjudged)
         clock.lap("cases_and_store")
         let high = findings.filter { $0.severity == .high }.count
         logger.info("detection finished", metadata: ["findings": .stringConvertible(findings.count), "high": .stringConvertible(high),
                                                      "cases": .stringConvertible(cases.count), "families": .stringConvertible(detection.families),
                                                      "detector.version": "\(DetectorSuite.version)"].merging(clock.metadata) { $1 })
         return (findings, cases)
-    }
-
-    /// The finding's evidence with the raw files each declaration came from (`files`, or
-    /// `exporter_files` and `importer_files` for a mirror gap), so an analyst can open them.
-    func citingFiles(_ a: Anomaly, _ warehouse: Warehouse) throws -> Anomaly {
-        guard case .object(var evidence) = a.evidence, let code = a.hsCode, let exporter = a.reporter else { return a }
-        func files(_ source: JSONValue?, declarer: String, flow: Flow, partner: String?) throws -> JSONValue? {
-            guard let source = source?.stringValue else { return nil }
-            let paths = try warehouse.rawFiles(source: source, declarer: declarer, flow: flow, codePrefix: code,
-                                               partner: partner, from: a.periodStart, to: a.periodEnd)
-            return .array(paths.map { .string($0) })
-        }
-        if a.detector == "mirror_gap", let sources = evidence["sources"]?.objectValue, let importer = a.partner {
-            evidence["exporter_files"] = try files(sources["exporter_source"], declarer: exporter, flow: .export, partner: importer)
-            evidence["importer_files"] = try files(sources["importer_source"], declarer: importer, flow: .import, partner: exporter)
-        } else if let declarer = evidence["declared_by"]?.stringValue ?? a.declaredBy {
-            let flow = evidence["flow"]?.stringValue.flatMap(Flow.init(rawValue:)) ?? (declarer == exporter ? .export : .import)
-            let counterpart = declarer == exporter ? a.partner : exporter
-            evidence["files"] = try files(evidence["source"], declarer: declarer, flow: flow,
-                                          partner: counterpart == "WLD" ? nil : counterpart)
-        }
-        var cited = a
-        cited.evidence = .object(evidence)
-        return cited
     }
 
     /// Which source answers for a declarer, from the source definitions.
@@ -103,6 +89,13 @@ extension CommandRunner {
                                       "cases": .number(Double(cases.count)),
                                       "findings": .object(["total": .number(Double(anomalies.count)), "high": .number(Double(high))])])
     }
+}
+
+/// One unit of code families as the detection worker hands it over: its rows summed into cells,
+/// and which file each came from.
+private struct UnitRows: Sendable {
+    let cells: TradeCubeBuilder
+    let files: FamilyFiles
 }
 
 /// Seconds spent in each phase of a command, for `--verbose`.

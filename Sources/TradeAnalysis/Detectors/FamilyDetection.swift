@@ -76,11 +76,12 @@ public struct FamilyDetection {
         controlExporters = exporters
     }
 
-    /// Detects in one family's rows (a whole unit of `units`), keeping the findings only.
-    public mutating func add(_ family: TradeCubeBuilder) throws {
+    /// Detects in one family's rows (a whole unit of `units`), keeping the findings only; `cite`
+    /// adds to each finding's evidence what only the family's rows know (the files it came from).
+    public mutating func add(_ family: TradeCubeBuilder, cite: (Anomaly) throws -> Anomaly = { $0 }) throws {
         let input = self.input(TradeCube(family, outlines: outlines))
         for (d, findings) in DetectorSuite.run(detectors, input, settings: settings).enumerated() {
-            found[d] += try findings.map { try keep($0, cube: input.cube) }
+            found[d] += try findings.map { try keep(cite($0), cube: input.cube) }
         }
         census.merge(Unjudged.census(input, settings: settings), uniquingKeysWith: +)
         if !exportControls.isEmpty { keepForControls(family) }
@@ -88,15 +89,16 @@ public struct FamilyDetection {
     }
 
     /// Every finding without its evidence (`evidence(_:)` has it), in `DetectorSuite.run`'s order;
-    /// call once, after the last family.
-    public mutating func finish() throws -> [Anomaly] {
+    /// call once, after the last family. `cite` is as for `add`, for the `control_diversion`
+    /// findings found here across families.
+    public mutating func finish(cite: (Anomaly) throws -> Anomaly = { $0 }) throws -> [Anomaly] {
         var all = found.map { $0.sorted { DetectorSuite.canonicalOrder($0.header, $1.header) } }
         found = []
         let control = DetectorSuite.all.firstIndex { $0 is ControlDiversionDetector } ?? all.count
         if !exportControls.isEmpty {
             let input = self.input(TradeCube(controlSlice, outlines: outlines))
             let findings = DetectorSuite.run([ControlDiversionDetector()], input, settings: settings)[0]
-            all.insert(try findings.map { try keep($0, cube: input.cube) }, at: control)
+            all.insert(try findings.map { try keep(cite($0), cube: input.cube) }, at: control)
         }
         controlSlice = TradeCubeBuilder()
         let flat = all.flatMap { $0 }
