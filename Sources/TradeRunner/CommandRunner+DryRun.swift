@@ -87,12 +87,12 @@ extension CommandRunner {
             defer { progress.finishFile(size: scanned.size) }
             var file = DryRunFile(path: scanned.file.displayPath, source: definition.name, state: .new)
             do {
-                switch try manifestVerdict(scanned, warehouse: warehouse) {
+                let verdict = try manifestVerdict(scanned, warehouse: warehouse)
+                switch verdict {
                 case .sameStamp, .sameContent:
                     file.state = .unchanged
-                case .changed:
-                    file.state = try warehouse?.manifestEntry(key: scanned.relativePath, path: file.path) == nil
-                        ? .new : .changed
+                case .new, .changed:
+                    if case .changed = verdict { file.state = .changed }
                     // The same extract and load as a real load, into a sink that only counts.
                     let rows = try stages.extract.run(PlannedFile(definition: definition, scanned: scanned))
                     let counter = CountingSink()

@@ -194,20 +194,22 @@ extension CommandRunner {
         case sameStamp
         /// Same content as the loaded version `fileID` (hashed), with a new size or mtime.
         case sameContent(fileID: Int64)
-        /// New or changed content, with its SHA-256 (nil when there is no warehouse to compare with).
-        case changed(sha256: String?)
+        /// Changed content, with its SHA-256.
+        case changed(sha256: String)
+        /// No version loaded under this key, or no warehouse to compare with: not hashed here.
+        case new
     }
 
     /// Compares a scanned file with the warehouse's manifest; hashes only when size or mtime changed.
     func manifestVerdict(_ scanned: ScannedFile, warehouse: Warehouse?) throws -> ManifestVerdict {
-        guard let warehouse else { return .changed(sha256: nil) }
+        guard let warehouse else { return .new }
         let path = scanned.file.displayPath
-        let previous = try warehouse.manifestEntry(key: scanned.relativePath, path: path)
-        if let previous, previous.size == scanned.size, previous.mtime == scanned.modified.timeIntervalSince1970 {
+        guard let previous = try warehouse.manifestEntry(key: scanned.relativePath, path: path) else { return .new }
+        if previous.size == scanned.size, previous.mtime == scanned.modified.timeIntervalSince1970 {
             return .sameStamp
         }
         let sha = try RawFileScanner.sha256(of: scanned.file.url, display: path)
-        if let previous, previous.sha256 == sha { return .sameContent(fileID: previous.fileID) }
+        if previous.sha256 == sha { return .sameContent(fileID: previous.fileID) }
         return .changed(sha256: sha)
     }
 
@@ -256,6 +258,7 @@ extension CommandRunner {
         let path = scanned.file.displayPath
         let mtime = scanned.modified.timeIntervalSince1970
         let sha: String
+        var hashing: ConcurrentHash?
         switch try manifestVerdict(scanned, warehouse: warehouse) {
         case .sameStamp:
             return .skipped  // fast path: same size and mtime, not re-read
@@ -263,14 +266,38 @@ extension CommandRunner {
             try warehouse.touchManifest(fileID: fileID, key: scanned.relativePath, size: scanned.size, mtime: mtime)
             return .skipped
         case .changed(let hash):
-            sha = try hash ?? RawFileScanner.sha256(of: scanned.file.url, display: path)
+            sha = hash
+        case .new:
+            // Nothing to compare the content with: it is hashed on another core while it loads.
+            (sha, hashing) = ("", ConcurrentHash(scanned.file.url, display: path))
         }
         // Before the transaction: a file with no reader begins none.
         let rows = try stages.extract.run(planned)
         let identity = FileIdentity(path: path, key: scanned.relativePath, sha256: sha, size: scanned.size, mtime: mtime)
-        let summary = try warehouse.loadFile(identity, source: planned.definition.name, runID: runID) { sink in
+        let summary = try warehouse.loadFile(identity, source: planned.definition.name, runID: runID,
+                                             contentHash: hashing.map { hashing in { try hashing.value() } }) { sink in
             _ = try stages.load.run(FileLoad(rows: rows, sink: sink, pipelined: true))
         }
         return .loaded(rows: summary.rowsLoaded, rejected: summary.rowsRejected)
+    }
+}
+
+/// A file's SHA-256 computed on a background thread; `value()` waits for it.
+private final class ConcurrentHash: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    /// Written once by the background thread before `done` is signalled, read after waiting on it.
+    private var result: Result<String, any Error> = .success("")
+
+    init(_ url: URL, display: String) {
+        DispatchQueue.global().async { [self] in
+            result = Result { try RawFileScanner.sha256(of: url, display: display) }
+            done.signal()
+        }
+    }
+
+    func value() throws -> String {
+        done.wait()
+        done.signal()
+        return try result.get()
     }
 }

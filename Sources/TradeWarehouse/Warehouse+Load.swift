@@ -7,10 +7,13 @@ extension Warehouse {
     /// row with the same natural key are superseded.
     ///
     /// If `body` throws, nothing of the file is stored and the error is rethrown unchanged.
+    /// `contentHash`, when given, is the file's SHA-256 computed while it loads (`file.sha256` is
+    /// then not known yet); it is stored before the transaction commits.
     /// Natural keys: trade (source, period, reporter, partner, flow, hs_code); mineral stats
     /// (source, country, year, measure); series (dataset, series_key, period); commodity lines
     /// (nomenclature, code). The newest load wins.
     public func loadFile(_ file: FileIdentity, source: String, runID: Int64,
+                         contentHash: (() throws -> String)? = nil,
                          _ body: (FileLoadSink) throws -> Void) throws -> FileLoadSummary {
         try write("cannot load \(file.path)") { db in
             // 8 MiB of page cache (SQLite's default is 2 MiB); it also sizes the sorter that builds
@@ -19,7 +22,8 @@ extension Warehouse {
             let previous = try Self.currentVersionID(db, key: file.key, path: file.path)
             try db.execute(literal: """
                 INSERT INTO raw_file (path, raw_key, source, sha256, size, mtime, run_id)
-                VALUES (\(file.path), \(file.key), \(source), \(file.sha256.lowercased()), \(file.size), \(file.mtime), \(runID))
+                VALUES (\(file.path), \(file.key), \(source), \(contentHash == nil ? file.sha256.lowercased() : Self.unknownHash),
+                        \(file.size), \(file.mtime), \(runID))
                 """)
             let fileID = db.lastInsertedRowID
 
@@ -48,6 +52,9 @@ extension Warehouse {
             // Rows superseded by natural key share their reporter-years with this file's rows.
             try Self.queueRollup(db, shapes: sink.reporterYearShapes, source: source, previousFile: previous)
 
+            if let contentHash {
+                try db.execute(literal: "UPDATE raw_file SET sha256 = \(try contentHash().lowercased()) WHERE id = \(fileID)")
+            }
             let loaded = sink.tradeRows + sink.mineralRows + sink.commodityRows + sink.observationRows
             try db.execute(literal: """
                 UPDATE raw_file SET state = 'current', rows_loaded = \(loaded), rows_rejected = \(sink.rejectedRows)
@@ -59,6 +66,9 @@ extension Warehouse {
                                    rowsSuperseded: superseded, replacedFileID: previous)
         }
     }
+
+    /// What `raw_file.sha256` holds inside a load transaction until the content hash is known.
+    private static let unknownHash = String(repeating: "0", count: 64)
 
     /// A table of loaded rows with a natural key, supersedable by a newer file.
     struct ObservationTable: Sendable {

@@ -24,6 +24,19 @@ import TradeRunner
             let loaded = Int(file[1])!, rejected = Int(file[2])!
             #expect(lines == loaded + rejected, "\(file[0]): \(lines) lines vs \(loaded) + \(rejected)")
         }
+        // Each file's SHA-256 (hashed on another core while a new file loads) is that of its bytes,
+        // as coreutils' sha256sum computes it.
+        for file in try ws.rows("select path, sha256 from files where superseded = 0") {
+            let sha256sum = Process()
+            sha256sum.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+            sha256sum.arguments = [file[0]]
+            let output = Pipe()
+            sha256sum.standardOutput = output
+            try sha256sum.run()
+            let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            sha256sum.waitUntilExit()
+            #expect(printed.split(separator: " ").first.map(String.init) == file[1], "\(file[0])")
+        }
         // The HS concordance reference table is queryable, one row per data line of the CSV.
         let concordance = try String(contentsOf: packageRoot.appendingPathComponent("Pipelines/reference/hs_concordance.csv"),
                                      encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }.count - 1

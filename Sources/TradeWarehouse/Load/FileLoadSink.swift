@@ -257,15 +257,29 @@ public final class FileLoadSink {
     }
 
     /// The filter's hash of a trade row's natural key within this file (source and file are the same
-    /// for every row).
+    /// for every row): FNV-1a over the key's bytes, each field ended by a byte no text holds, then
+    /// MurmurHash3's finalizer so the block (high bits) and the bits in it (low bits) are independent.
+    /// A hash is only a filter's question, never an answer: two keys that collide are told apart by
+    /// the key index when the held-back rows are settled.
     private static func keyHash(_ row: TradeRow, period: String) -> UInt64 {
-        var hasher = Hasher()
-        hasher.combine(period)
-        hasher.combine(row.reporter)
-        hasher.combine(row.partner)
-        hasher.combine(row.flow)
-        hasher.combine(row.hsCode)
-        return UInt64(bitPattern: Int64(hasher.finalize()))
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ text: String) {
+            var text = text
+            text.withUTF8 { bytes in
+                for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+            }
+            hash = (hash ^ 0xff) &* 0x0000_0100_0000_01b3
+        }
+        mix(period)
+        mix(row.reporter)
+        mix(row.partner)
+        mix(row.flow.rawValue)
+        mix(row.hsCode)
+        hash ^= hash >> 33
+        hash &*= 0xff51_afd7_ed55_8ccd
+        hash ^= hash >> 33
+        hash &*= 0xc4ce_b9fe_1a85_ec53
+        return hash ^ (hash >> 33)
     }
 
     // MARK: - Kinds
