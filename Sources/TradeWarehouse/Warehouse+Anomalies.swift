@@ -14,12 +14,7 @@ extension Warehouse {
     /// cases, and each finding records its case. `unjudged` counts the series left without a verdict, by reason.
     public func replaceAnomalies(runID: Int64, detectorVersion: String, thresholdsJSON: String,
                                  _ anomalies: [Anomaly], cases: [TradeCase] = [], unjudged: [String: Int] = [:]) throws {
-        let encoded: [String]
-        do {
-            encoded = try anomalies.map { try StoredEvidence.encode($0.evidence, of: $0) }
-        } catch {
-            throw Diagnostic("cannot store anomalies: \(error)")
-        }
+        let encoded = anomalies.map { StoredEvidence.encode($0.evidence) }
         try replaceAnomalies(runID: runID, detectorVersion: detectorVersion, thresholdsJSON: thresholdsJSON,
                              headers: anomalies, evidence: { encoded[$0] }, cases: cases, unjudged: unjudged)
     }

@@ -116,7 +116,7 @@ public struct FamilyDetection {
     private func keep(_ finding: Anomaly, cube: TradeCube) throws -> (header: Anomaly, evidence: Int, facts: FindingFacts) {
         var header = finding
         header.evidence = .null
-        return (header, try spool.append(StoredEvidence.encode(finding.evidence, of: finding)), FindingFacts(finding, cube: cube))
+        return (header, try spool.append(StoredEvidence.encode(finding.evidence)), FindingFacts(finding, cube: cube))
     }
 
     /// Cases of the findings `finish` returned (which may since have gained evidence, in the same

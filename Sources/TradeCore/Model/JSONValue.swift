@@ -46,19 +46,57 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByFloatLiteral, Expr
 }
 
 extension JSONValue {
-    /// Compact JSON with sorted keys: the same value always gives the same text (for storage and tests).
-    public var canonicalJSON: String {
+    /// How `canonicalJSON` writes a number JSON cannot hold (NaN, ±infinity).
+    public enum NonFiniteNumbers: Sendable {
+        /// `null`: for logs and summaries, where such a number means "no figure".
+        case null
+        /// The strings `"NaN"`, `"Infinity"` and `"-Infinity"`: for stored evidence, which keeps them.
+        case strings
+    }
+
+    /// Compact JSON with sorted keys: the same value always gives the same text (for storage and
+    /// tests). Whole numbers below 10^15 are written without a fraction. The one JSON writer of
+    /// TradeWatch's own values.
+    public var canonicalJSON: String { canonicalJSON(nonFinite: .null) }
+
+    public func canonicalJSON(nonFinite: NonFiniteNumbers) -> String {
+        var out = ""
+        write(to: &out, nonFinite: nonFinite)
+        return out
+    }
+
+    private func write(to out: inout String, nonFinite: NonFiniteNumbers) {
         switch self {
-        case .null: return "null"
-        case .bool(let b): return b ? "true" : "false"
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
         case .number(let n):
-            guard n.isFinite else { return "null" }
-            if n == n.rounded(), abs(n) < 1e15 { return String(Int64(n)) }
-            return "\(n)"
-        case .string(let s): return Self.quote(s)
-        case .array(let a): return "[" + a.map(\.canonicalJSON).joined(separator: ",") + "]"
+            if !n.isFinite {
+                switch nonFinite {
+                case .null: out += "null"
+                case .strings: out += n.isNaN ? "\"NaN\"" : n > 0 ? "\"Infinity\"" : "\"-Infinity\""
+                }
+            } else if n == n.rounded(), abs(n) < 1e15 {
+                out += String(Int64(n))
+            } else {
+                out += n.description
+            }
+        case .string(let s): out += Self.quote(s)
+        case .array(let a):
+            out += "["
+            for (i, element) in a.enumerated() {
+                if i > 0 { out += "," }
+                element.write(to: &out, nonFinite: nonFinite)
+            }
+            out += "]"
         case .object(let o):
-            return "{" + o.keys.sorted().map { Self.quote($0) + ":" + o[$0]!.canonicalJSON }.joined(separator: ",") + "}"
+            out += "{"
+            for (i, key) in o.keys.sorted().enumerated() {
+                if i > 0 { out += "," }
+                out += Self.quote(key)
+                out += ":"
+                o[key]!.write(to: &out, nonFinite: nonFinite)
+            }
+            out += "}"
         }
     }
 

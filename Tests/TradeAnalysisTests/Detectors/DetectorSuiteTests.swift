@@ -83,4 +83,20 @@ import TradeCore
         let v: JSONValue = ["b": 1, "a": [1.5, "x\"y", nil, true]]
         #expect(v.canonicalJSON == #"{"a":[1.5,"x\"y",null,true],"b":1}"#)
     }
+
+    /// Stored evidence is the same canonical text, except that a number JSON cannot hold is kept as
+    /// a string (a log line writes null); it reads back as the string.
+    @Test func storedEvidenceKeepsNonFiniteNumbersAsStrings() throws {
+        let v: JSONValue = ["ratio": .number(.infinity), "z": .number(-.infinity), "gap": .number(.nan),
+                            "kg": 1_250, "share": 0.125, "big": 1e20, "path": "Raw/a b/c.csv"]
+        let stored = StoredEvidence.encode(v)
+        #expect(stored == #"{"big":1e+20,"gap":"NaN","kg":1250,"path":"Raw/a b/c.csv","ratio":"Infinity","share":0.125,"z":"-Infinity"}"#)
+        #expect(v.canonicalJSON == #"{"big":1e+20,"gap":null,"kg":1250,"path":"Raw/a b/c.csv","ratio":null,"share":0.125,"z":null}"#)
+        let header = Anomaly(detector: "mirror_gap", severity: .low, score: 1, reporter: nil, partner: nil, hsCode: nil,
+                             periodStart: "2024", periodEnd: "2024", summary: "s", evidence: .null)
+        let back = try StoredEvidence.decode(stored, into: header)
+        #expect(back.evidence["ratio"] == .string("Infinity"))
+        #expect(back.evidence["kg"] == .number(1250))
+        #expect(back.evidence["big"] == .number(1e20))
+    }
 }
