@@ -30,7 +30,7 @@ extension CommandRunner {
         let runID = try beginRun(warehouse, command: "fetch")
         let summary: FetchSummary
         do {
-            summary = try fetchStage(warehouse: warehouse, runID: runID, sources: sources)
+            summary = try fetchPipelineStage().run(FetchRequest(warehouse: warehouse, runID: runID, sources: sources))
         } catch {
             do {
                 try warehouse.finishRun(runID, status: .failed, counts: RunCounts())

@@ -79,7 +79,9 @@ extension CommandRunner {
                                            exportControls: reference.exportControls, fxRates: reference.fxRates,
                                            concordance: reference.concordance)
             try warehouse.updateSourcePrecedence(SourcePrecedence(definitions: sources))
-            if options.fetchFirst { fetched = try fetchStage(warehouse: warehouse, runID: runID, sources: sources) }
+            if options.fetchFirst {
+                fetched = try pipeline(reference: reference).fetch.run(FetchRequest(warehouse: warehouse, runID: runID, sources: sources))
+            }
             load = try loadStage(warehouse: warehouse, runID: runID, sources: sources, reference: reference)
             // After the files committed: one figure per question for the reporter-years they touched.
             try refreshRollup(warehouse)

@@ -7,10 +7,14 @@ import TradeAnalysis
 
 /// The stages of TradeWatch and the types that pass between them, in the order a row meets them.
 ///
+///     FetchRequest (the sources with a fetch: block) ──fetch──▶ FetchSummary (files written to Raw/)
 ///     PlannedFile ──extract──▶ FileRows ──(each record: normalize)──▶ RowOutcome ──load──▶ a RowSink
 ///     DetectionRequest (the warehouse) ──detect──▶ Detection (findings, cases)
 ///     ReportRequest (the warehouse, the run) ──report──▶ the path of latest.html
 ///
+/// - **fetch** (`FetchRequest → FetchSummary`), with `run --fetch` or `tradewatch fetch`: each source
+///   with a `fetch:` block downloads what is new into its `Raw/` folder (`CommandRunner.fetchStage`),
+///   where the scan then finds it like any other file.
 /// - **extract** (`PlannedFile → FileRows`): a raw file a source definition claims, scanned and
 ///   compared with the manifest (`CommandRunner.planFiles`, `manifestVerdict`), gets its reader —
 ///   looked up here, once per file, from the definition's format (`SourceReaders`). Nothing is read
@@ -33,6 +37,7 @@ import TradeAnalysis
 /// after it. `CommandRunner.pipeline(reference:progress:)` builds the one used by every command;
 /// `docs/ARCHITECTURE.md` follows one row through it.
 struct TradePipeline {
+    var fetch: PipelineStage<FetchRequest, FetchSummary>
     var extract: PipelineStage<PlannedFile, FileRows>
     var load: PipelineStage<FileLoad, Int>
     var detect: PipelineStage<DetectionRequest, Detection>
@@ -135,6 +140,13 @@ struct FileLoad {
     var pipelined: Bool
 }
 
+/// The fetch stage's input.
+struct FetchRequest {
+    var warehouse: Warehouse
+    var runID: Int64
+    var sources: [SourceDefinition]
+}
+
 /// The detect stage's input.
 struct DetectionRequest {
     var warehouse: Warehouse
@@ -161,6 +173,7 @@ extension CommandRunner {
     func pipeline(reference: ReferenceData, progress: ProgressLine? = nil) -> TradePipeline {
         let now = options.now ?? Date()
         return TradePipeline(
+            fetch: fetchPipelineStage(),
             extract: PipelineStage("extract") { planned in
                 let definition = planned.definition
                 guard let reader = SourceReaders.reader(for: definition.format, now: now) else {
@@ -189,5 +202,12 @@ extension CommandRunner {
                 try reportStage(warehouse: request.warehouse, runID: request.runID, filter: request.filter,
                                 ending: request.ending)
             })
+    }
+
+    /// The fetch stage alone, for `tradewatch fetch` (which reads no reference tables).
+    func fetchPipelineStage() -> PipelineStage<FetchRequest, FetchSummary> {
+        PipelineStage("fetch") { request in
+            try fetchStage(warehouse: request.warehouse, runID: request.runID, sources: request.sources)
+        }
     }
 }
