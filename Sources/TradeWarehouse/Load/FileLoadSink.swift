@@ -187,17 +187,7 @@ public final class FileLoadSink {
                 """)
             candidateInsert = insert
         }
-        insert.bind(1, period)
-        insert.bind(2, row.reporter)
-        insert.bind(3, row.partner)
-        insert.bind(4, row.flow.rawValue)
-        insert.bind(5, row.hsCode)
-        insert.bind(6, row.hsEdition)
-        insert.bind(7, row.quantityKg)
-        insert.bind(8, row.valueUSD)
-        insert.bind(9, row.valuation.rawValue)
-        insert.bind(10, row.quantityEstimated)
-        insert.bind(11, row.rawLine)
+        Self.bind(row, period: period, to: insert, from: 1)
         insert.bind(12, Self.text(row))
         guard case .inserted = try insert.step() else {
             throw Diagnostic("cannot hold back the repeated row \(path):\(row.rawLine)")
@@ -320,20 +310,27 @@ public final class FileLoadSink {
         }
     }
 
+    /// Binds a trade row's eleven columns, in the order both trade inserts list them (period,
+    /// reporter, partner, flow, hs_code, hs_edition, quantity_kg, value_usd, valuation,
+    /// quantity_estimated, raw_line), to parameters `first`, `first + 1`, ….
+    private static func bind(_ row: TradeRow, period: String, to insert: RawInsert, from first: Int32) {
+        insert.bind(first, period)
+        insert.bind(first + 1, row.reporter)
+        insert.bind(first + 2, row.partner)
+        insert.bind(first + 3, row.flow.rawValue)
+        insert.bind(first + 4, row.hsCode)
+        insert.bind(first + 5, row.hsEdition)
+        insert.bind(first + 6, row.quantityKg)
+        insert.bind(first + 7, row.valueUSD)
+        insert.bind(first + 8, row.valuation.rawValue)
+        insert.bind(first + 9, row.quantityEstimated)
+        insert.bind(first + 10, row.rawLine)
+    }
+
     /// Inserts one trade row; true when stored, false when it became a rejected row.
     @discardableResult
     private func store(_ row: TradeRow, period: String, with tradeInsert: RawInsert) throws -> Bool {
-        tradeInsert.bind(3, period)
-        tradeInsert.bind(4, row.reporter)
-        tradeInsert.bind(5, row.partner)
-        tradeInsert.bind(6, row.flow.rawValue)
-        tradeInsert.bind(7, row.hsCode)
-        tradeInsert.bind(8, row.hsEdition)
-        tradeInsert.bind(9, row.quantityKg)
-        tradeInsert.bind(10, row.valueUSD)
-        tradeInsert.bind(11, row.valuation.rawValue)
-        tradeInsert.bind(12, row.quantityEstimated)
-        tradeInsert.bind(13, row.rawLine)
+        Self.bind(row, period: period, to: tradeInsert, from: 3)
         switch try tradeInsert.step() {
         case .inserted:
             tradeRows += 1
