@@ -9,8 +9,17 @@ struct Cell: Sendable, Hashable {
     var usdCIF: Double = 0
     /// Kilograms that the publisher estimated.
     var estimatedKg: Double = 0
-    var rowsWithKg = 0
-    var rows = 0
+    // Counts as Int32: a cell is held per figure of a code family, and 40 bytes are 8 fewer than 48.
+    private var storedRowsWithKg: Int32 = 0
+    private var storedRows: Int32 = 0
+    var rowsWithKg: Int {
+        get { Int(storedRowsWithKg) }
+        set { storedRowsWithKg = Int32(truncatingIfNeeded: newValue) }
+    }
+    var rows: Int {
+        get { Int(storedRows) }
+        set { storedRows = Int32(truncatingIfNeeded: newValue) }
+    }
 
     var tonnes: Double { kg / 1000 }
     var hasKg: Bool { rowsWithKg > 0 }
@@ -19,10 +28,10 @@ struct Cell: Sendable, Hashable {
     init() {}
 
     init(_ row: TradeRow) {
-        rows = 1
+        storedRows = 1
         if let q = row.quantityKg, q.isFinite, q >= 0 {
             kg = q
-            rowsWithKg = 1
+            storedRowsWithKg = 1
             if row.quantityEstimated { estimatedKg = q }
         }
         if let v = row.valueUSD, v.isFinite {
@@ -37,8 +46,8 @@ struct Cell: Sendable, Hashable {
         usd += o.usd
         usdCIF += o.usdCIF
         estimatedKg += o.estimatedKg
-        rowsWithKg += o.rowsWithKg
-        rows += o.rows
+        storedRowsWithKg += o.storedRowsWithKg
+        storedRows += o.storedRows
     }
 
     /// USD with the CIF part brought to an FOB basis by dividing out `allowance` (0.06 = 6 %).
