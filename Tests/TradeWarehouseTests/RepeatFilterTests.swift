@@ -29,7 +29,7 @@ import TradeCore
         #expect(falseAlarms < 1_000, "false alarms: \(falseAlarms)")
         #expect(RepeatFilter.bytes(forFileBytes: 100_000 * 128, rowBytes: 128) == 200_000)
         #expect(RepeatFilter.bytes(forFileBytes: 10, rowBytes: 128) == 64)
-        #expect(RepeatFilter.bytes(forFileBytes: 1 << 40, rowBytes: 128) == 32 << 20)
+        #expect(RepeatFilter.bytes(forFileBytes: 1 << 40, rowBytes: 128) == 8 << 20)
     }
 
     /// A file of 101 bytes gets a one-block filter, which 240 keys saturate: most new keys are then

@@ -154,6 +154,8 @@ public final class FileLoadSink {
     /// repeat filter held back. Every row stored so far has a key no earlier row has, so the unique
     /// natural-key index builds at the first attempt.
     func finish() throws {
+        // The filter's work is done: free it before the index builds' sorts need memory.
+        repeatFilter = nil
         for index in deferredIndexes where !index.isUnique {
             try db.execute(sql: index.sql)
         }

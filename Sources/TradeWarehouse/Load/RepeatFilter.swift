@@ -22,10 +22,11 @@ final class RepeatFilter {
     }
 
     /// The size for a file of `fileBytes`: 16 bits for each row the file may hold at `rowBytes` a
-    /// row (about 0.1 % false "maybe"s when rows are that short), from one block up to 32 MiB. A file
-    /// of more or shorter rows still loads exactly, with more rows settled at the end.
+    /// row (about 0.1 % false "maybe"s when rows are that short), from one block up to 8 MiB, so a
+    /// load's memory does not grow with the file. A file of more rows than that serves at 16 bits
+    /// (some 4 M), or of shorter rows, still loads exactly, with more false alarms settled at the end.
     static func bytes(forFileBytes fileBytes: Int64, rowBytes: Int64) -> Int {
-        Int(min(max(fileBytes / rowBytes * 2, 64), 32 << 20))
+        Int(min(max(fileBytes / rowBytes * 2, 64), 8 << 20))
     }
 
     deinit { words.deallocate() }
