@@ -13,11 +13,18 @@ extension CommandRunner {
         // set aside by code family in a temporary file.
         var outline = TradeOutline()
         let spill = try FamilySpill()
-        try warehouse.forEachCurrentTradeRowWithFile { row, source, file in
-            outline.add(source: source, reporter: row.reporter, partner: row.partner, flow: row.flow, hsCode: row.hsCode,
-                        period: row.period)
-            try spill.add(row, source: source, file: file)
-        }
+        // A worker steps through the table and decodes the rows; this thread outlines them and sets
+        // them aside.
+        try TwoThreadStream.stream(batchSize: 4096, produce: { emit in
+            try warehouse.forEachCurrentTradeRowWithFile { row, source, file in
+                try emit(ReadRow(row: row, source: source, file: file))
+            }
+        }, consume: { (read: ReadRow) in
+            let row = read.row
+            outline.add(source: read.source, reporter: row.reporter, partner: row.partner, flow: row.flow,
+                        hsCode: row.hsCode, period: row.period)
+            try spill.add(row, source: read.source, file: read.file)
+        })
         clock.lap("read")
         var detection = FamilyDetection(outline: outline, precedence: try sourcePrecedence(),
                                         mineralStats: try warehouse.mineralStats(), exportControls: try warehouse.exportControls(),
@@ -89,6 +96,13 @@ extension CommandRunner {
                                       "cases": .number(Double(cases.count)),
                                       "findings": .object(["total": .number(Double(anomalies.count)), "high": .number(Double(high))])])
     }
+}
+
+/// A current trade row as detection's reading worker hands it over: with its source and raw file.
+private struct ReadRow: Sendable {
+    let row: TradeRow
+    let source: String
+    let file: Int64
 }
 
 /// One unit of code families as the detection worker hands it over: its rows summed into cells,
