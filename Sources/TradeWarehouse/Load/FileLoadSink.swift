@@ -219,33 +219,22 @@ public final class FileLoadSink {
         if repeats < repeatCandidates {
             // Rows stored by this loop get higher ids: the NOT EXISTS looks only at rows stored before it.
             let lastStored = try Int64.fetchOne(db, sql: "SELECT max(id) FROM trade_observation") ?? 0
-            let unsettled = try Row.fetchCursor(db, sql: """
-                SELECT c.* FROM temp.trade_repeat_candidate c
+            // The held-back table has the trade columns under the same names: the warehouse's one
+            // mapping of stored columns to a TradeRow reads it.
+            let unsettled = try db.makeStatement(sql: """
+                SELECT \(Warehouse.tradeRowColumns) FROM temp.trade_repeat_candidate c
                 WHERE NOT EXISTS (SELECT 1 FROM trade_observation t WHERE \(sameKey) AND t.id <= ?3)
                 ORDER BY c.id
-                """, arguments: [fileID, source, lastStored])
+                """)
+            unsettled.arguments = [fileID, source, lastStored]
             let insert = try tradeInsert()
-            while let candidate = try unsettled.next() {
-                let row = try Self.tradeRow(candidate, path: path)
-                try store(row, period: candidate["period"], with: insert)
+            try Warehouse.stepRows(db, statement: unsettled) { h in
+                let row = try Warehouse.tradeRow(h)
+                try store(row, period: row.period.description, with: insert)
             }
         }
         try db.execute(sql: "DROP TABLE temp.trade_repeat_candidate")
         repeatCandidates = 0
-    }
-
-    /// The trade row a held-back row was made from.
-    private static func tradeRow(_ candidate: Row, path: String) throws -> TradeRow {
-        let line: Int = candidate["raw_line"]
-        guard let period = Period(candidate["period"] as String),
-              let flow = Flow(rawValue: candidate["flow"]),
-              let valuation = Valuation(rawValue: candidate["valuation"]) else {
-            throw Diagnostic("cannot read back the held-back row \(path):\(line)")
-        }
-        return TradeRow(period: period, reporter: candidate["reporter"], partner: candidate["partner"], flow: flow,
-                        hsCode: candidate["hs_code"], hsEdition: candidate["hs_edition"],
-                        quantityKg: candidate["quantity_kg"], valueUSD: candidate["value_usd"], valuation: valuation,
-                        quantityEstimated: candidate["quantity_estimated"], rawLine: line)
     }
 
     /// The filter's hash of a trade row's natural key within this file (source and file are the same
