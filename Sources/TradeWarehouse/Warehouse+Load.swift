@@ -52,12 +52,11 @@ extension Warehouse {
             // Rows superseded by natural key share their reporter-years with this file's rows.
             try Self.queueRollup(db, shapes: sink.reporterYearShapes, source: source, previousFile: previous)
 
-            if let contentHash {
-                try db.execute(literal: "UPDATE raw_file SET sha256 = \(try contentHash().lowercased()) WHERE id = \(fileID)")
-            }
+            let sha256 = try contentHash?().lowercased() ?? file.sha256.lowercased()
             let loaded = sink.tradeRows + sink.mineralRows + sink.commodityRows + sink.observationRows
             try db.execute(literal: """
-                UPDATE raw_file SET state = 'current', rows_loaded = \(loaded), rows_rejected = \(sink.rejectedRows)
+                UPDATE raw_file SET state = 'current', rows_loaded = \(loaded), rows_rejected = \(sink.rejectedRows),
+                                    sha256 = \(sha256)
                 WHERE id = \(fileID)
                 """)
             return FileLoadSummary(fileID: fileID, rowsLoaded: loaded, rowsRejected: sink.rejectedRows,
