@@ -251,16 +251,9 @@ extension Warehouse {
         }
     }
 
-    /// The warehouse periods a finding from `from` to `to` covers: every year of the span (`2021`)
-    /// and every month (`2021-03`) from `from`'s month (January of an annual `from`) to `to`'s
-    /// (December of an annual `to`). Empty when either bound is not a period.
+    /// The warehouse periods (`2021`, `2021-03`) of a finding from `from` to `to` (`PeriodSpan`).
+    /// Empty when either bound is not a period.
     static func periods(from: String, to: String) -> [String] {
-        guard let start = Period(from), let end = Period(to), start.year <= end.year else { return [] }
-        var out = (start.year...end.year).map { String(format: "%04d", $0) }
-        let first = start.year * 12 + (start.month ?? 1) - 1, last = end.year * 12 + (end.month ?? 12) - 1
-        if first <= last {
-            out += (first...last).map { String(format: "%04d-%02d", $0 / 12, $0 % 12 + 1) }
-        }
-        return out
+        PeriodSpan(from: from, to: to)?.periods.map(\.description) ?? []
     }
 }

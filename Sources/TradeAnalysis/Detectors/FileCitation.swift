@@ -6,7 +6,7 @@ import TradeCore
 public enum FileCitation {
     /// The paths (sorted, at most `limit`) of the files holding current rows of `source` declared by
     /// `declarer` for `flow`, with a code under `codePrefix` and partner `partner` (nil: any), in
-    /// the periods from `from` to `to` (`FileCitation.covers`).
+    /// the periods from `from` to `to` (`PeriodSpan`).
     public typealias Lookup = (_ source: String, _ declarer: String, _ flow: Flow, _ codePrefix: String,
                                _ partner: String?, _ from: String, _ to: String) throws -> [String]
 
@@ -35,17 +35,6 @@ public enum FileCitation {
         var cited = finding
         cited.evidence = .object(evidence)
         return cited
-    }
-
-    /// Whether a row of `period` falls in a finding from `from` to `to`: an annual row when its year
-    /// is in the span, a monthly row from `from`'s month (January of an annual `from`) to `to`'s
-    /// (December of an annual `to`). Nothing when either bound is not a period.
-    static func covers(_ period: Period, from: Period, to: Period) -> Bool {
-        guard from.year <= to.year else { return false }
-        guard let month = period.month else { return (from.year...to.year).contains(period.year) }
-        let first = from.year * 12 + (from.month ?? 1) - 1, last = to.year * 12 + (to.month ?? 12) - 1
-        let index = period.year * 12 + month - 1
-        return first <= index && index <= last
     }
 }
 
@@ -92,7 +81,7 @@ public struct FamilyFiles: Sendable {
     /// `FileCitation.Lookup` over this family's rows.
     public func files(source: String, declarer: String, flow: Flow, codePrefix: String, partner: String?,
                       from: String, to: String) -> [String] {
-        guard let from = Period(from), let to = Period(to),
+        guard let span = PeriodSpan(from: from, to: to),
               let byPartner = entries[Declaration(source: source, declarer: declarer, flow: flow)] else { return [] }
         let under = codes.map { $0.hasPrefix(codePrefix) }
         var files = Set<Int32>()
@@ -100,7 +89,7 @@ public struct FamilyFiles: Sendable {
         for list in lists {
             for entry in list where under[Int(entry.code)] && !files.contains(entry.file) {
                 let month = Int(entry.period & 15)
-                if FileCitation.covers(Period(year: Int(entry.period >> 4), month: month == 0 ? nil : month), from: from, to: to) {
+                if span.contains(Period(year: Int(entry.period >> 4), month: month == 0 ? nil : month)) {
                     files.insert(entry.file)
                 }
             }
