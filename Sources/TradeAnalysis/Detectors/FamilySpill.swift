@@ -1,8 +1,5 @@
 import Foundation
 import TradeCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The warehouse's current trade rows, partitioned by code family into an unlinked temporary file,
 /// so detection reads the warehouse once in table order instead of sorting it by family.
@@ -12,8 +9,7 @@ import Glibc
 /// number of rows. `forEachRow(inFamily:)` then reads back one family's chunks. A family is what
 /// `TradeCube.family` says of the code: its first four digits, or a shorter code itself.
 public final class FamilySpill {
-    private let descriptor: Int32
-    private var end: Int64 = 0
+    private let file: TemporaryFile
     /// Per family (numbered in the order first seen): its buffer and the chunks written.
     private var numbers: [String: Int] = [:]
     private var pending: [[UInt8]] = []
@@ -25,18 +21,8 @@ public final class FamilySpill {
     static let chunkBytes = 32 << 10
 
     public init() throws {
-        var template = Array(FileManager.default.temporaryDirectory
-            .appendingPathComponent("tradewatch-families-XXXXXX").path.utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else {
-            throw Diagnostic("cannot create a temporary file for detection in \(FileManager.default.temporaryDirectory.path): \(String(cString: strerror(errno)))")
-        }
-        // Unlinked, the file goes when it is closed, even if the process is killed.
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-        self.descriptor = descriptor
+        file = try TemporaryFile(for: "detection's rows")
     }
-
-    deinit { close(descriptor) }
 
     /// Keeps one row of `source`, read from raw file `file`.
     public func add(_ row: TradeRow, source: String, file: Int64) throws {
@@ -64,7 +50,7 @@ public final class FamilySpill {
     public func forEachRow(inFamily family: String, _ body: (TradeRow, _ source: String, _ file: Int64) throws -> Void) throws {
         guard let number = numbers[family] else { return }
         for chunk in chunks[number] {
-            try Self.decode(try read(chunk), body)
+            try Self.decode(try file.read(chunk), body)
         }
         try Self.decode(pending[number], body)
     }
@@ -78,23 +64,8 @@ public final class FamilySpill {
     }
 
     private func writeChunk(_ number: Int) throws {
-        let count = pending[number].count
-        let written = pending[number].withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(end)) }
-        guard written == count else {
-            throw Diagnostic("cannot write detection's temporary file: \(written < 0 ? String(cString: strerror(errno)) : "short write")")
-        }
-        chunks[number].append((end, count))
-        end += Int64(count)
+        chunks[number].append(try pending[number].withUnsafeBytes { try file.append($0) })
         pending[number].removeAll(keepingCapacity: true)
-    }
-
-    private func read(_ chunk: (offset: Int64, count: Int)) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: chunk.count)
-        let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, chunk.count, off_t(chunk.offset)) }
-        guard got == chunk.count else {
-            throw Diagnostic("cannot read detection's temporary file back: \(got < 0 ? String(cString: strerror(errno)) : "short read")")
-        }
-        return bytes
     }
 
     // MARK: - Encoding
