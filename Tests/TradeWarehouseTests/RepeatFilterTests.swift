@@ -1,21 +1,16 @@
 import Foundation
 import Testing
 import TradeCore
+import TradeTestSupport
 @testable import TradeWarehouse
 
 /// The Bloom filter that lets a bulk load find repeated keys without the key index, and the load's
 /// handling of its false alarms.
 @Suite struct RepeatFilterTests {
-    /// splitmix64: well-spread, reproducible test hashes (Swift's `Hasher` is seeded per process).
+    /// Well-spread, reproducible test hashes (Swift's `Hasher` is seeded per process).
     static func hashes(_ count: Int, seed: UInt64) -> [UInt64] {
-        var state = seed
-        return (0..<count).map { _ in
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var generator = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in generator.next() }
     }
 
     /// Sized for 100 k rows of 128 bytes: every key put in is found, and about 0.1 % of keys never
