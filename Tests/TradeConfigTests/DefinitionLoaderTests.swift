@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TradeCore
+import TradeTestSupport
 @testable import TradeConfig
 
 private let fixtures = (Bundle.module.resourceURL ?? Bundle.module.bundleURL).appendingPathComponent("Fixtures")

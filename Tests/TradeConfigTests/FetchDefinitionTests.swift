@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TradeCore
+import TradeTestSupport
 @testable import TradeConfig
 
 /// The `fetch:` block: the contract's keys read into a `FetchDefinition`, every mistake located.
@@ -17,7 +18,7 @@ import TradeCore
     }
 
     private func diagnostic(_ fetch: String) -> Diagnostic? {
-        TradeConfigTests.diagnostic { _ = try parse(fetch) }
+        TradeTestSupport.diagnostic { _ = try parse(fetch) }
     }
 
     @Test func readsTheContractsKeys() throws {

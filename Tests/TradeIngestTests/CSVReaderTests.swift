@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TradeCore
+import TradeTestSupport
 @testable import TradeIngest
 
 private func records(_ text: String, chunk: Int) throws -> [CSVRecord] {
@@ -62,7 +63,7 @@ func csvEdgeCases(_ c: CSVCase, chunk: Int) throws {
 @Test(arguments: [1, 4, 1 << 16])
 func unterminatedQuoteIsTruncatedMidRow(chunk: Int) {
     let reader = CSVReader(source: MemoryChunkSource("h1,h2\nok,1\nx,\"open\nmore", chunkSize: chunk), display: "Raw/t.csv")
-    let d = TestSupport.diagnostic { try reader.forEach { _ in } }
+    let d = diagnostic { try reader.forEach { _ in } }
     #expect(d?.location == SourceLocation(file: "Raw/t.csv", line: 3, column: 3))
     #expect(d?.message.hasPrefix("truncated mid-row") == true)
 }
@@ -71,7 +72,7 @@ func unterminatedQuoteIsTruncatedMidRow(chunk: Int) {
     let long = String(repeating: "x", count: 100)
     let reader = CSVReader(source: MemoryChunkSource("a,b\nshort,1\n\(long),2\n", chunkSize: 7), display: "Raw/t.csv",
                            limits: .init(maxRecordBytes: 50, maxColumns: 10))
-    let d = TestSupport.diagnostic { try reader.forEach { _ in } }
+    let d = diagnostic { try reader.forEach { _ in } }
     #expect(d?.location == SourceLocation(file: "Raw/t.csv", line: 3))
     #expect(d?.message.contains("longer than 50 bytes") == true)
 }
@@ -81,7 +82,7 @@ func unterminatedQuoteIsTruncatedMidRow(chunk: Int) {
     let body = "a,\"" + String(repeating: "y,", count: 5000)
     let reader = CSVReader(source: MemoryChunkSource(body, chunkSize: 512), display: "Raw/t.csv",
                            limits: .init(maxRecordBytes: 1000, maxColumns: 10))
-    let d = TestSupport.diagnostic { try reader.forEach { _ in } }
+    let d = diagnostic { try reader.forEach { _ in } }
     #expect(d?.location?.line == 1)
     #expect(d?.message.contains("longer than 1000 bytes") == true)
 }
@@ -89,14 +90,14 @@ func unterminatedQuoteIsTruncatedMidRow(chunk: Int) {
 @Test func tooManyColumnsIsAnError() {
     let reader = CSVReader(source: MemoryChunkSource("a,b\n1,2,3,4,5\n"), display: "Raw/t.csv",
                            limits: .init(maxRecordBytes: 1000, maxColumns: 4))
-    let d = TestSupport.diagnostic { try reader.forEach { _ in } }
+    let d = diagnostic { try reader.forEach { _ in } }
     #expect(d?.location == SourceLocation(file: "Raw/t.csv", line: 2))
     #expect(d?.message.contains("more than 4 columns") == true)
 }
 
 @Test func nulByteIsLocated() {
     let reader = CSVReader(source: MemoryChunkSource(Array("a,b\nxy,z\u{0}w\n".utf8)), display: "Raw/t.csv")
-    let d = TestSupport.diagnostic { try reader.forEach { _ in } }
+    let d = diagnostic { try reader.forEach { _ in } }
     #expect(d?.location == SourceLocation(file: "Raw/t.csv", line: 2, column: 5))
     #expect(d?.message.hasPrefix("NUL byte in field 2") == true)
 }

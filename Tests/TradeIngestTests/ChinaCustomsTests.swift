@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TradeConfig
 import TradeCore
+import TradeTestSupport
 @testable import TradeIngest
 
 private let reader = ChinaCustomsCSVReader()
@@ -77,7 +78,7 @@ func monthlyExportInBothEncodings(file: String) throws {
     let r = try TestSupport.read(reader, url: url, display: "Raw/exports.csv", definition: def)
     #expect(r.trades.first?.period == Period(year: 2024, month: 5))
     #expect(r.trades.first?.flow == .export)
-    let none = TestSupport.diagnostic {
+    let none = diagnostic {
         _ = try TestSupport.read(reader, url: url, display: "Raw/exports.csv", definition: TestSupport.definition(.chinaCustomsCSV))
     }
     #expect(none?.location == SourceLocation(file: "Raw/exports.csv", line: 1, column: 1))
@@ -86,7 +87,7 @@ func monthlyExportInBothEncodings(file: String) throws {
 
 @Test func missingRequiredColumnIsLocatedAtTheHeader() throws {
     let url = try TestSupport.temporaryFile("数据年月,贸易伙伴名称,第一数量,第一计量单位,美元\n202401,新加坡,1,千克,10\n", name: "export.csv")
-    let d = TestSupport.diagnostic {
+    let d = diagnostic {
         _ = try TestSupport.read(reader, url: url, display: "Raw/export.csv", definition: TestSupport.definition(.chinaCustomsCSV))
     }
     #expect(d?.location == SourceLocation(file: "Raw/export.csv", line: 1, column: 1))
@@ -124,7 +125,7 @@ func monthlyExportInBothEncodings(file: String) throws {
 }
 
 @Test func truncatedFileIsALocatedError() {
-    let d = TestSupport.diagnostic { _ = try read("customs-export-truncated.csv") }
+    let d = diagnostic { _ = try read("customs-export-truncated.csv") }
     #expect(d?.location == SourceLocation(file: "Raw/china-customs/customs-export-truncated.csv", line: 2, column: 17))
     #expect(d?.message.hasPrefix("truncated mid-row") == true)
 }
@@ -151,7 +152,7 @@ func periodParsing(text: String, expected: Period?) {
     var def = TestSupport.definition(.chinaCustomsCSV)
     def.columns = ["partnr": ["国家"]]
     def.keyLocations["columns.partnr"] = SourceLocation(file: "Pipelines/test.yaml", line: 9, column: 11)
-    let d = TestSupport.diagnostic { _ = try read("customs-export-monthly.utf8.csv", def) }
+    let d = diagnostic { _ = try read("customs-export-monthly.utf8.csv", def) }
     #expect(d?.location == SourceLocation(file: "Pipelines/test.yaml", line: 9, column: 11))
     #expect(d?.message.hasPrefix("unknown column field \"partnr\"") == true)
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TradeCore
+import TradeTestSupport
 @testable import TradeIngest
 
 private func decodeAll(_ url: URL, declared: String, chunk: Int) throws -> (String, TextEncoding) {
@@ -53,7 +54,7 @@ func utf16WithBOMIsTranscoded(bigEndian: Bool) throws {
 
 @Test func invalidGB18030IsLocated() throws {
     let url = try TestSupport.temporaryFile([0x61, 0x2C, 0x62, 0x0A, 0x81, 0x20, 0x2C, 0x63, 0x0A])
-    let d = TestSupport.diagnostic { _ = try decodeAll(url, declared: "gb18030", chunk: 64) }
+    let d = diagnostic { _ = try decodeAll(url, declared: "gb18030", chunk: 64) }
     #expect(d?.message == "cannot decode x.csv as GB18030 at byte 4: invalid byte sequence")
     #expect(d?.location == SourceLocation(file: "x.csv", line: 2))
 }
@@ -61,13 +62,13 @@ func utf16WithBOMIsTranscoded(bigEndian: Bool) throws {
 @Test func truncatedGB18030CharacterAtEndIsLocated() throws {
     // "a\n" then the first byte of a two-byte character.
     let url = try TestSupport.temporaryFile([0x61, 0x0A, 0xD1])
-    let d = TestSupport.diagnostic { _ = try decodeAll(url, declared: "gb18030", chunk: 64) }
+    let d = diagnostic { _ = try decodeAll(url, declared: "gb18030", chunk: 64) }
     #expect(d?.message == "cannot decode x.csv as GB18030 at byte 2: incomplete character at end of file")
 }
 
 @Test func invalidUTF8DeclaredIsLocated() throws {
     let url = try TestSupport.temporaryFile([0x61, 0x0A, 0x62, 0xFF, 0x0A])
-    let d = TestSupport.diagnostic { _ = try decodeAll(url, declared: "utf-8", chunk: 64) }
+    let d = diagnostic { _ = try decodeAll(url, declared: "utf-8", chunk: 64) }
     #expect(d?.message == "cannot decode x.csv as UTF-8 at byte 3: invalid byte sequence")
     #expect(d?.location == SourceLocation(file: "x.csv", line: 2))
 }
@@ -103,7 +104,7 @@ func aUTF8FileWithOneGB18030LineIsRefusedAtThatLine(chunk: Int) throws {
     let lineStart = bytes.count
     bytes += Array(gb[1]) + [0x0A] + Array(utf8[1]) + [0x0A]
     let url = try TestSupport.temporaryFile(bytes)
-    let d = TestSupport.diagnostic { _ = try decodeAll(url, declared: "auto", chunk: chunk) }
+    let d = diagnostic { _ = try decodeAll(url, declared: "auto", chunk: chunk) }
     #expect(d?.location == SourceLocation(file: "x.csv", line: 501))
     let offset = d.flatMap { Int($0.message.split(separator: " ")[7].dropLast()) } ?? -1
     #expect(offset >= lineStart && offset < lineStart + gb[1].count, "\(d?.message ?? "")")
@@ -111,7 +112,7 @@ func aUTF8FileWithOneGB18030LineIsRefusedAtThatLine(chunk: Int) throws {
             + "(the bytes before it are UTF-8: a line saved in another encoding, such as GB18030?)")
     // A GB18030 file with a bad byte further on is still reported as GB18030, where that byte is.
     let invalidGB = Array(gb[0]) + [0x0A] + Array(gb[1]) + [0x0A, 0x81, 0x20, 0x0A]
-    let bad = TestSupport.diagnostic { _ = try decodeAll(try TestSupport.temporaryFile(invalidGB), declared: "auto", chunk: chunk) }
+    let bad = diagnostic { _ = try decodeAll(try TestSupport.temporaryFile(invalidGB), declared: "auto", chunk: chunk) }
     #expect(bad?.message == "cannot decode x.csv as GB18030 at byte \(gb[0].count + gb[1].count + 2): invalid byte sequence")
     #expect(bad?.location?.line == 3)
 }

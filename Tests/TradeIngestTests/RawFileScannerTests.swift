@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TradeConfig
 import TradeCore
+import TradeTestSupport
 @testable import TradeIngest
 
 @Test(arguments: [
@@ -53,7 +54,7 @@ func globMatching(pattern: String, path: String, matches: Bool) {
         var escaping = def
         escaping.patterns = ["china-customs/*.csv", bad]
         escaping.keyLocations["files.1"] = SourceLocation(file: "Pipelines/china.yaml", line: 5, column: 5)
-        let d = TestSupport.diagnostic { _ = try RawFileScanner.scan(escaping, rawDirectory: raw, rawDisplay: "Raw") }
+        let d = diagnostic { _ = try RawFileScanner.scan(escaping, rawDirectory: raw, rawDisplay: "Raw") }
         #expect(d?.location == SourceLocation(file: "Pipelines/china.yaml", line: 5, column: 5))
         #expect(d?.source == "china")
     }

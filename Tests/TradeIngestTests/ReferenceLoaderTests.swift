@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TradeCore
+import TradeTestSupport
 @testable import TradeIngest
 
 @Test func committedReferenceTablesLoad() throws {
@@ -20,16 +21,16 @@ import TradeCore
 
 @Test func badReferenceCellIsLocated() throws {
     let url = try TestSupport.temporaryFile("# comment\ncurrency,period,units_per_usd\nCNY,2024,7.189\nCNY,2024-13,7.1\n", name: "fx_rates.csv")
-    let d = TestSupport.diagnostic { _ = try ReferenceLoader.loadFXRates(url: url, display: "Pipelines/reference/fx_rates.csv") }
+    let d = diagnostic { _ = try ReferenceLoader.loadFXRates(url: url, display: "Pipelines/reference/fx_rates.csv") }
     #expect(d?.description == "Pipelines/reference/fx_rates.csv:4:5: error: period \"2024-13\" is not YYYY or YYYY-MM")
 
     let countries = try TestSupport.temporaryFile("iso3,iso2,iso_numeric,comtrade_code,name_en,name_zh,aliases\nSG,SG,702,702,Singapore,新加坡,\n",
                                                   name: "countries.csv")
-    let c = TestSupport.diagnostic { _ = try ReferenceLoader.loadCountries(url: countries, display: "countries.csv") }
+    let c = diagnostic { _ = try ReferenceLoader.loadCountries(url: countries, display: "countries.csv") }
     #expect(c?.location == SourceLocation(file: "countries.csv", line: 2, column: 1))
 
     let missing = try TestSupport.temporaryFile("currency,units_per_usd\nCNY,7\n", name: "fx_rates.csv")
-    let m = TestSupport.diagnostic { _ = try ReferenceLoader.loadFXRates(url: missing, display: "fx_rates.csv") }
+    let m = diagnostic { _ = try ReferenceLoader.loadFXRates(url: missing, display: "fx_rates.csv") }
     #expect(m?.location == SourceLocation(file: "fx_rates.csv", line: 1, column: 1))
     #expect(m?.message.hasPrefix("required column \"period\"") == true)
 }

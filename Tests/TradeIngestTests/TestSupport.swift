@@ -67,15 +67,4 @@ enum TestSupport {
     static func temporaryFile(_ text: String, name: String = "t.csv") throws -> URL {
         try temporaryFile(Array(text.utf8), name: name)
     }
-
-    static func diagnostic(_ body: () throws -> Void) -> Diagnostic? {
-        do {
-            try body()
-        } catch let d as Diagnostic {
-            return d
-        } catch {
-            Issue.record("unexpected error \(error)")
-        }
-        return nil
-    }
 }

@@ -2,7 +2,8 @@ import Testing
 import TradeCore
 
 /// The located error `body` throws, or nil when it throws none; any other error fails the test.
-func diagnostic(_ body: () throws -> Void) -> Diagnostic? {
+/// Shared by the test targets that check where a bad file or definition is reported.
+public func diagnostic(_ body: () throws -> Void) -> Diagnostic? {
     do {
         try body()
     } catch let d as Diagnostic {
